@@ -1,0 +1,708 @@
+//! The `slate` command line. No subcommand opens the window; every listing has `--json`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::core::{CoreHandle, CoreOptions};
+use crate::events::{Command, Event};
+use crate::paths::Paths;
+use crate::runner::RunnerConfig;
+use crate::runner::function::{FunctionTemplate, Registry};
+use crate::runner::task::{Task, TaskId, TaskRequest, TaskState};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "slate",
+    version,
+    about = "Slate: a native studio for generative film production"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    /// Render the window for a few frames, save a PNG here and exit.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Workspace root holding one folder per project.
+    #[arg(long, global = true, env = "SLATE_WORKSPACE", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Folder for settings, the task database and logs.
+    #[arg(long, global = true, env = "SLATE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Feed recorded GPU samples (JSON lines) to the whole app instead of NVML.
+    #[arg(long, global = true, env = "SLATE_GPU_REPLAY", value_name = "FILE")]
+    pub gpu_replay: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// List, show and check function templates.
+    Functions {
+        #[command(subcommand)]
+        command: FunctionsCmd,
+    },
+    /// Run a function and wait for it, with a progress bar (`--detach` only queues it).
+    Run(RunArgs),
+    /// List tasks: the queue and history.
+    Tasks {
+        #[arg(long)]
+        json: bool,
+        /// Only tasks in this state (queued, running, succeeded, failed, cancelled, interrupted).
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Show, cancel, retry one task, or print its log.
+    Task {
+        #[command(subcommand)]
+        command: TaskCmd,
+    },
+    /// One GPU sample (like `nvidia-smi --query-gpu`), or a stream of them.
+    Gpu(GpuArgs),
+    /// Versions of Slate, git, git-lfs, Docker and the NVIDIA driver, and Slate's paths.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Built-in demo: counts down with progress lines (used by `demo/countdown`).
+    #[command(hide = true)]
+    DemoCountdown {
+        #[arg(long, default_value_t = 10)]
+        steps: u64,
+        #[arg(long, default_value_t = 0.2)]
+        interval: f64,
+        #[arg(long, default_value_t = 0)]
+        exit_code: i32,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FunctionsCmd {
+    /// Every function Slate can run, and every template that failed to load.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One function's inputs, presets and resources.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a template file and say what is wrong with it.
+    Check { file: PathBuf },
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Function id, e.g. demo/countdown.
+    pub function: String,
+    /// Quality preset: draft, standard, high or ultra.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// An input value, `name=value`; repeat for more.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub priority: i32,
+    #[arg(long)]
+    pub project: Option<String>,
+    #[arg(long)]
+    pub shot: Option<String>,
+    /// Queue the task and return at once.
+    #[arg(long)]
+    pub detach: bool,
+    /// Print events as JSON lines instead of a progress bar.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCmd {
+    Show {
+        id: TaskId,
+        #[arg(long)]
+        json: bool,
+    },
+    Cancel {
+        id: TaskId,
+    },
+    Retry {
+        id: TaskId,
+    },
+    Logs {
+        id: TaskId,
+        /// Keep printing new lines until the task finishes.
+        #[arg(long)]
+        follow: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct GpuArgs {
+    #[arg(long)]
+    pub json: bool,
+    /// Print a JSON line per sample until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Append samples to this file (replayable with --gpu-replay).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Seconds between samples with --watch/--record.
+    #[arg(long, default_value_t = 1.0)]
+    pub interval: f64,
+    /// Stop after this many samples (0 = until interrupted).
+    #[arg(long, default_value_t = 0)]
+    pub count: u64,
+}
+
+/// A failed command: what went wrong, and the exit code to leave with.
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl<T: Into<String>> From<T> for Failure {
+    fn from(message: T) -> Self {
+        Self {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+pub fn paths(global: &Global) -> Paths {
+    Paths::resolve(global.data_dir.clone(), global.workspace.clone())
+}
+
+/// Runs a subcommand; the window is the binary's business.
+pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
+    match cmd {
+        Cmd::Functions { command } => functions(global, command),
+        Cmd::Run(args) => run_function(global, args),
+        Cmd::Tasks { json, state } => list_tasks(global, json, state),
+        Cmd::Task { command } => task(global, command),
+        Cmd::Gpu(args) => gpu(global, args),
+        Cmd::Info { json } => info(global, json),
+        Cmd::DemoCountdown {
+            steps,
+            interval,
+            exit_code,
+            out,
+        } => demo_countdown(steps, interval, exit_code, out),
+    }
+}
+
+fn settings_for(paths: &Paths) -> crate::settings::Settings {
+    let loaded = crate::settings::load(&paths.settings_file);
+    if let Some(w) = loaded.warning {
+        eprintln!("warning: {w}");
+    }
+    loaded.settings
+}
+
+fn registry(paths: &Paths) -> Registry {
+    let settings = settings_for(paths);
+    Registry::load(Some(&paths.workspace_root(&settings).join("functions")))
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialisable")
+    );
+}
+
+fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
+    let paths = paths(global);
+    match cmd {
+        FunctionsCmd::List { json } => {
+            let reg = registry(&paths);
+            if json {
+                print_json(&serde_json::json!({
+                    "functions": reg.summaries(),
+                    "errors": reg.errors,
+                }));
+            } else {
+                for f in reg.summaries() {
+                    println!(
+                        "{:<28} {:<8} {:<24} {}",
+                        f.id, f.version, f.executor, f.description
+                    );
+                }
+                for e in &reg.errors {
+                    eprintln!("bad template: {e}");
+                }
+            }
+            Ok(())
+        }
+        FunctionsCmd::Show { id, json } => {
+            let reg = registry(&paths);
+            let f = reg.get(&id)?;
+            if json {
+                print_json(&f.summary());
+            } else {
+                println!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
+                for i in &f.inputs {
+                    let default = i
+                        .default
+                        .as_ref()
+                        .map(|d| format!(" = {d}"))
+                        .unwrap_or_default();
+                    println!(
+                        "  --param {}=<{:?}>{default}  {}",
+                        i.name, i.kind, i.description
+                    );
+                }
+                println!(
+                    "\npresets: {}",
+                    f.presets.keys().cloned().collect::<Vec<_>>().join(", ")
+                );
+            }
+            Ok(())
+        }
+        FunctionsCmd::Check { file } => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let t = FunctionTemplate::parse(&text, &file)?;
+            println!(
+                "{}: ok ({} {}, {} input(s))",
+                file.display(),
+                t.id,
+                t.version,
+                t.inputs.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
+    raw.iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| Failure {
+                    message: format!("--param {kv:?}: write it as name=value"),
+                    code: 2,
+                })
+        })
+        .collect()
+}
+
+/// Starts an in-process core and waits for its runner to be ready.
+fn start_core(global: &Global, hold_queue: bool) -> Result<(CoreHandle, Vec<Task>), Failure> {
+    let core = crate::core::spawn(
+        CoreOptions {
+            paths: paths(global),
+            run_tasks: true,
+            runner: RunnerConfig {
+                gpu_replay: global.gpu_replay.clone(),
+                hold_queue,
+            },
+        },
+        std::sync::Arc::new(|| {}),
+    );
+    loop {
+        match core.events.recv_timeout(Duration::from_secs(30)) {
+            Ok(Event::TasksSnapshot { tasks, .. }) => return Ok((core, tasks)),
+            Ok(Event::RunnerFailed { error }) => return Err(error.into()),
+            Ok(Event::SettingsLoaded {
+                warning: Some(w), ..
+            }) => eprintln!("warning: {w}"),
+            Ok(Event::Notification {
+                level, title, body, ..
+            }) if level >= crate::events::Level::Warning => {
+                eprintln!("warning: {title}: {body}")
+            }
+            Ok(_) => {}
+            Err(_) => return Err("the task runner did not start within 30 s".into()),
+        }
+    }
+}
+
+fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
+    let request = TaskRequest {
+        function: args.function.clone(),
+        preset: args.preset.clone(),
+        params: parse_params(&args.params)?,
+        priority: args.priority,
+        project: args.project.clone(),
+        shot: args.shot.clone(),
+    };
+    let (core, _) = start_core(global, args.detach)?;
+    core.send(Command::SubmitTask { request });
+    let mut id = None;
+    let tty = std::io::stderr().is_terminal() && !args.json;
+    let mut last_bar = String::new();
+    loop {
+        let event = core
+            .events
+            .recv()
+            .map_err(|_| "the task runner stopped unexpectedly")?;
+        if args.json {
+            println!("{}", serde_json::to_string(&event).expect("serialisable"));
+        }
+        match event {
+            Event::TaskRejected { function, errors } => {
+                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+                return Err(Failure {
+                    message: format!("{function}: the task was not queued:\n{}", lines.join("\n")),
+                    code: 2,
+                });
+            }
+            Event::RunnerFailed { error } => return Err(error.into()),
+            Event::TaskSubmitted { task } => {
+                id = Some(task.id);
+                if args.detach {
+                    if !args.json {
+                        println!("queued task {} ({})", task.id, task.function);
+                    }
+                    return Ok(());
+                }
+                if !args.json {
+                    eprintln!("task {} queued: {}", task.id, task.function);
+                }
+            }
+            Event::TaskProgress {
+                id: pid,
+                progress,
+                stage,
+                message,
+                eta_s,
+            } if Some(pid) == id && tty => {
+                let filled = (progress * 30.0).round() as usize;
+                let eta = eta_s
+                    .map(|e| format!(" ~{} left", crate::util::format_duration_secs(e)))
+                    .unwrap_or_default();
+                let bar = format!(
+                    "\r[{}{}] {:>3.0}% {} {}{eta}",
+                    "#".repeat(filled.min(30)),
+                    " ".repeat(30 - filled.min(30)),
+                    progress * 100.0,
+                    stage.unwrap_or_default(),
+                    message.unwrap_or_default(),
+                );
+                if bar != last_bar {
+                    eprint!("{bar:<100}");
+                    std::io::stderr().flush().ok();
+                    last_bar = bar;
+                }
+            }
+            Event::TaskUpdated { task } if Some(task.id) == id && task.state.is_finished() => {
+                if tty {
+                    eprintln!();
+                }
+                return match task.state {
+                    TaskState::Succeeded => {
+                        if !args.json {
+                            println!("task {} succeeded", task.id);
+                            if let Some(dir) = &task.output_dir {
+                                for o in &task.outputs {
+                                    println!("  {}", dir.join(o).display());
+                                }
+                            }
+                        }
+                        Ok(())
+                    }
+                    other => Err(format!(
+                        "task {} {}: {}",
+                        task.id,
+                        other.label(),
+                        task.error.unwrap_or_default()
+                    )
+                    .into()),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Opens the store directly (no runner), reconciling what a crash left behind.
+fn read_tasks(global: &Global) -> Result<Vec<Task>, Failure> {
+    let paths = paths(global);
+    let opened =
+        crate::runner::store::Store::open(&paths.database_file()).map_err(|e| e.to_string())?;
+    if let Some(w) = &opened.warning {
+        eprintln!("warning: {w}");
+    }
+    let (tasks, problems) = crate::runner::load_and_recover(&opened.store, &registry(&paths));
+    for p in problems {
+        eprintln!("warning: {p}");
+    }
+    Ok(tasks)
+}
+
+fn list_tasks(global: &Global, json: bool, state: Option<String>) -> Result<(), Failure> {
+    let filter = match state.as_deref() {
+        None => None,
+        Some(s) => Some(TaskState::parse(s).ok_or_else(|| Failure {
+            message: format!(
+                "--state {s:?}: use one of {}",
+                TaskState::ALL.map(|s| s.label()).join(", ")
+            ),
+            code: 2,
+        })?),
+    };
+    let tasks: Vec<Task> = read_tasks(global)?
+        .into_iter()
+        .filter(|t| filter.is_none_or(|s| t.state == s))
+        .collect();
+    if json {
+        print_json(&tasks);
+    } else if tasks.is_empty() {
+        println!("no tasks");
+    } else {
+        let now = crate::util::now_ms();
+        println!(
+            "{:>6}  {:<12} {:<28} {:>4}  {:>8}  {:>3}",
+            "ID", "STATE", "FUNCTION", "PRIO", "DURATION", "TRY"
+        );
+        for t in tasks {
+            let dur = t
+                .duration_ms(now)
+                .map(|d| crate::util::format_duration_secs(d as f64 / 1000.0))
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{:>6}  {:<12} {:<28} {:>4}  {:>8}  {:>3}",
+                t.id,
+                t.state.label(),
+                t.function,
+                t.priority,
+                dur,
+                t.attempts
+            );
+        }
+    }
+    Ok(())
+}
+
+fn find_task(global: &Global, id: TaskId) -> Result<Task, Failure> {
+    read_tasks(global)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| format!("no task with id {id}; `slate tasks` lists them").into())
+}
+
+fn task(global: &Global, cmd: TaskCmd) -> Result<(), Failure> {
+    match cmd {
+        TaskCmd::Show { id, json } => {
+            let t = find_task(global, id)?;
+            if json {
+                print_json(&t);
+            } else {
+                println!("task {} — {} {}", t.id, t.function, t.function_version);
+                println!("state: {}", t.state.label());
+                for (k, v) in &t.params {
+                    println!("  {k} = {v}");
+                }
+                if let Some(e) = &t.error {
+                    println!("error: {e}");
+                }
+                for o in &t.outputs {
+                    println!("output: {o}");
+                }
+            }
+            Ok(())
+        }
+        TaskCmd::Cancel { id } => edit_task(global, id, Command::CancelTask { id }),
+        TaskCmd::Retry { id } => edit_task(global, id, Command::RetryTask { id }),
+        TaskCmd::Logs { id, follow } => logs(global, id, follow),
+    }
+}
+
+/// Sends one queue edit through a runner that holds the queue, and reports the result.
+fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failure> {
+    let (core, tasks) = start_core(global, true)?;
+    let before = tasks
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| format!("no task with id {id}; `slate tasks` lists them"))?
+        .state;
+    core.send(command);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while let Ok(event) = core
+        .events
+        .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+    {
+        if let Event::TaskUpdated { task } = event
+            && task.id == id
+        {
+            println!("task {id}: {} → {}", before.label(), task.state.label());
+            return Ok(());
+        }
+    }
+    Err(format!("task {id} is {} and was left as it is", before.label()).into())
+}
+
+fn logs(global: &Global, id: TaskId, follow: bool) -> Result<(), Failure> {
+    let paths = paths(global);
+    let file = paths.logs_dir().join(format!("{id}.log"));
+    let mut offset = 0u64;
+    loop {
+        if let Ok(bytes) = std::fs::read(&file)
+            && (bytes.len() as u64) > offset
+        {
+            std::io::stdout().write_all(&bytes[offset as usize..]).ok();
+            offset = bytes.len() as u64;
+        }
+        if !follow {
+            if offset == 0 && !file.exists() {
+                return Err(format!("task {id} has no log yet ({})", file.display()).into());
+            }
+            return Ok(());
+        }
+        // The owner of the store runs the task; once we can read it ourselves and the
+        // task is finished, there is nothing more to follow.
+        if let Ok(opened) = crate::runner::store::Store::open(&paths.database_file())
+            && let Ok((tasks, _)) = opened.store.all()
+            && tasks
+                .iter()
+                .any(|t| t.id == id && !t.state.is_active() && t.state != TaskState::Queued)
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
+    let mut source = crate::gpu::open_source(global.gpu_replay.as_deref())?;
+    let mut record = match &args.record {
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let mut n = 0u64;
+    let streaming = args.watch || record.is_some();
+    loop {
+        let sample = source.sample();
+        n += 1;
+        match &sample {
+            Ok(gpus) => {
+                if let Some(f) = record.as_mut() {
+                    let frame = crate::gpu::source::ReplayFrame {
+                        t_s: started.elapsed().as_secs_f64(),
+                        gpus: gpus.clone(),
+                    };
+                    writeln!(f, "{}", serde_json::to_string(&frame).expect("json"))
+                        .map_err(|e| e.to_string())?;
+                }
+                if args.watch {
+                    println!("{}", serde_json::to_string(gpus).expect("json"));
+                } else if !streaming && args.json {
+                    let (driver, cuda) = source.versions();
+                    print_json(&serde_json::json!({
+                        "driver_version": driver, "cuda_version": cuda, "gpus": gpus,
+                    }));
+                } else if !streaming {
+                    if gpus.is_empty() {
+                        println!("no GPUs found");
+                    }
+                    for g in gpus {
+                        println!(
+                            "{}, {}, {} %, {} MiB used, {} MiB free, {} MiB total, {} C, {} W",
+                            g.index,
+                            g.name,
+                            opt(g.util_gpu),
+                            g.mem_used_mb,
+                            g.mem_free_mb,
+                            g.mem_total_mb,
+                            opt(g.temp_c),
+                            opt(g.power_w.map(|w| w.round()))
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                if args.json || args.watch {
+                    println!("{}", serde_json::json!({ "error": e, "gpus": [] }));
+                } else {
+                    eprintln!("{e}");
+                }
+                if !streaming {
+                    return Err(Failure {
+                        message: String::new(),
+                        code: 1,
+                    });
+                }
+            }
+        }
+        if !streaming || (args.count > 0 && n >= args.count) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs_f64(args.interval.clamp(0.05, 3600.0)));
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "N/A".into())
+}
+
+fn info(global: &Global, json: bool) -> Result<(), Failure> {
+    let paths = paths(global);
+    let settings = settings_for(&paths);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let info = rt.block_on(crate::core::probe_system(&paths, &settings));
+    if json {
+        print_json(&info);
+    } else {
+        print!("{}", info.report());
+    }
+    Ok(())
+}
+
+/// The built-in countdown: a progress JSON line per step, a file at the end.
+fn demo_countdown(
+    steps: u64,
+    interval: f64,
+    exit_code: i32,
+    out: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let steps = steps.max(1);
+    for i in 1..=steps {
+        println!(
+            "{}",
+            serde_json::json!({
+                "progress": i as f64 / steps as f64,
+                "stage": "counting",
+                "message": format!("step {i}/{steps}"),
+            })
+        );
+        eprintln!("tick {i}");
+        std::io::stdout().flush().ok();
+        std::thread::sleep(Duration::from_secs_f64(interval.clamp(0.0, 3600.0)));
+    }
+    if let Some(dir) = out {
+        std::fs::write(
+            dir.join("countdown.txt"),
+            format!("counted {steps} steps\n"),
+        )
+        .map_err(|e| format!("could not write the output: {e}"))?;
+    }
+    if exit_code != 0 {
+        eprintln!("finishing with exit code {exit_code} as asked");
+        std::process::exit(exit_code);
+    }
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! The core: one thread with a tokio runtime that owns settings I/O, probes and the
+//! runner. It hears [`Command`]s and answers with [`Event`]s, waking the UI after each.
+
+use std::sync::Arc;
+
+use crate::events::{Command, Event};
+use crate::paths::Paths;
+use crate::probe::SystemInfo;
+use crate::settings::{self, Settings};
+
+/// Called after each event so an idle UI wakes up (`egui::Context::request_repaint`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// The core's way to talk to the UI: a channel plus a waker.
+#[derive(Clone)]
+pub struct EventSink {
+    tx: crossbeam_channel::Sender<Event>,
+    waker: Waker,
+}
+
+impl EventSink {
+    pub fn new(tx: crossbeam_channel::Sender<Event>, waker: Waker) -> Self {
+        Self { tx, waker }
+    }
+
+    pub fn emit(&self, event: Event) {
+        if self.tx.send(event).is_ok() {
+            (self.waker)();
+        }
+    }
+}
+
+/// The UI's handle on the core: send commands, drain events.
+pub struct CoreHandle {
+    commands: tokio::sync::mpsc::UnboundedSender<Command>,
+    pub events: crossbeam_channel::Receiver<Event>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A cheap, cloneable way to send commands to the core. Sending never blocks.
+#[derive(Clone)]
+pub struct CommandSender(tokio::sync::mpsc::UnboundedSender<Command>);
+
+impl CommandSender {
+    pub fn send(&self, command: Command) {
+        // The core only goes away on shutdown; a late command has nowhere to go.
+        self.0.send(command).ok();
+    }
+
+    /// A sender whose commands go nowhere, for views rendered without a core.
+    pub fn detached() -> Self {
+        Self(tokio::sync::mpsc::unbounded_channel().0)
+    }
+}
+
+/// Options for starting the core.
+#[derive(Clone)]
+pub struct CoreOptions {
+    pub paths: Paths,
+    /// Run the task runner (the UI and `slate run` do; listings do not).
+    pub run_tasks: bool,
+    pub runner: crate::runner::RunnerConfig,
+}
+
+impl CoreHandle {
+    pub fn sender(&self) -> CommandSender {
+        CommandSender(self.commands.clone())
+    }
+
+    pub fn send(&self, command: Command) {
+        self.commands.send(command).ok();
+    }
+
+    /// Asks the core to stop and waits for it (bounded: the core never blocks on the UI).
+    pub fn shutdown(mut self) {
+        self.shutdown_inner();
+    }
+
+    fn shutdown_inner(&mut self) {
+        self.commands.send(Command::Shutdown).ok();
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+impl Drop for CoreHandle {
+    fn drop(&mut self) {
+        self.shutdown_inner();
+    }
+}
+
+/// Starts the core on its own thread.
+pub fn spawn(options: CoreOptions, waker: Waker) -> CoreHandle {
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+    let sink = EventSink::new(ev_tx, waker);
+    let thread = std::thread::Builder::new()
+        .name("slate-core".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .thread_name("slate-core-rt")
+                .build()
+                .expect("tokio runtime");
+            rt.block_on(run(options, sink, cmd_rx));
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+        })
+        .expect("spawn core thread");
+    CoreHandle {
+        commands: cmd_tx,
+        events: ev_rx,
+        thread: Some(thread),
+    }
+}
+
+async fn run(
+    options: CoreOptions,
+    sink: EventSink,
+    mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
+) {
+    let paths = options.paths.clone();
+    let settings_path = paths.settings_file.clone();
+    let loaded = {
+        let p = settings_path.clone();
+        tokio::task::spawn_blocking(move || settings::load(&p))
+            .await
+            .expect("settings load task")
+    };
+    let mut current = loaded.settings.clone();
+    sink.emit(Event::SettingsLoaded {
+        settings: loaded.settings,
+        path: settings_path.clone(),
+        warning: loaded.warning,
+    });
+    spawn_probe(&paths, &current, &sink);
+
+    let runner = if options.run_tasks {
+        Some(
+            crate::runner::Runner::start(
+                paths.clone(),
+                current.clone(),
+                options.runner.clone(),
+                sink.clone(),
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+
+    while let Some(command) = commands.recv().await {
+        match command {
+            Command::Shutdown => break,
+            Command::SaveSettings { settings } => {
+                let p = settings_path.clone();
+                let to_save = settings.clone();
+                let saved = tokio::task::spawn_blocking(move || settings::save(&p, &to_save))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                match saved {
+                    Ok(()) => {
+                        let probe_again = settings.runner.docker_endpoint
+                            != current.runner.docker_endpoint
+                            || paths.workspace_root(&settings) != paths.workspace_root(&current);
+                        current = settings.clone();
+                        if let Some(r) = &runner {
+                            r.settings_changed(current.clone());
+                        }
+                        sink.emit(Event::SettingsSaved { settings });
+                        if probe_again {
+                            spawn_probe(&paths, &current, &sink);
+                        }
+                    }
+                    Err(error) => sink.emit(Event::SettingsFailed { error }),
+                }
+            }
+            Command::ProbeSystem => spawn_probe(&paths, &current, &sink),
+            other => match &runner {
+                Some(r) => r.command(other),
+                None => sink.emit(Event::RunnerFailed {
+                    error: "this Slate process does not run tasks".into(),
+                }),
+            },
+        }
+    }
+    if let Some(r) = runner {
+        r.shutdown().await;
+    }
+}
+
+/// Probes the system off the UI thread and sends `system.probed`.
+fn spawn_probe(paths: &Paths, settings: &Settings, sink: &EventSink) {
+    let paths = paths.clone();
+    let settings = settings.clone();
+    let sink = sink.clone();
+    tokio::spawn(async move {
+        let info = probe_system(&paths, &settings).await;
+        sink.emit(Event::SystemProbed { info });
+    });
+}
+
+pub async fn probe_system(paths: &Paths, settings: &Settings) -> SystemInfo {
+    let blocking = tokio::task::spawn_blocking(|| {
+        let (driver, gpus) = crate::probe::nvidia();
+        (
+            crate::probe::git_version(),
+            crate::probe::git_lfs_version(),
+            driver,
+            gpus,
+        )
+    });
+    let docker = crate::probe::docker_version(&settings.runner.docker_endpoint).await;
+    let (git, git_lfs, nvidia_driver, gpus) = blocking.await.expect("probe task");
+    SystemInfo {
+        slate_version: env!("CARGO_PKG_VERSION").to_string(),
+        libgit2_version: crate::probe::libgit2_version(),
+        git,
+        git_lfs,
+        docker,
+        nvidia_driver,
+        gpus,
+        data_dir: paths.data_dir.display().to_string(),
+        settings_file: paths.settings_file.display().to_string(),
+        workspace: paths.workspace_root(settings).display().to_string(),
+    }
+}

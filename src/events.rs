@@ -1,0 +1,135 @@
+//! The one vocabulary between the UI and the core.
+//!
+//! The core sends [`Event`]s (over crossbeam-channel, waking the UI); the UI and the CLI
+//! send [`Command`]s. `--json` output speaks the same events: each serialises as a JSON
+//! object with a dotted `type` (`task.progress`, `settings.saved`, …).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::probe::SystemInfo;
+use crate::runner::function::FunctionSummary;
+use crate::runner::task::{Task, TaskId, TaskRequest};
+use crate::settings::Settings;
+
+/// How loud a notification is. Low-priority ones dismiss themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// Something the core tells the UI (and `--json` consumers).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    #[serde(rename = "settings.loaded")]
+    SettingsLoaded {
+        settings: Settings,
+        path: PathBuf,
+        warning: Option<String>,
+    },
+    #[serde(rename = "settings.saved")]
+    SettingsSaved { settings: Settings },
+    #[serde(rename = "settings.failed")]
+    SettingsFailed { error: String },
+    #[serde(rename = "system.probed")]
+    SystemProbed { info: SystemInfo },
+    #[serde(rename = "functions.loaded")]
+    FunctionsLoaded {
+        functions: Vec<FunctionSummary>,
+        errors: Vec<String>,
+    },
+    /// Every task the store knows, sent once when the runner starts.
+    #[serde(rename = "tasks.snapshot")]
+    TasksSnapshot { tasks: Vec<Task>, paused: bool },
+    /// A new task was queued (durable when this is sent).
+    #[serde(rename = "task.submitted")]
+    TaskSubmitted { task: Task },
+    /// A submission was refused; each bad field is named.
+    #[serde(rename = "task.rejected")]
+    TaskRejected {
+        function: String,
+        errors: Vec<crate::runner::function::FieldError>,
+    },
+    /// A task changed state (already durable when this is sent).
+    #[serde(rename = "task.updated")]
+    TaskUpdated { task: Task },
+    #[serde(rename = "task.progress")]
+    TaskProgress {
+        id: TaskId,
+        progress: f32,
+        stage: Option<String>,
+        message: Option<String>,
+        eta_s: Option<f64>,
+    },
+    #[serde(rename = "task.log")]
+    TaskLog {
+        id: TaskId,
+        stderr: bool,
+        line: String,
+    },
+    #[serde(rename = "queue.paused")]
+    QueuePaused { paused: bool },
+    #[serde(rename = "runner.failed")]
+    RunnerFailed { error: String },
+    #[serde(rename = "notification")]
+    Notification {
+        level: Level,
+        title: String,
+        body: String,
+        task: Option<TaskId>,
+    },
+}
+
+/// Something the UI (or the CLI) asks the core to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Command {
+    #[serde(rename = "settings.save")]
+    SaveSettings { settings: Settings },
+    #[serde(rename = "system.probe")]
+    ProbeSystem,
+    #[serde(rename = "task.submit")]
+    SubmitTask { request: TaskRequest },
+    #[serde(rename = "task.cancel")]
+    CancelTask { id: TaskId },
+    #[serde(rename = "task.retry")]
+    RetryTask { id: TaskId },
+    #[serde(rename = "task.reprioritise")]
+    SetPriority { id: TaskId, priority: i32 },
+    /// Swaps a queued task with its neighbour in run order.
+    #[serde(rename = "task.move")]
+    MoveTask { id: TaskId, up: bool },
+    #[serde(rename = "functions.reload")]
+    ReloadFunctions,
+    #[serde(rename = "queue.pause")]
+    PauseQueue { paused: bool },
+    #[serde(rename = "core.shutdown")]
+    Shutdown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialise_with_a_dotted_type() {
+        let e = Event::TaskProgress {
+            id: 7,
+            progress: 0.5,
+            stage: Some("sampling".into()),
+            message: None,
+            eta_s: Some(3.0),
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "task.progress");
+        assert_eq!(json["id"], 7);
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+    }
+}

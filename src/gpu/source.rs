@@ -1,0 +1,184 @@
+//! GPU samples and where they come from: NVML on a real machine, or a replay file
+//! (`--gpu-replay`) so demos and tests run without a GPU.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuProcess {
+    pub pid: u32,
+    pub used_mb: u64,
+}
+
+/// One GPU at one instant. Fields NVML cannot read on this GPU are `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GpuSample {
+    pub index: u32,
+    pub name: String,
+    pub uuid: String,
+    pub util_gpu: Option<u32>,
+    pub util_mem: Option<u32>,
+    pub mem_used_mb: u64,
+    pub mem_free_mb: u64,
+    pub mem_total_mb: u64,
+    pub temp_c: Option<u32>,
+    pub power_w: Option<f64>,
+    pub power_limit_w: Option<f64>,
+    pub sm_clock_mhz: Option<u32>,
+    pub mem_clock_mhz: Option<u32>,
+    pub fan_pct: Option<u32>,
+    pub processes: Vec<GpuProcess>,
+}
+
+pub trait GpuSource: Send {
+    /// One reading of every GPU, or why none can be read.
+    fn sample(&mut self) -> Result<Vec<GpuSample>, String>;
+    /// Driver and CUDA versions, where known.
+    fn versions(&self) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
+}
+
+/// Opens the replay file when one is given, else NVML. NVML failing is not an error
+/// here: the source answers every sample with the reason.
+pub fn open_source(replay: Option<&Path>) -> Result<Box<dyn GpuSource>, String> {
+    match replay {
+        Some(p) => Ok(Box::new(ReplaySource::open(p)?)),
+        None => Ok(Box::new(NvmlSource::new())),
+    }
+}
+
+pub struct NvmlSource {
+    nvml: Result<nvml_wrapper::Nvml, String>,
+}
+
+impl NvmlSource {
+    pub fn new() -> Self {
+        Self {
+            nvml: nvml_wrapper::Nvml::init().map_err(|e| super::nvml_reason(&e)),
+        }
+    }
+}
+
+impl Default for NvmlSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GpuSource for NvmlSource {
+    fn sample(&mut self) -> Result<Vec<GpuSample>, String> {
+        use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
+        let nvml = self.nvml.as_ref().map_err(Clone::clone)?;
+        let count = nvml.device_count().map_err(|e| super::nvml_reason(&e))?;
+        let mut out = Vec::with_capacity(count as usize);
+        for index in 0..count {
+            let d = nvml
+                .device_by_index(index)
+                .map_err(|e| super::nvml_reason(&e))?;
+            let mem = d.memory_info().map_err(|e| super::nvml_reason(&e))?;
+            let util = d.utilization_rates().ok();
+            let processes = d
+                .running_compute_processes()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| GpuProcess {
+                    pid: p.pid,
+                    used_mb: match p.used_gpu_memory {
+                        nvml_wrapper::enums::device::UsedGpuMemory::Used(b) => b / 1_048_576,
+                        nvml_wrapper::enums::device::UsedGpuMemory::Unavailable => 0,
+                    },
+                })
+                .collect();
+            out.push(GpuSample {
+                index,
+                name: d.name().unwrap_or_default(),
+                uuid: d.uuid().unwrap_or_default(),
+                util_gpu: util.as_ref().map(|u| u.gpu),
+                util_mem: util.as_ref().map(|u| u.memory),
+                mem_used_mb: mem.used / 1_048_576,
+                mem_free_mb: mem.free / 1_048_576,
+                mem_total_mb: mem.total / 1_048_576,
+                temp_c: d.temperature(TemperatureSensor::Gpu).ok(),
+                power_w: d.power_usage().ok().map(|mw| mw as f64 / 1000.0),
+                power_limit_w: d.enforced_power_limit().ok().map(|mw| mw as f64 / 1000.0),
+                sm_clock_mhz: d.clock_info(Clock::SM).ok(),
+                mem_clock_mhz: d.clock_info(Clock::Memory).ok(),
+                fan_pct: d.fan_speed(0).ok(),
+                processes,
+            });
+        }
+        Ok(out)
+    }
+
+    fn versions(&self) -> (Option<String>, Option<String>) {
+        let Ok(nvml) = &self.nvml else {
+            return (None, None);
+        };
+        let cuda = nvml
+            .sys_cuda_driver_version()
+            .ok()
+            .map(|v| format!("{}.{}", v / 1000, (v % 1000) / 10));
+        (nvml.sys_driver_version().ok(), cuda)
+    }
+}
+
+/// A recorded frame: seconds from the start of the recording and every GPU then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayFrame {
+    pub t_s: f64,
+    pub gpus: Vec<GpuSample>,
+}
+
+/// Plays a JSON-lines recording in real time; the last frame holds once it is reached.
+pub struct ReplaySource {
+    frames: Vec<ReplayFrame>,
+    started: Instant,
+}
+
+impl ReplaySource {
+    pub fn open(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("GPU replay file {}: {e}", path.display()))?;
+        let mut frames = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let f: ReplayFrame = serde_json::from_str(line)
+                .map_err(|e| format!("GPU replay file {}: line {}: {e}", path.display(), n + 1))?;
+            frames.push(f);
+        }
+        if frames.is_empty() {
+            return Err(format!(
+                "GPU replay file {} has no frames (one JSON object a line: {{\"t_s\":0,\"gpus\":[…]}})",
+                path.display()
+            ));
+        }
+        frames.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        Ok(Self {
+            frames,
+            started: Instant::now(),
+        })
+    }
+}
+
+impl GpuSource for ReplaySource {
+    fn sample(&mut self) -> Result<Vec<GpuSample>, String> {
+        let t = self.started.elapsed().as_secs_f64();
+        let frame = self
+            .frames
+            .iter()
+            .rev()
+            .find(|f| f.t_s <= t)
+            .unwrap_or(&self.frames[0]);
+        Ok(frame.gpus.clone())
+    }
+
+    fn versions(&self) -> (Option<String>, Option<String>) {
+        (Some("replay".into()), None)
+    }
+}

@@ -1,0 +1,17 @@
+//! Slate: a native desktop studio for generative film production.
+//!
+//! The crate is split into an in-process *core* (settings, probes, runner, workspace,
+//! GPU) that never touches egui, and the *ui* that renders a view model built from the
+//! core's [`events::Event`]s. The two only talk through [`events`].
+
+pub mod cli;
+pub mod core;
+pub mod events;
+pub mod gpu;
+pub mod paths;
+pub mod probe;
+pub mod runner;
+pub mod settings;
+pub mod ui;
+pub mod util;
+pub mod workspace;

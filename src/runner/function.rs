@@ -1,0 +1,611 @@
+//! Function templates: TOML files that describe a generation job and its typed inputs.
+//!
+//! See README.md ("Function templates") for the format. A template is parsed, then
+//! checked (defaults within bounds, presets naming real inputs); a bad one is reported
+//! with its file, line where TOML gives one, and reason, and the others still load.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::runner::task::TaskResources;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    String,
+    Int,
+    Float,
+    Bool,
+    Enum,
+    File,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: InputKind,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub default: Option<toml::Value>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Executor {
+    /// A local command; `command` is the argv.
+    Process,
+    /// A container; `command` is the container's cmd.
+    Docker {
+        image: String,
+        #[serde(default)]
+        network: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Resources {
+    pub gpu: bool,
+    pub vram_mb: Option<u64>,
+    pub cpu: Option<f64>,
+    pub memory_mb: Option<u64>,
+    pub timeout_s: Option<u64>,
+    /// At most this many tasks of this function at once.
+    pub max_concurrent: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Preset {
+    pub inputs: BTreeMap<String, toml::Value>,
+    pub resources: Resources,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionTemplate {
+    pub id: String,
+    pub version: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub category: String,
+    pub executor: Executor,
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub inputs: Vec<Input>,
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    #[serde(default)]
+    pub resources: Resources,
+    #[serde(default)]
+    pub presets: BTreeMap<String, Preset>,
+    /// Re-queue a run cut by a crash instead of leaving it `interrupted`.
+    #[serde(default)]
+    pub requeue_on_interrupt: bool,
+    /// Where the template was loaded from (set by the loader).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// What the UI needs to list functions and build the Run dialog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionSummary {
+    pub id: String,
+    pub version: String,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub executor: String,
+    pub inputs: Vec<Input>,
+    pub presets: Vec<String>,
+    pub gpu: bool,
+    pub source: PathBuf,
+}
+
+pub const PRESETS: [&str; 4] = ["draft", "standard", "high", "ultra"];
+
+/// One field that failed validation, named so the UI can show it next to the field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl FunctionTemplate {
+    /// Parses and checks a template. Errors carry the TOML line when there is one.
+    pub fn parse(text: &str, source: &Path) -> Result<Self, String> {
+        let mut t: FunctionTemplate = toml::from_str(text)
+            .map_err(|e| format!("{}: {}", source.display(), e.to_string().trim()))?;
+        t.source = source.to_owned();
+        t.check()
+            .map_err(|e| format!("{}: {e}", source.display()))?;
+        Ok(t)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.id.trim().is_empty() {
+            return Err("`id` is empty".into());
+        }
+        if !is_semver(&self.version) {
+            return Err(format!(
+                "`version` must be semver like 1.2.0, got {:?}",
+                self.version
+            ));
+        }
+        if self.command.is_empty() {
+            return Err("`command` is empty: give the program and its arguments".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for input in &self.inputs {
+            if !seen.insert(&input.name) {
+                return Err(format!("input `{}` is declared twice", input.name));
+            }
+            if input.kind == InputKind::Enum && input.choices.is_empty() {
+                return Err(format!("enum input `{}` has no `choices`", input.name));
+            }
+            if let Some(p) = &input.pattern {
+                regex::Regex::new(p)
+                    .map_err(|e| format!("input `{}`: bad pattern: {e}", input.name))?;
+            }
+            if let Some(d) = &input.default {
+                input
+                    .coerce_toml(d)
+                    .map_err(|e| format!("input `{}`: default {e}", input.name))?;
+            }
+        }
+        for (name, preset) in &self.presets {
+            if !PRESETS.contains(&name.as_str()) {
+                return Err(format!(
+                    "preset `{name}` is not one of {}",
+                    PRESETS.join(", ")
+                ));
+            }
+            for (k, v) in &preset.inputs {
+                let input = self
+                    .input(k)
+                    .ok_or_else(|| format!("preset `{name}` sets unknown input `{k}`"))?;
+                input
+                    .coerce_toml(v)
+                    .map_err(|e| format!("preset `{name}`, input `{k}`: {e}"))?;
+            }
+        }
+        for word in &self.command {
+            for ph in placeholders(word) {
+                if self.input(ph).is_none() && !BUILTIN_PLACEHOLDERS.contains(&ph) {
+                    return Err(format!(
+                        "`command` uses {{{ph}}}, which is neither an input nor one of {}",
+                        BUILTIN_PLACEHOLDERS.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn input(&self, name: &str) -> Option<&Input> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+
+    pub fn summary(&self) -> FunctionSummary {
+        FunctionSummary {
+            id: self.id.clone(),
+            version: self.version.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            category: self.category.clone(),
+            executor: match &self.executor {
+                Executor::Process => "process".into(),
+                Executor::Docker { image, .. } => format!("docker {image}"),
+            },
+            inputs: self.inputs.clone(),
+            presets: self.presets.keys().cloned().collect(),
+            gpu: self.resources.gpu,
+            source: self.source.clone(),
+        }
+    }
+
+    /// Validates raw parameter text against the inputs, with the preset applied under
+    /// what the user typed. Every bad field is reported, not just the first.
+    pub fn resolve(
+        &self,
+        preset: Option<&str>,
+        given: &BTreeMap<String, String>,
+        default_timeout_s: u64,
+    ) -> Result<(BTreeMap<String, serde_json::Value>, TaskResources), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let preset_def = match preset {
+            None => None,
+            Some(p) => match self.presets.get(p) {
+                Some(def) => Some(def),
+                None if PRESETS.contains(&p) => None,
+                None => {
+                    errors.push(FieldError {
+                        field: "preset".into(),
+                        message: format!("unknown preset {p:?}; use one of {}", PRESETS.join(", ")),
+                    });
+                    None
+                }
+            },
+        };
+        for k in given.keys() {
+            if self.input(k).is_none() {
+                errors.push(FieldError {
+                    field: k.clone(),
+                    message: format!(
+                        "{} has no input named {k:?} (it has: {})",
+                        self.id,
+                        self.inputs
+                            .iter()
+                            .map(|i| i.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        let mut params = BTreeMap::new();
+        for input in &self.inputs {
+            let value = if let Some(text) = given.get(&input.name) {
+                input.coerce_text(text)
+            } else if let Some(v) = preset_def.and_then(|p| p.inputs.get(&input.name)) {
+                input.coerce_toml(v)
+            } else if let Some(d) = &input.default {
+                input.coerce_toml(d)
+            } else if input.required {
+                Err("is required".to_string())
+            } else {
+                continue;
+            };
+            match value {
+                Ok(v) => {
+                    params.insert(input.name.clone(), v);
+                }
+                Err(message) => errors.push(FieldError {
+                    field: input.name.clone(),
+                    message,
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let over = preset_def.map(|p| &p.resources);
+        let base = &self.resources;
+        let resources = TaskResources {
+            gpu: base.gpu || over.is_some_and(|o| o.gpu),
+            vram_mb: over.and_then(|o| o.vram_mb).or(base.vram_mb).unwrap_or(0),
+            cpu: over.and_then(|o| o.cpu).or(base.cpu),
+            memory_mb: over.and_then(|o| o.memory_mb).or(base.memory_mb),
+            timeout_s: over
+                .and_then(|o| o.timeout_s)
+                .or(base.timeout_s)
+                .unwrap_or(default_timeout_s),
+        };
+        Ok((params, resources))
+    }
+
+    /// The argv with every `{placeholder}` filled in.
+    pub fn render_command(
+        &self,
+        params: &BTreeMap<String, serde_json::Value>,
+        builtins: &BTreeMap<&str, String>,
+    ) -> Vec<String> {
+        self.command
+            .iter()
+            .map(|word| {
+                let mut out = word.clone();
+                for ph in placeholders(word) {
+                    let value = builtins
+                        .get(ph)
+                        .cloned()
+                        .or_else(|| params.get(ph).map(json_text))
+                        .unwrap_or_default();
+                    out = out.replace(&format!("{{{ph}}}"), &value);
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+/// Placeholders every command may use besides its inputs.
+pub const BUILTIN_PLACEHOLDERS: &[&str] = &["slate_exe", "output_dir", "task_id", "workspace"];
+
+fn placeholders(word: &str) -> impl Iterator<Item = &str> {
+    word.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<_> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.parse::<u64>().is_ok())
+}
+
+impl Input {
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Parses what a user typed (CLI `k=v` or a form field).
+    pub fn coerce_text(&self, text: &str) -> Result<serde_json::Value, String> {
+        let t = text.trim();
+        let value = match self.kind {
+            InputKind::Int => serde_json::Value::from(
+                t.parse::<i64>()
+                    .map_err(|_| format!("expects a whole number, got {text:?}"))?,
+            ),
+            InputKind::Float => {
+                let f = t
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .ok_or_else(|| format!("expects a number, got {text:?}"))?;
+                serde_json::Value::from(f)
+            }
+            InputKind::Bool => match t.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" | "on" => true.into(),
+                "false" | "no" | "0" | "off" => false.into(),
+                _ => return Err(format!("expects true or false, got {text:?}")),
+            },
+            InputKind::String | InputKind::Enum | InputKind::File => {
+                serde_json::Value::from(text.to_string())
+            }
+        };
+        self.check(&value)?;
+        Ok(value)
+    }
+
+    fn coerce_toml(&self, v: &toml::Value) -> Result<serde_json::Value, String> {
+        let value = match (self.kind, v) {
+            (InputKind::Int, toml::Value::Integer(i)) => serde_json::Value::from(*i),
+            (InputKind::Float, toml::Value::Float(f)) => serde_json::Value::from(*f),
+            (InputKind::Float, toml::Value::Integer(i)) => serde_json::Value::from(*i as f64),
+            (InputKind::Bool, toml::Value::Boolean(b)) => serde_json::Value::from(*b),
+            (InputKind::String | InputKind::Enum | InputKind::File, toml::Value::String(s)) => {
+                serde_json::Value::from(s.clone())
+            }
+            (kind, other) => {
+                return Err(format!(
+                    "has the wrong type: expected {kind:?}, got {}",
+                    other.type_str()
+                ));
+            }
+        };
+        self.check(&value)?;
+        Ok(value)
+    }
+
+    fn check(&self, v: &serde_json::Value) -> Result<(), String> {
+        if let Some(n) = v.as_f64().filter(|_| v.is_number()) {
+            if let Some(min) = self.min
+                && n < min
+            {
+                return Err(format!("must be at least {min}, got {n}"));
+            }
+            if let Some(max) = self.max
+                && n > max
+            {
+                return Err(format!("must be at most {max}, got {n}"));
+            }
+        }
+        if let Some(s) = v.as_str() {
+            let len = s.chars().count();
+            if self.required && s.trim().is_empty() {
+                return Err("is required".into());
+            }
+            if let Some(min) = self.min_length
+                && len < min
+            {
+                return Err(format!("must be at least {min} characters"));
+            }
+            if let Some(max) = self.max_length
+                && len > max
+            {
+                return Err(format!("must be at most {max} characters"));
+            }
+            if let Some(p) = &self.pattern
+                && let Ok(re) = regex::Regex::new(p)
+                && !re.is_match(s)
+            {
+                return Err(format!("must match the pattern {p}"));
+            }
+            if self.kind == InputKind::Enum && !self.choices.iter().any(|c| c == s) {
+                return Err(format!(
+                    "must be one of {}, got {s:?}",
+                    self.choices.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything the loader found: good templates by id, and one message per bad file.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    pub functions: BTreeMap<String, FunctionTemplate>,
+    pub errors: Vec<String>,
+}
+
+/// Built-in templates compiled into the binary, so a new user can run one at once.
+pub const BUILTINS: &[(&str, &str)] = &[
+    (
+        "assets/functions/demo/countdown.toml",
+        include_str!("../../assets/functions/demo/countdown.toml"),
+    ),
+    (
+        "assets/functions/demo/busybox-progress.toml",
+        include_str!("../../assets/functions/demo/busybox-progress.toml"),
+    ),
+];
+
+impl Registry {
+    /// Loads the built-ins, then every `*.toml` under `dir` (which may override a
+    /// built-in of the same id).
+    pub fn load(dir: Option<&Path>) -> Self {
+        let mut reg = Registry::default();
+        for (path, text) in BUILTINS {
+            reg.add(FunctionTemplate::parse(text, Path::new(path)));
+        }
+        if let Some(dir) = dir {
+            let mut files = Vec::new();
+            collect_toml(dir, &mut files);
+            files.sort();
+            for f in files {
+                let parsed = std::fs::read_to_string(&f)
+                    .map_err(|e| format!("{}: {e}", f.display()))
+                    .and_then(|text| FunctionTemplate::parse(&text, &f));
+                reg.add(parsed);
+            }
+        }
+        reg
+    }
+
+    fn add(&mut self, parsed: Result<FunctionTemplate, String>) {
+        match parsed {
+            Ok(t) => {
+                self.functions.insert(t.id.clone(), t);
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Result<&FunctionTemplate, String> {
+        self.functions.get(id).ok_or_else(|| {
+            format!(
+                "no function named {id:?}; known functions: {}",
+                self.functions
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    }
+
+    pub fn summaries(&self) -> Vec<FunctionSummary> {
+        self.functions.values().map(|t| t.summary()).collect()
+    }
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_toml(&p, out);
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn countdown() -> FunctionTemplate {
+        Registry::load(None).get("demo/countdown").unwrap().clone()
+    }
+
+    #[test]
+    fn builtins_load() {
+        let reg = Registry::load(None);
+        assert!(reg.errors.is_empty(), "{:?}", reg.errors);
+        assert!(reg.functions.contains_key("demo/countdown"));
+        assert!(reg.functions.contains_key("demo/busybox-progress"));
+    }
+
+    #[test]
+    fn presets_apply_under_typed_params_and_each_bad_field_is_named() {
+        let t = countdown();
+        let (p, _) = t.resolve(Some("draft"), &BTreeMap::new(), 60).unwrap();
+        assert_eq!(p["steps"], 3);
+        let given = BTreeMap::from([("steps".to_string(), "7".to_string())]);
+        let (p, _) = t.resolve(Some("draft"), &given, 60).unwrap();
+        assert_eq!(p["steps"], 7);
+        let bad = BTreeMap::from([
+            ("steps".to_string(), "-1".to_string()),
+            ("interval".to_string(), "soon".to_string()),
+            ("colour".to_string(), "red".to_string()),
+        ]);
+        let errs = t.resolve(Some("mega"), &bad, 60).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        for f in ["preset", "steps", "interval", "colour"] {
+            assert!(fields.contains(&f), "{f} not in {errs:?}");
+        }
+    }
+
+    #[test]
+    fn bad_templates_say_where_and_why() {
+        let e = FunctionTemplate::parse("id = \"x\"\nversion = 1\n", Path::new("f/x.toml"))
+            .unwrap_err();
+        assert!(e.contains("f/x.toml") && e.contains("line 2"), "{e}");
+        let e = FunctionTemplate::parse(
+            "id='x'\nversion='1.0.0'\nname='X'\ncommand=['{nope}']\n[executor]\ntype='process'\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
+        assert!(e.contains("{nope}"), "{e}");
+    }
+
+    #[test]
+    fn commands_fill_placeholders() {
+        let t = countdown();
+        let (p, _) = t.resolve(None, &BTreeMap::new(), 60).unwrap();
+        let b = BTreeMap::from([
+            ("slate_exe", "/bin/slate".to_string()),
+            ("output_dir", "/o".to_string()),
+        ]);
+        let argv = t.render_command(&p, &b);
+        assert_eq!(argv[0], "/bin/slate");
+        assert!(argv.contains(&"/o".to_string()));
+        assert!(argv.iter().all(|w| !w.contains('{')), "{argv:?}");
+    }
+}

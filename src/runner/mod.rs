@@ -1,0 +1,873 @@
+//! The function runner: templates, tasks, the durable queue, the scheduler and its
+//! executors.
+//!
+//! [`Runner`] is an actor on the core's tokio runtime. It alone owns the task records;
+//! every state change goes to the [`store::Store`] (fsync) before the event is sent.
+
+pub mod docker;
+pub mod exec;
+pub mod function;
+pub mod process;
+pub mod progress;
+pub mod store;
+pub mod task;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::core::EventSink;
+use crate::events::{Command, Event, Level};
+use crate::gpu::{GpuSample, GpuSource};
+use crate::paths::Paths;
+use crate::settings::Settings;
+use exec::{ExecReport, Launch, Outcome};
+use function::{Executor, Registry};
+use task::{Task, TaskId, TaskRequest, TaskState};
+
+/// Transient failures are retried this many times in all.
+pub const MAX_ATTEMPTS: u32 = 4;
+const BACKOFF_BASE_MS: u64 = 1_000;
+const BACKOFF_MAX_MS: u64 = 60_000;
+/// A progress event per task at most this often; state changes always go out.
+const PROGRESS_EVERY_MS: u64 = 50;
+
+/// What the runner needs besides settings.
+#[derive(Clone, Debug, Default)]
+pub struct RunnerConfig {
+    pub gpu_replay: Option<PathBuf>,
+    /// Start queued tasks. Off for CLI commands that only edit the queue.
+    pub hold_queue: bool,
+}
+
+enum Msg {
+    Command(Command),
+    Settings(Settings),
+    Shutdown(tokio::sync::oneshot::Sender<()>),
+}
+
+/// A handle on the running runner actor.
+pub struct Runner {
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+}
+
+impl Runner {
+    /// Opens the store, recovers what a crash left, announces the snapshot and starts
+    /// scheduling. If the store cannot be opened the runner says why on every command.
+    pub async fn start(
+        paths: Paths,
+        settings: Settings,
+        config: RunnerConfig,
+        sink: EventSink,
+    ) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let opened = {
+            let db = paths.database_file();
+            tokio::task::spawn_blocking(move || store::Store::open(&db))
+                .await
+                .expect("store open task")
+        };
+        match opened {
+            Ok(opened) => {
+                if let Some(w) = opened.warning {
+                    sink.emit(Event::Notification {
+                        level: Level::Warning,
+                        title: "Task database replaced".into(),
+                        body: w,
+                        task: None,
+                    });
+                }
+                let gpu = crate::gpu::open_source(config.gpu_replay.as_deref());
+                let mut actor = Actor::new(paths, settings, opened.store, gpu, sink);
+                actor.hold_queue = config.hold_queue;
+                tokio::spawn(actor.run(rx));
+            }
+            Err(e) => {
+                let error = e.to_string();
+                sink.emit(Event::RunnerFailed {
+                    error: error.clone(),
+                });
+                tokio::spawn(refuse_all(rx, error, sink));
+            }
+        }
+        Self { tx }
+    }
+
+    pub fn command(&self, command: Command) {
+        self.tx.send(Msg::Command(command)).ok();
+    }
+
+    pub fn settings_changed(&self, settings: Settings) {
+        self.tx.send(Msg::Settings(settings)).ok();
+    }
+
+    /// Stops scheduling. Running local processes end with Slate (they are our children);
+    /// their records stay `running` and are reconciled on the next start.
+    pub async fn shutdown(self) {
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        if self.tx.send(Msg::Shutdown(done_tx)).is_ok() {
+            done_rx.await.ok();
+        }
+    }
+}
+
+async fn refuse_all(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    error: String,
+    sink: EventSink,
+) {
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::Shutdown(done) => {
+                done.send(()).ok();
+                break;
+            }
+            Msg::Command(_) => sink.emit(Event::RunnerFailed {
+                error: error.clone(),
+            }),
+            Msg::Settings(_) => {}
+        }
+    }
+}
+
+struct Running {
+    cancel: tokio::sync::watch::Sender<bool>,
+    last_progress_ms: u64,
+}
+
+/// Free VRAM per GPU, read from the sampler at most once a second.
+struct GpuView {
+    source: Result<Box<dyn GpuSource>, String>,
+    last: Option<(u64, Result<Vec<GpuSample>, String>)>,
+}
+
+impl GpuView {
+    fn gpus(&mut self, now: u64) -> Result<Vec<GpuSample>, String> {
+        if let Some((at, v)) = &self.last
+            && now.saturating_sub(*at) < 1000
+        {
+            return v.clone();
+        }
+        let v = match &mut self.source {
+            Ok(s) => s.sample(),
+            Err(e) => Err(e.clone()),
+        };
+        self.last = Some((now, v.clone()));
+        v
+    }
+}
+
+struct Actor {
+    paths: Paths,
+    settings: Settings,
+    store: store::Store,
+    registry: Registry,
+    tasks: BTreeMap<TaskId, Task>,
+    running: HashMap<TaskId, Running>,
+    paused: bool,
+    gpu: GpuView,
+    sink: EventSink,
+    reports_tx: exec::ReportSender,
+    reports_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, exec::ExecReport)>,
+    finished_tx: tokio::sync::mpsc::UnboundedSender<(TaskId, Outcome)>,
+    finished_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, Outcome)>,
+    /// Tasks told "waiting for VRAM", so the notice goes out once.
+    waiting_noted: std::collections::HashSet<TaskId>,
+    rng: u64,
+    hold_queue: bool,
+}
+
+impl Actor {
+    fn new(
+        paths: Paths,
+        settings: Settings,
+        store: store::Store,
+        gpu: Result<Box<dyn GpuSource>, String>,
+        sink: EventSink,
+    ) -> Self {
+        let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (finished_tx, finished_rx) = tokio::sync::mpsc::unbounded_channel();
+        let functions_dir = paths.workspace_root(&settings).join("functions");
+        Self {
+            registry: Registry::load(Some(&functions_dir)),
+            paused: store.paused(),
+            paths,
+            settings,
+            store,
+            tasks: BTreeMap::new(),
+            running: HashMap::new(),
+            gpu: GpuView {
+                source: gpu,
+                last: None,
+            },
+            sink,
+            reports_tx,
+            reports_rx,
+            finished_tx,
+            finished_rx,
+            waiting_noted: Default::default(),
+            rng: crate::util::now_ms() | 1,
+            hold_queue: false,
+        }
+    }
+
+    async fn run(mut self, mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>) {
+        self.recover();
+        self.sink.emit(Event::FunctionsLoaded {
+            functions: self.registry.summaries(),
+            errors: self.registry.errors.clone(),
+        });
+        self.sink.emit(Event::TasksSnapshot {
+            tasks: self.tasks.values().cloned().collect(),
+            paused: self.paused,
+        });
+        loop {
+            self.schedule();
+            let wake = self.next_wake();
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(Msg::Command(c)) => self.handle(c),
+                    Some(Msg::Settings(s)) => self.settings = s,
+                    Some(Msg::Shutdown(done)) => {
+                        done.send(()).ok();
+                        return;
+                    }
+                    None => return,
+                },
+                Some((id, report)) = self.reports_rx.recv() => self.on_report(id, report),
+                Some((id, outcome)) = self.finished_rx.recv() => {
+                    // Drain reports sent before the end so no log line is lost.
+                    while let Ok((rid, report)) = self.reports_rx.try_recv() {
+                        self.on_report(rid, report);
+                    }
+                    self.on_finished(id, outcome);
+                }
+                _ = tokio::time::sleep(wake) => {}
+            }
+        }
+    }
+
+    /// Records a change durably, then announces it.
+    fn commit(&mut self, task: Task) {
+        if let Err(e) = self.store.put(&task) {
+            self.sink.emit(Event::Notification {
+                level: Level::Error,
+                title: "Could not save a task".into(),
+                body: format!("{}: {e}. Check free disk space.", task.title()),
+                task: Some(task.id),
+            });
+        }
+        self.tasks.insert(task.id, task.clone());
+        self.sink.emit(Event::TaskUpdated { task });
+    }
+
+    /// After a crash: a local process is gone with the Slate that started it, so its
+    /// task becomes `interrupted` (and is queued again when the template allows).
+    fn recover(&mut self) {
+        let (tasks, bad) = load_and_recover(&self.store, &self.registry);
+        for b in bad {
+            self.sink.emit(Event::Notification {
+                level: Level::Warning,
+                title: "Unreadable task record".into(),
+                body: b,
+                task: None,
+            });
+        }
+        self.tasks = tasks.into_iter().map(|t| (t.id, t)).collect();
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::SubmitTask { request } => self.submit(request),
+            Command::CancelTask { id } => self.cancel(id),
+            Command::RetryTask { id } => self.retry(id),
+            Command::SetPriority { id, priority } => {
+                if let Some(mut t) = self.tasks.get(&id).cloned() {
+                    t.priority = priority;
+                    self.commit(t);
+                }
+            }
+            Command::MoveTask { id, up } => self.move_task(id, up),
+            Command::PauseQueue { paused } => {
+                self.paused = paused;
+                if let Err(e) = self.store.set_paused(paused) {
+                    self.sink.emit(Event::RunnerFailed { error: e });
+                }
+                self.sink.emit(Event::QueuePaused { paused });
+            }
+            Command::ReloadFunctions => {
+                let dir = self.paths.workspace_root(&self.settings).join("functions");
+                self.registry = Registry::load(Some(&dir));
+                self.sink.emit(Event::FunctionsLoaded {
+                    functions: self.registry.summaries(),
+                    errors: self.registry.errors.clone(),
+                });
+            }
+            Command::SaveSettings { .. } | Command::ProbeSystem | Command::Shutdown => {}
+        }
+    }
+
+    fn submit(&mut self, request: TaskRequest) {
+        let template = match self.registry.get(&request.function) {
+            Ok(t) => t.clone(),
+            Err(e) => {
+                self.sink.emit(Event::TaskRejected {
+                    function: request.function,
+                    errors: vec![function::FieldError {
+                        field: "function".into(),
+                        message: e,
+                    }],
+                });
+                return;
+            }
+        };
+        let (params, resources) = match template.resolve(
+            request.preset.as_deref(),
+            &request.params,
+            self.settings.runner.default_timeout_s,
+        ) {
+            Ok(v) => v,
+            Err(errors) => {
+                self.sink.emit(Event::TaskRejected {
+                    function: request.function,
+                    errors,
+                });
+                return;
+            }
+        };
+        let id = match self.store.next_id() {
+            Ok(id) => id,
+            Err(e) => {
+                self.sink.emit(Event::RunnerFailed {
+                    error: format!("could not queue the task: {e}"),
+                });
+                return;
+            }
+        };
+        let task = Task {
+            id,
+            function: template.id.clone(),
+            function_version: template.version.clone(),
+            preset: request.preset,
+            params,
+            project: request.project,
+            shot: request.shot,
+            priority: request.priority,
+            seq: id,
+            state: TaskState::Queued,
+            progress: 0.0,
+            stage: None,
+            message: None,
+            resources,
+            created_ms: crate::util::now_ms(),
+            started_ms: None,
+            finished_ms: None,
+            attempts: 0,
+            not_before_ms: None,
+            gpu_index: None,
+            pid: None,
+            container_id: None,
+            exit_code: None,
+            error: None,
+            outputs: Vec::new(),
+            output_dir: None,
+        };
+        if let Err(e) = self.store.put(&task) {
+            self.sink.emit(Event::RunnerFailed {
+                error: format!("could not queue the task: {e}"),
+            });
+            return;
+        }
+        self.tasks.insert(id, task.clone());
+        self.sink.emit(Event::TaskSubmitted { task });
+    }
+
+    fn cancel(&mut self, id: TaskId) {
+        let Some(mut t) = self.tasks.get(&id).cloned() else {
+            return;
+        };
+        match t.state {
+            TaskState::Queued => {
+                t.state = TaskState::Cancelled;
+                t.finished_ms = Some(crate::util::now_ms());
+                t.stage = None;
+                self.commit(t);
+            }
+            s if s.is_active() => {
+                if let Some(r) = self.running.get(&id) {
+                    r.cancel.send(true).ok();
+                }
+                t.stage = Some("cancelling".into());
+                self.tasks.insert(id, t.clone());
+                self.sink.emit(Event::TaskUpdated { task: t });
+            }
+            _ => {}
+        }
+    }
+
+    fn retry(&mut self, id: TaskId) {
+        let Some(mut t) = self.tasks.get(&id).cloned() else {
+            return;
+        };
+        if !t.state.can_retry() {
+            return;
+        }
+        let seq = match self.store.next_id() {
+            Ok(s) => s,
+            Err(e) => {
+                self.sink.emit(Event::RunnerFailed { error: e });
+                return;
+            }
+        };
+        t.state = TaskState::Queued;
+        t.seq = seq;
+        t.progress = 0.0;
+        t.stage = None;
+        t.message = None;
+        t.error = None;
+        t.exit_code = None;
+        t.not_before_ms = None;
+        t.finished_ms = None;
+        t.outputs.clear();
+        self.commit(t);
+    }
+
+    /// Swaps a queued task with its neighbour in run order (priority, then FIFO).
+    fn move_task(&mut self, id: TaskId, up: bool) {
+        let order = self.queue_order();
+        let Some(pos) = order.iter().position(|&t| t == id) else {
+            return;
+        };
+        let other = if up {
+            pos.checked_sub(1)
+        } else {
+            Some(pos + 1).filter(|&p| p < order.len())
+        };
+        let Some(other) = other.map(|p| order[p]) else {
+            return;
+        };
+        let mut a = self.tasks[&id].clone();
+        let mut b = self.tasks[&other].clone();
+        std::mem::swap(&mut a.seq, &mut b.seq);
+        std::mem::swap(&mut a.priority, &mut b.priority);
+        if let Err(e) = self.store.put_all([&a, &b]) {
+            self.sink.emit(Event::RunnerFailed { error: e });
+            return;
+        }
+        for t in [a, b] {
+            self.tasks.insert(t.id, t.clone());
+            self.sink.emit(Event::TaskUpdated { task: t });
+        }
+    }
+
+    /// Queued tasks in the order they would start.
+    fn queue_order(&self) -> Vec<TaskId> {
+        let mut q: Vec<&Task> = self
+            .tasks
+            .values()
+            .filter(|t| t.state == TaskState::Queued)
+            .collect();
+        q.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.seq));
+        q.into_iter().map(|t| t.id).collect()
+    }
+
+    fn next_wake(&self) -> Duration {
+        let now = crate::util::now_ms();
+        let mut wake = Duration::from_secs(3600);
+        for t in self.tasks.values().filter(|t| t.state == TaskState::Queued) {
+            if let Some(nb) = t.not_before_ms {
+                wake = wake.min(Duration::from_millis(nb.saturating_sub(now).max(10)));
+            }
+            if t.resources.gpu {
+                // Free VRAM changes without telling us: look again each second.
+                wake = wake.min(Duration::from_secs(1));
+            }
+        }
+        wake
+    }
+
+    fn schedule(&mut self) {
+        if self.paused || self.hold_queue {
+            return;
+        }
+        let now = crate::util::now_ms();
+        let max = self.settings.runner.max_concurrent as usize;
+        for id in self.queue_order() {
+            if self.running.len() >= max {
+                break;
+            }
+            let t = self.tasks[&id].clone();
+            if t.not_before_ms.is_some_and(|nb| nb > now) {
+                continue;
+            }
+            let Some(template) = self.registry.functions.get(&t.function).cloned() else {
+                self.fail(
+                    t,
+                    "its function is no longer installed; restore the template and retry".into(),
+                );
+                continue;
+            };
+            if let Some(limit) = template.resources.max_concurrent {
+                let same = self
+                    .running
+                    .keys()
+                    .filter(|r| self.tasks[r].function == t.function)
+                    .count();
+                if same >= limit as usize {
+                    continue;
+                }
+            }
+            let gpu_index = if t.resources.gpu {
+                match self.place_on_gpu(&t, now) {
+                    Placement::On(i) => Some(i),
+                    Placement::Wait(why) => {
+                        if self.waiting_noted.insert(t.id) {
+                            let mut w = t.clone();
+                            w.stage = Some(why);
+                            self.tasks.insert(w.id, w.clone());
+                            self.sink.emit(Event::TaskUpdated { task: w });
+                        }
+                        continue;
+                    }
+                    Placement::Never(why) => {
+                        self.fail(t, why);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            self.waiting_noted.remove(&t.id);
+            self.start(t, template, gpu_index);
+        }
+    }
+
+    /// Picks the GPU with the most headroom for `t`, counting what running tasks
+    /// reserved and the headroom from Settings.
+    fn place_on_gpu(&mut self, t: &Task, now: u64) -> Placement {
+        let gpus = match self.gpu.gpus(now) {
+            Ok(g) if !g.is_empty() => g,
+            Ok(_) => return Placement::Never("this task needs a GPU and none was found".into()),
+            Err(e) => return Placement::Never(format!("this task needs a GPU: {e}")),
+        };
+        let headroom = self.settings.runner.vram_headroom_mb;
+        let need = t.resources.vram_mb;
+        let largest = gpus.iter().map(|g| g.mem_total_mb).max().unwrap_or(0);
+        if need + headroom > largest {
+            return Placement::Never(format!(
+                "needs {need} MB of VRAM (+{headroom} MB headroom) but the largest GPU has {largest} MB"
+            ));
+        }
+        let best = gpus
+            .iter()
+            .map(|g| {
+                let reserved: u64 = self
+                    .running
+                    .keys()
+                    .filter_map(|id| self.tasks.get(id))
+                    .filter(|r| r.gpu_index == Some(g.index))
+                    .map(|r| r.resources.vram_mb)
+                    .sum();
+                let free = g
+                    .mem_free_mb
+                    .saturating_sub(reserved)
+                    .saturating_sub(headroom);
+                (free, g.index)
+            })
+            .max();
+        match best {
+            Some((free, index)) if free >= need => Placement::On(index),
+            Some((free, _)) => {
+                Placement::Wait(format!("waiting for VRAM: needs {need} MB, {free} MB free"))
+            }
+            None => Placement::Never("no GPU".into()),
+        }
+    }
+
+    fn fail(&mut self, mut t: Task, error: String) {
+        t.state = TaskState::Failed;
+        t.error = Some(error.clone());
+        t.finished_ms = Some(crate::util::now_ms());
+        t.stage = None;
+        self.sink.emit(Event::Notification {
+            level: Level::Error,
+            title: format!("{} failed", t.title()),
+            body: error,
+            task: Some(t.id),
+        });
+        self.commit(t);
+    }
+
+    fn start(&mut self, mut t: Task, template: function::FunctionTemplate, gpu_index: Option<u32>) {
+        let output_dir = self.paths.data_dir.join("outputs").join(t.id.to_string());
+        let log_file = self.paths.logs_dir().join(format!("{}.log", t.id));
+        for dir in [&output_dir, &self.paths.logs_dir()] {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                self.fail(t, format!("could not create {}: {e}", dir.display()));
+                return;
+            }
+        }
+        t.state = TaskState::Preparing;
+        t.attempts += 1;
+        t.started_ms = Some(crate::util::now_ms());
+        t.finished_ms = None;
+        t.gpu_index = gpu_index;
+        t.output_dir = Some(output_dir.clone());
+        t.stage = None;
+        t.progress = 0.0;
+        let id = t.id;
+        let timeout = Duration::from_secs(t.resources.timeout_s.max(1));
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "slate".into());
+        let builtins = BTreeMap::from([
+            ("slate_exe", exe),
+            ("output_dir", output_dir.display().to_string()),
+            ("task_id", id.to_string()),
+            (
+                "workspace",
+                self.paths
+                    .workspace_root(&self.settings)
+                    .display()
+                    .to_string(),
+            ),
+        ]);
+        let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+        let mut env = template.env.clone();
+        if let Some(g) = gpu_index {
+            env.insert("CUDA_VISIBLE_DEVICES".into(), g.to_string());
+        }
+        let launch = Launch {
+            task_id: id,
+            argv: template.render_command(&t.params, &builtins),
+            env,
+            output_dir,
+            log_file,
+            timeout,
+            cancel: cancel_rx,
+            reports: self.reports_tx.clone(),
+        };
+        self.commit(t);
+        self.running.insert(
+            id,
+            Running {
+                cancel: cancel_tx,
+                last_progress_ms: 0,
+            },
+        );
+        let finished = self.finished_tx.clone();
+        let executor = template.executor.clone();
+        tokio::spawn(async move {
+            let outcome = match executor {
+                Executor::Process => process::run(launch).await,
+                Executor::Docker { .. } => {
+                    Outcome::failed("this build of Slate has no Docker executor yet", false)
+                }
+            };
+            finished.send((id, outcome)).ok();
+        });
+    }
+
+    fn on_report(&mut self, id: TaskId, report: ExecReport) {
+        let Some(t) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        match report {
+            ExecReport::Started { pid, container_id } => {
+                let mut t = t.clone();
+                t.pid = pid;
+                t.container_id = container_id;
+                if t.state == TaskState::Preparing {
+                    t.state = TaskState::Running;
+                }
+                self.commit(t);
+            }
+            ExecReport::Progress(u) => {
+                if let Some(p) = u.progress {
+                    t.progress = p;
+                }
+                let stage_changed = u.stage.is_some() && u.stage != t.stage;
+                if u.stage.is_some() {
+                    t.stage = u.stage;
+                }
+                if u.message.is_some() {
+                    t.message = u.message;
+                }
+                let now = crate::util::now_ms();
+                let Some(r) = self.running.get_mut(&id) else {
+                    return;
+                };
+                if stage_changed
+                    || t.progress >= 1.0
+                    || now.saturating_sub(r.last_progress_ms) >= PROGRESS_EVERY_MS
+                {
+                    r.last_progress_ms = now;
+                    let eta_s = t.started_ms.and_then(|s| {
+                        let elapsed = now.saturating_sub(s) as f64 / 1000.0;
+                        (t.progress > 0.01)
+                            .then(|| elapsed * (1.0 - t.progress as f64) / t.progress as f64)
+                    });
+                    self.sink.emit(Event::TaskProgress {
+                        id,
+                        progress: t.progress,
+                        stage: t.stage.clone(),
+                        message: t.message.clone(),
+                        eta_s,
+                    });
+                }
+            }
+            ExecReport::Log { stderr, line } => {
+                self.sink.emit(Event::TaskLog { id, stderr, line });
+            }
+        }
+    }
+
+    fn on_finished(&mut self, id: TaskId, outcome: Outcome) {
+        self.running.remove(&id);
+        let Some(mut t) = self.tasks.get(&id).cloned() else {
+            return;
+        };
+        let now = crate::util::now_ms();
+        t.finished_ms = Some(now);
+        t.stage = None;
+        t.pid = None;
+        let function = self.registry.functions.get(&t.function);
+        match outcome {
+            Outcome::Exited { code: 0, .. } => {
+                t.state = TaskState::Succeeded;
+                t.exit_code = Some(0);
+                t.progress = 1.0;
+                let patterns = function.map(|f| f.outputs.clone()).unwrap_or_default();
+                if let Some(dir) = &t.output_dir {
+                    t.outputs = exec::collect_outputs(dir, &patterns);
+                }
+                self.sink.emit(Event::Notification {
+                    level: Level::Success,
+                    title: format!("{} finished", t.title()),
+                    body: format!("{} output file(s)", t.outputs.len()),
+                    task: Some(id),
+                });
+                self.commit(t);
+            }
+            Outcome::Exited {
+                code,
+                oom,
+                last_lines,
+            } => {
+                t.exit_code = Some(code);
+                let why = if oom {
+                    "ran out of memory (killed by the memory limit)".to_string()
+                } else {
+                    format!("exited with code {code}")
+                };
+                let tail = if last_lines.is_empty() {
+                    String::new()
+                } else {
+                    format!("; last output:\n{}", last_lines.join("\n"))
+                };
+                self.fail(t, format!("{why}{tail}"));
+            }
+            Outcome::Cancelled => {
+                t.state = TaskState::Cancelled;
+                self.commit(t);
+            }
+            Outcome::TimedOut { after } => {
+                self.fail(
+                    t,
+                    format!(
+                        "timed out after {}",
+                        crate::util::format_duration_secs(after.as_secs_f64())
+                    ),
+                );
+            }
+            Outcome::Failed { error, transient } => {
+                if transient && t.attempts < MAX_ATTEMPTS {
+                    let delay = backoff_ms(t.attempts, &mut self.rng);
+                    t.state = TaskState::Queued;
+                    t.not_before_ms = Some(now + delay);
+                    t.error = Some(format!(
+                        "{error}; retrying in {} (attempt {} of {MAX_ATTEMPTS})",
+                        crate::util::format_duration_secs(delay as f64 / 1000.0),
+                        t.attempts + 1
+                    ));
+                    self.commit(t);
+                } else {
+                    self.fail(t, error);
+                }
+            }
+        }
+    }
+}
+
+enum Placement {
+    On(u32),
+    Wait(String),
+    Never(String),
+}
+
+/// Exponential backoff with full jitter: a random delay up to base·2^attempt, capped.
+pub fn backoff_ms(attempt: u32, rng: &mut u64) -> u64 {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    let cap = (BACKOFF_BASE_MS << attempt.min(16)).min(BACKOFF_MAX_MS);
+    cap / 2 + *rng % (cap / 2 + 1)
+}
+
+/// Reads every task and reconciles those a crash left active. Only the store's owner
+/// calls this, so an active record means its executor is gone. Returns the tasks and
+/// one message per problem.
+pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>, Vec<String>) {
+    let (mut tasks, mut problems) = match store.all() {
+        Ok(v) => v,
+        Err(e) => (Vec::new(), vec![format!("could not read tasks: {e}")]),
+    };
+    let now = crate::util::now_ms();
+    let mut changed = Vec::new();
+    for t in tasks.iter_mut().filter(|t| t.state.is_active()) {
+        let requeue = registry
+            .functions
+            .get(&t.function)
+            .is_some_and(|f| f.requeue_on_interrupt);
+        recover_lost(t, requeue, now);
+        changed.push(t.clone());
+    }
+    if !changed.is_empty()
+        && let Err(e) = store.put_all(&changed)
+    {
+        problems.push(format!("could not record recovered tasks: {e}"));
+    }
+    (tasks, problems)
+}
+
+/// Reconciles a task whose executor vanished with the Slate that ran it.
+pub fn recover_lost(t: &mut Task, requeue: bool, now: u64) {
+    t.pid = None;
+    if requeue {
+        t.state = TaskState::Queued;
+        t.error = Some("interrupted when Slate stopped; queued again".into());
+        t.progress = 0.0;
+        t.stage = None;
+        t.not_before_ms = None;
+    } else {
+        t.state = TaskState::Interrupted;
+        t.error = Some("interrupted when Slate stopped; retry to run it again".into());
+        t.finished_ms = Some(now);
+        t.stage = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let mut rng = 42;
+        for attempt in 0..30 {
+            let d = backoff_ms(attempt, &mut rng);
+            let cap = (BACKOFF_BASE_MS << attempt.min(16)).min(BACKOFF_MAX_MS);
+            assert!(d >= cap / 2 && d <= cap, "{attempt}: {d}");
+        }
+    }
+}

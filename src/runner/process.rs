@@ -1,0 +1,129 @@
+//! The process executor: runs a function's command as a local child process.
+//!
+//! The child gets its own process group (so cancel reaches its whole tree) and dies
+//! with Slate (`PR_SET_PDEATHSIG`), so a crashed Slate never leaves orphans running.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt as _;
+
+use crate::runner::exec::{ExecReport, Launch, Outcome, StreamSink};
+
+/// How long a cancelled or timed-out process gets between SIGTERM and SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+pub async fn run(launch: Launch) -> Outcome {
+    let Some((program, args)) = launch.argv.split_first() else {
+        return Outcome::failed("the command is empty", false);
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .current_dir(&launch.output_dir)
+        .envs(&launch.env)
+        .env("SLATE_TASK_ID", launch.task_id.to_string())
+        .env("SLATE_OUTPUT_DIR", &launch.output_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .process_group(0);
+    // SAFETY: prctl is async-signal-safe; it runs in the forked child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            let transient = matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock
+                    | std::io::ErrorKind::ResourceBusy
+                    | std::io::ErrorKind::OutOfMemory
+                    | std::io::ErrorKind::Interrupted
+            );
+            return Outcome::failed(format!("could not start `{program}`: {e}"), transient);
+        }
+    };
+    let pid = child.id();
+    launch.report(ExecReport::Started {
+        pid,
+        container_id: None,
+    });
+
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let sink = launch.stream_sink();
+    let out_task = tokio::spawn(pump(stdout, sink.clone(), false));
+    let err_task = tokio::spawn(pump(stderr, sink.clone(), true));
+
+    let mut cancel = launch.cancel.clone();
+    let timeout = tokio::time::sleep(launch.timeout);
+    tokio::pin!(timeout);
+    let ended_by = tokio::select! {
+        status = child.wait() => {
+            out_task.await.ok();
+            err_task.await.ok();
+            return match status {
+                Ok(s) => Outcome::Exited {
+                    code: exit_code(s),
+                    oom: false,
+                    last_lines: sink.last_lines(),
+                },
+                Err(e) => Outcome::failed(format!("lost track of the process: {e}"), false),
+            };
+        }
+        _ = cancelled(&mut cancel) => Outcome::Cancelled,
+        _ = &mut timeout => Outcome::TimedOut { after: launch.timeout },
+    };
+    terminate(&mut child, pid).await;
+    out_task.await.ok();
+    err_task.await.ok();
+    ended_by
+}
+
+/// Resolves once cancel is asked for (never, if the sender is gone without asking).
+pub async fn cancelled(cancel: &mut tokio::sync::watch::Receiver<bool>) {
+    if cancel.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+fn exit_code(s: std::process::ExitStatus) -> i64 {
+    use std::os::unix::process::ExitStatusExt as _;
+    match (s.code(), s.signal()) {
+        (Some(c), _) => c as i64,
+        (None, Some(sig)) => 128 + sig as i64,
+        _ => -1,
+    }
+}
+
+/// SIGTERM to the whole group, a grace period, then SIGKILL. Always ends.
+async fn terminate(child: &mut tokio::process::Child, pid: Option<u32>) {
+    if let Some(pid) = pid {
+        // SAFETY: plain syscall on our own child's process group.
+        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        if tokio::time::timeout(GRACE, child.wait()).await.is_ok() {
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            return;
+        }
+        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+    }
+    child.kill().await.ok();
+    child.wait().await.ok();
+}
+
+async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, sink: StreamSink, stderr: bool) {
+    let mut splitter = crate::runner::progress::LineSplitter::default();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => splitter.push(&buf[..n], |line| sink.line(stderr, line)),
+        }
+    }
+    splitter.finish(|line| sink.line(stderr, line));
+}

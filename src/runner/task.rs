@@ -1,0 +1,131 @@
+//! A task: one run of a function, as the store keeps it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub type TaskId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    Queued,
+    Preparing,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    /// Cut by a crash and not re-attachable.
+    Interrupted,
+}
+
+impl TaskState {
+    pub const ALL: [Self; 7] = [
+        Self::Queued,
+        Self::Preparing,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Interrupted,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Preparing => "preparing",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.label() == s)
+    }
+
+    /// Holding an executor (process or container).
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Preparing | Self::Running)
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            Self::Succeeded | Self::Failed | Self::Cancelled | Self::Interrupted
+        )
+    }
+
+    pub fn can_retry(self) -> bool {
+        matches!(self, Self::Failed | Self::Cancelled | Self::Interrupted)
+    }
+}
+
+/// What a user asks for: a function, a preset and raw parameter text.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskRequest {
+    pub function: String,
+    pub preset: Option<String>,
+    /// Raw `key=value` text as typed; validated against the template on submit.
+    pub params: BTreeMap<String, String>,
+    pub priority: i32,
+    pub project: Option<String>,
+    pub shot: Option<String>,
+}
+
+/// Resources a task holds while it runs, after its preset is applied.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskResources {
+    pub gpu: bool,
+    pub vram_mb: u64,
+    pub cpu: Option<f64>,
+    pub memory_mb: Option<u64>,
+    pub timeout_s: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub function: String,
+    pub function_version: String,
+    pub preset: Option<String>,
+    pub params: BTreeMap<String, serde_json::Value>,
+    pub project: Option<String>,
+    pub shot: Option<String>,
+    pub priority: i32,
+    /// FIFO order within a priority; reordering swaps these.
+    pub seq: u64,
+    pub state: TaskState,
+    pub progress: f32,
+    pub stage: Option<String>,
+    pub message: Option<String>,
+    pub resources: TaskResources,
+    pub created_ms: u64,
+    pub started_ms: Option<u64>,
+    pub finished_ms: Option<u64>,
+    pub attempts: u32,
+    /// When a transient failure is retried (backoff); `None` = as soon as possible.
+    pub not_before_ms: Option<u64>,
+    pub gpu_index: Option<u32>,
+    pub pid: Option<u32>,
+    pub container_id: Option<String>,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+    pub outputs: Vec<String>,
+    pub output_dir: Option<std::path::PathBuf>,
+}
+
+impl Task {
+    /// Wall time of the last run, when it has started.
+    pub fn duration_ms(&self, now_ms: u64) -> Option<u64> {
+        let start = self.started_ms?;
+        Some(self.finished_ms.unwrap_or(now_ms).saturating_sub(start))
+    }
+
+    /// A short human label: `demo/countdown #12`.
+    pub fn title(&self) -> String {
+        format!("{} #{}", self.function, self.id)
+    }
+}

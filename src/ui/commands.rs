@@ -1,0 +1,178 @@
+//! Every user command, as data. The shortcut handler, the command palette, the F1 help
+//! and the Shortcuts settings page all read [`UiCommand::ALL`], so a command cannot exist
+//! in one place and be missing from another.
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use crate::ui::tabs::Tab;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UiCommand {
+    ShowTab(Tab),
+    NextTab,
+    PreviousTab,
+    OpenSettings,
+    CommandPalette,
+    ShowShortcuts,
+    NewProject,
+    RunFunction,
+    SaveSettings,
+    RevertSettings,
+    ToggleTheme,
+    ToggleLeftPanel,
+    ToggleRightPanel,
+    PauseQueue,
+    ResumeQueue,
+    CopySystemInfo,
+    RefreshSystemStatus,
+    Quit,
+}
+
+const CTRL: Modifiers = Modifiers::COMMAND;
+const CTRL_SHIFT: Modifiers = Modifiers {
+    shift: true,
+    ..Modifiers::COMMAND
+};
+
+impl UiCommand {
+    /// In shortcut-matching order: shifted shortcuts before their plain forms, because
+    /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
+    pub const ALL: [UiCommand; 24] = [
+        UiCommand::PreviousTab,
+        UiCommand::NextTab,
+        UiCommand::ShowTab(Tab::Canvas),
+        UiCommand::ShowTab(Tab::Scene),
+        UiCommand::ShowTab(Tab::Assets),
+        UiCommand::ShowTab(Tab::Tasks),
+        UiCommand::ShowTab(Tab::Gpu),
+        UiCommand::ShowTab(Tab::Git),
+        UiCommand::ShowTab(Tab::Settings),
+        UiCommand::OpenSettings,
+        UiCommand::CommandPalette,
+        UiCommand::ShowShortcuts,
+        UiCommand::NewProject,
+        UiCommand::RunFunction,
+        UiCommand::SaveSettings,
+        UiCommand::RevertSettings,
+        UiCommand::ToggleTheme,
+        UiCommand::ToggleLeftPanel,
+        UiCommand::ToggleRightPanel,
+        UiCommand::PauseQueue,
+        UiCommand::ResumeQueue,
+        UiCommand::CopySystemInfo,
+        UiCommand::RefreshSystemStatus,
+        UiCommand::Quit,
+    ];
+
+    pub fn label(self) -> String {
+        match self {
+            UiCommand::ShowTab(t) => format!("Show {}", t.title()),
+            UiCommand::NextTab => "Next tab".into(),
+            UiCommand::PreviousTab => "Previous tab".into(),
+            UiCommand::OpenSettings => "Open settings".into(),
+            UiCommand::CommandPalette => "Command palette".into(),
+            UiCommand::ShowShortcuts => "Keyboard shortcuts".into(),
+            UiCommand::NewProject => "New project…".into(),
+            UiCommand::RunFunction => "Run function…".into(),
+            UiCommand::SaveSettings => "Save settings".into(),
+            UiCommand::RevertSettings => "Revert settings".into(),
+            UiCommand::ToggleTheme => "Toggle light/dark theme".into(),
+            UiCommand::ToggleLeftPanel => "Toggle project browser".into(),
+            UiCommand::ToggleRightPanel => "Toggle properties and progress".into(),
+            UiCommand::PauseQueue => "Pause task queue".into(),
+            UiCommand::ResumeQueue => "Resume task queue".into(),
+            UiCommand::CopySystemInfo => "Copy system info".into(),
+            UiCommand::RefreshSystemStatus => "Refresh Docker/GPU/git status".into(),
+            UiCommand::Quit => "Quit Slate".into(),
+        }
+    }
+
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            UiCommand::ShowTab(_) => "Switch the main view",
+            UiCommand::NextTab | UiCommand::PreviousTab => "Cycle through the main view's tabs",
+            UiCommand::OpenSettings => "Theme, workspace, runner and notification settings",
+            UiCommand::CommandPalette => "Search every command by name",
+            UiCommand::ShowShortcuts => "List every keyboard shortcut",
+            UiCommand::NewProject => "Create a film project in the workspace",
+            UiCommand::RunFunction => "Pick a function, fill its inputs and queue a task",
+            UiCommand::SaveSettings => "Write the edited settings to disk",
+            UiCommand::RevertSettings => "Drop unsaved settings edits",
+            UiCommand::ToggleTheme => "Switch between the light and dark theme",
+            UiCommand::ToggleLeftPanel => "Show or hide the left panel",
+            UiCommand::ToggleRightPanel => "Show or hide the right panel",
+            UiCommand::PauseQueue => "Running tasks finish; queued ones wait",
+            UiCommand::ResumeQueue => "Start queued tasks again",
+            UiCommand::CopySystemInfo => "Copy versions and paths for a bug report",
+            UiCommand::RefreshSystemStatus => "Probe Docker, the GPU driver, git and git-lfs again",
+            UiCommand::Quit => "Close the window; running tasks are kept and recovered",
+        }
+    }
+
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let k = |m, key| Some(KeyboardShortcut::new(m, key));
+        match self {
+            UiCommand::ShowTab(t) => {
+                const KEYS: [Key; 7] = [
+                    Key::Num1,
+                    Key::Num2,
+                    Key::Num3,
+                    Key::Num4,
+                    Key::Num5,
+                    Key::Num6,
+                    Key::Num7,
+                ];
+                k(CTRL, KEYS[t.index()])
+            }
+            UiCommand::NextTab => k(CTRL, Key::Tab),
+            UiCommand::PreviousTab => k(CTRL_SHIFT, Key::Tab),
+            UiCommand::OpenSettings => k(CTRL, Key::Comma),
+            UiCommand::CommandPalette => k(CTRL, Key::K),
+            UiCommand::ShowShortcuts => k(Modifiers::NONE, Key::F1),
+            UiCommand::NewProject => k(CTRL, Key::N),
+            UiCommand::RunFunction => k(CTRL, Key::R),
+            UiCommand::SaveSettings => k(CTRL, Key::S),
+            UiCommand::ToggleLeftPanel => k(CTRL, Key::B),
+            UiCommand::ToggleRightPanel => k(CTRL_SHIFT, Key::B),
+            UiCommand::Quit => k(CTRL, Key::Q),
+            _ => None,
+        }
+    }
+}
+
+/// Shortcut text in the form users read in menus: `Ctrl+K`.
+pub fn shortcut_text(ctx: &egui::Context, cmd: UiCommand) -> String {
+    cmd.shortcut()
+        .map(|s| ctx.format_shortcut(&s))
+        .unwrap_or_default()
+}
+
+/// The command whose shortcut was pressed this frame, consuming the key press.
+pub fn pressed(ctx: &egui::Context) -> Option<UiCommand> {
+    // Ctrl+Shift+B must be tested before Ctrl+B, as Ctrl+Shift+Tab before Ctrl+Tab.
+    let mut order: Vec<UiCommand> = UiCommand::ALL.to_vec();
+    order.sort_by_key(|c| c.shortcut().map(|s| !s.modifiers.shift));
+    ctx.input_mut(|i| {
+        order
+            .into_iter()
+            .find(|c| c.shortcut().is_some_and(|s| i.consume_shortcut(&s)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_two_commands_share_a_shortcut() {
+        let mut seen = std::collections::HashSet::new();
+        for c in UiCommand::ALL {
+            if let Some(s) = c.shortcut() {
+                assert!(
+                    seen.insert((s.modifiers.shift, s.modifiers.command, s.logical_key)),
+                    "{c:?}"
+                );
+            }
+        }
+    }
+}

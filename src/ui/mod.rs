@@ -1,0 +1,39 @@
+//! The egui window. Views render a [`view_model::ViewModel`] built from core events and
+//! send [`crate::events::Command`]s; nothing here does file, git, Docker or database I/O.
+
+pub mod app;
+pub mod commands;
+pub mod palette;
+pub mod tabs;
+pub mod theme;
+pub mod view_model;
+pub mod views;
+pub mod widgets;
+
+pub use app::{App, AppOptions};
+
+/// Opens the Slate window and runs until it is closed.
+pub fn run_native(options: AppOptions) -> Result<(), String> {
+    let persistence = (!options.screenshot.is_some()).then(|| options.paths.ui_state_file());
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Slate")
+        .with_app_id("slate")
+        .with_min_inner_size([800.0, 500.0]);
+    if options.screenshot.is_some() {
+        viewport = viewport.with_inner_size([1280.0, 800.0]);
+    } else {
+        viewport = viewport.with_inner_size([1440.0, 900.0]);
+    }
+    let native = eframe::NativeOptions {
+        viewport,
+        persist_window: persistence.is_some(),
+        persistence_path: persistence,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Slate",
+        native,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
+    )
+    .map_err(|e| format!("could not open the window: {e}"))
+}

@@ -1,0 +1,21 @@
+//! One module per view. Each gets a [`ViewCtx`]: the read-only view model and ways to
+//! act (core commands, UI commands). Views own only their own widget state.
+
+pub mod progress_area;
+pub mod settings;
+pub mod status_bar;
+pub mod tasks;
+
+use crate::core::CommandSender;
+use crate::runner::task::TaskId;
+use crate::ui::commands::UiCommand;
+use crate::ui::view_model::ViewModel;
+
+pub struct ViewCtx<'a> {
+    pub vm: &'a ViewModel,
+    pub commands: &'a CommandSender,
+    /// UI commands a view asks for (buttons go through the same path as shortcuts).
+    pub ui_commands: &'a mut Vec<UiCommand>,
+    pub selected_task: &'a mut Option<TaskId>,
+    pub now_ms: u64,
+}

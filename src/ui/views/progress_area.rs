@@ -1,0 +1,139 @@
+//! The progress area (right panel, lower half): active tasks, recently finished,
+//! notifications. Static bars only: nothing here animates, so an idle window stays idle.
+
+use crate::events::{Command, Level};
+use crate::runner::task::{Task, TaskState};
+use crate::ui::theme;
+use crate::ui::views::ViewCtx;
+use crate::util::format_duration_secs;
+
+/// Finished tasks shown in "Recently finished".
+const RECENT: usize = 8;
+
+pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+    let vm = ctx.vm;
+    let active: Vec<&Task> = vm.active().collect();
+    let queued = vm.count(TaskState::Queued);
+    egui::CollapsingHeader::new(format!("Active ({})", active.len()))
+        .id_salt("progress_active")
+        .default_open(true)
+        .show(ui, |ui| {
+            if active.is_empty() {
+                let idle = if queued > 0 && vm.queue_paused {
+                    format!("Queue paused with {queued} waiting")
+                } else if queued > 0 {
+                    format!("{queued} task(s) waiting to start")
+                } else {
+                    "Nothing running. Run a function with Ctrl+R.".to_string()
+                };
+                ui.weak(idle);
+            }
+            for t in active {
+                active_row_ui(ui, ctx, t);
+            }
+        });
+
+    let mut finished: Vec<&Task> = vm
+        .tasks
+        .values()
+        .filter(|t| t.state.is_finished())
+        .collect();
+    finished.sort_by_key(|t| std::cmp::Reverse(t.finished_ms.unwrap_or(0)));
+    egui::CollapsingHeader::new("Recently finished")
+        .id_salt("progress_recent")
+        .default_open(true)
+        .show(ui, |ui| {
+            if finished.is_empty() {
+                ui.weak("No finished tasks yet");
+            }
+            for t in finished.into_iter().take(RECENT) {
+                let text =
+                    egui::RichText::new(format!("{} {}", theme::state_icon(t.state), t.title()))
+                        .color(theme::state_colour(t.state));
+                let r = ui
+                    .selectable_label(*ctx.selected_task == Some(t.id), text)
+                    .on_hover_text(t.error.as_deref().unwrap_or(t.state.label()));
+                if r.clicked() {
+                    *ctx.selected_task = Some(t.id);
+                }
+            }
+        });
+
+    let unread = vm.unread();
+    let title = if unread > 0 {
+        format!("Notifications ({unread} new)")
+    } else {
+        "Notifications".to_string()
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("progress_notifications")
+        .default_open(true)
+        .show(ui, |ui| {
+            if vm.notifications.is_empty() {
+                ui.weak("No notifications");
+            }
+            for n in vm.notifications.iter().rev().take(20) {
+                let colour = match n.level {
+                    Level::Info => theme::MUTED,
+                    Level::Success => theme::OK,
+                    Level::Warning => theme::WARN,
+                    Level::Error => theme::ERROR,
+                };
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(colour, "⏺");
+                    ui.label(egui::RichText::new(&n.title).strong());
+                    if let Some(id) = n.task
+                        && let Some(t) = vm.tasks.get(&id)
+                    {
+                        if t.state.can_retry() && ui.small_button("Retry").clicked() {
+                            ctx.commands.send(Command::RetryTask { id });
+                        }
+                        if ui.small_button("Show").clicked() {
+                            *ctx.selected_task = Some(id);
+                        }
+                    }
+                });
+                if !n.body.is_empty() {
+                    ui.label(egui::RichText::new(first_lines(&n.body, 3)).small());
+                }
+            }
+        });
+}
+
+fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new(t.title()).strong());
+        if let (Some(p), Some(s)) = (&t.project, &t.shot) {
+            ui.weak(format!("{p}/{s}"));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let cancelling = t.stage.as_deref() == Some("cancelling");
+            let b = ui
+                .add_enabled(!cancelling, egui::Button::new("Cancel"))
+                .on_hover_text(format!("Cancel {}", t.title()));
+            if b.clicked() {
+                ctx.commands.send(Command::CancelTask { id: t.id });
+            }
+        });
+    });
+    let elapsed_s = t.duration_ms(ctx.now_ms).unwrap_or(0) as f64 / 1000.0;
+    let remaining = (t.progress > 0.01)
+        .then(|| elapsed_s * (1.0 - t.progress as f64) / t.progress as f64)
+        .map(|r| format!(", ~{} left", format_duration_secs(r)))
+        .unwrap_or_default();
+    ui.add(
+        egui::ProgressBar::new(t.progress)
+            .show_percentage()
+            .desired_height(theme::ROW_HEIGHT * 0.8),
+    );
+    let stage = t.stage.as_deref().unwrap_or(t.state.label());
+    let message = t.message.as_deref().unwrap_or("");
+    ui.weak(format!(
+        "{stage} {message} · {}{remaining}",
+        format_duration_secs(elapsed_s)
+    ));
+}
+
+fn first_lines(s: &str, n: usize) -> String {
+    s.lines().take(n).collect::<Vec<_>>().join("\n")
+}

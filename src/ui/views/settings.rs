@@ -1,0 +1,307 @@
+//! The Settings view: sections, inline validation, Save/Revert when dirty.
+//!
+//! The form edits a draft; numeric fields are edited as text so a bad value can be shown
+//! next to its field. Nothing invalid is ever sent to the core to save.
+
+use std::collections::BTreeMap;
+
+use crate::events::Command;
+use crate::settings::{NUMERIC_FIELDS, Quality, Section, Settings, ThemeChoice};
+use crate::ui::commands::{UiCommand, shortcut_text};
+use crate::ui::theme;
+use crate::ui::views::ViewCtx;
+use crate::ui::widgets::UiExt as _;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Page {
+    #[default]
+    General,
+    Workspace,
+    Runner,
+    Notifications,
+    Shortcuts,
+    SystemInfo,
+}
+
+impl Page {
+    const ALL: [Page; 6] = [
+        Page::General,
+        Page::Workspace,
+        Page::Runner,
+        Page::Notifications,
+        Page::Shortcuts,
+        Page::SystemInfo,
+    ];
+    fn title(self) -> &'static str {
+        match self {
+            Page::General => "General",
+            Page::Workspace => "Workspace",
+            Page::Runner => "Runner",
+            Page::Notifications => "Notifications",
+            Page::Shortcuts => "Shortcuts",
+            Page::SystemInfo => "System Info",
+        }
+    }
+    fn section(self) -> Option<Section> {
+        match self {
+            Page::General => Some(Section::General),
+            Page::Workspace => Some(Section::Workspace),
+            Page::Runner => Some(Section::Runner),
+            Page::Notifications => Some(Section::Notifications),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct SettingsForm {
+    /// What is saved on disk (as last reported by the core).
+    base: Option<Settings>,
+    /// Non-numeric edits.
+    draft: Settings,
+    /// Numeric fields as typed.
+    texts: BTreeMap<&'static str, String>,
+    root_text: String,
+    pub page: Page,
+}
+
+impl SettingsForm {
+    /// Follows the saved settings unless the user has unsaved edits.
+    pub fn sync(&mut self, saved: &Settings) {
+        if self.base.as_ref() == Some(saved) {
+            return;
+        }
+        if self.base.is_none() || !self.dirty() {
+            self.reset_to(saved.clone());
+        } else {
+            self.base = Some(saved.clone());
+        }
+    }
+
+    fn reset_to(&mut self, s: Settings) {
+        self.texts = NUMERIC_FIELDS
+            .iter()
+            .map(|f| (f.key, f.text_of(&s)))
+            .collect();
+        self.root_text = s.workspace.root.display().to_string();
+        self.draft = s.clone();
+        self.base = Some(s);
+    }
+
+    pub fn revert(&mut self) {
+        if let Some(b) = self.base.clone() {
+            self.reset_to(b);
+        }
+    }
+
+    /// The edited settings, or every field error.
+    pub fn build(&self) -> Result<Settings, BTreeMap<&'static str, String>> {
+        let mut s = self.draft.clone();
+        s.workspace.root = self.root_text.trim().into();
+        let mut errors = BTreeMap::new();
+        for f in NUMERIC_FIELDS {
+            match f.parse(self.texts.get(f.key).map(String::as_str).unwrap_or("")) {
+                Ok(v) => (f.set)(&mut s, v),
+                Err(e) => {
+                    errors.insert(f.key, e);
+                }
+            }
+        }
+        for (k, e) in s.validate() {
+            errors.entry(k).or_insert(e);
+        }
+        if errors.is_empty() {
+            Ok(s)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn dirty(&self) -> bool {
+        match (&self.base, self.build()) {
+            (Some(b), Ok(s)) => *b != s,
+            (Some(_), Err(_)) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// Sends a save when the form is valid; returns whether it did.
+    pub fn save(&self, commands: &crate::core::CommandSender) -> bool {
+        match self.build() {
+            Ok(settings) if self.dirty() => {
+                commands.send(Command::SaveSettings { settings });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        if let Some(w) = &ctx.vm.settings_warning {
+            egui::Frame::new()
+                .fill(theme::WARN.gamma_multiply(0.2))
+                .inner_margin(theme::SPACE_M)
+                .show(ui, |ui| {
+                    ui.label(egui::RichText::new(format!("⚠ {w}")).color(theme::WARN));
+                });
+        }
+        if self.base.is_none() {
+            ui.spinner();
+            ui.label("Loading settings…");
+            return;
+        }
+        ui.horizontal(|ui| {
+            for p in Page::ALL {
+                if ui.selectable_label(self.page == p, p.title()).clicked() {
+                    self.page = p;
+                }
+            }
+        });
+        let errors = self.build().err().unwrap_or_default();
+        let dirty = self.dirty();
+        ui.horizontal(|ui| {
+            if dirty {
+                let can_save = errors.is_empty();
+                let save = ui
+                    .add_enabled(can_save, egui::Button::new("Save"))
+                    .on_hover_text(format!(
+                        "Save ({})",
+                        shortcut_text(ui.ctx(), UiCommand::SaveSettings)
+                    ))
+                    .on_disabled_hover_text("Fix the fields marked in red first");
+                if save.clicked() {
+                    ctx.ui_commands.push(UiCommand::SaveSettings);
+                }
+                if ui.button("Revert").clicked() {
+                    ctx.ui_commands.push(UiCommand::RevertSettings);
+                }
+                let n = errors.len();
+                if n > 0 {
+                    ui.colored_label(theme::ERROR, format!("{n} field(s) need fixing"));
+                } else {
+                    ui.colored_label(theme::WARN, "Unsaved changes");
+                }
+            } else if let Some(p) = &ctx.vm.settings_path {
+                ui.weak("All changes saved")
+                    .on_hover_text(format!("Settings file: {}", p.display()));
+            }
+        });
+        ui.separator();
+        egui::ScrollArea::vertical().show(ui, |ui| match self.page {
+            Page::Shortcuts => shortcuts_ui(ui),
+            Page::SystemInfo => system_info_ui(ui, ctx),
+            page => self.fields_ui(ui, page, &errors),
+        });
+    }
+
+    fn fields_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        page: Page,
+        errors: &BTreeMap<&'static str, String>,
+    ) {
+        match page {
+            Page::General => {
+                ui.horizontal(|ui| {
+                    ui.label("Theme");
+                    for t in ThemeChoice::ALL {
+                        ui.radio_value(&mut self.draft.general.theme, t, t.label());
+                    }
+                });
+            }
+            Page::Workspace => {
+                ui.labelled_text("Workspace folder", &mut self.root_text);
+                ui.field_error(errors.get("workspace.root"));
+                ui.horizontal(|ui| {
+                    ui.label("Default quality");
+                    for q in Quality::ALL {
+                        ui.radio_value(&mut self.draft.workspace.default_quality, q, q.label());
+                    }
+                });
+                ui.checkbox(
+                    &mut self.draft.workspace.lfs_enabled,
+                    "Store media with Git LFS",
+                );
+                ui.checkbox(&mut self.draft.workspace.auto_commit, "Auto-commit changes");
+            }
+            Page::Runner => {
+                ui.labelled_text("Docker endpoint", &mut self.draft.runner.docker_endpoint);
+                ui.weak("Empty: the local engine (DOCKER_HOST or /var/run/docker.sock)");
+                ui.field_error(errors.get("runner.docker_endpoint"));
+            }
+            Page::Notifications => {
+                ui.checkbox(
+                    &mut self.draft.notifications.toasts,
+                    "Show toasts when tasks finish",
+                );
+            }
+            _ => {}
+        }
+        let section = page.section();
+        for f in NUMERIC_FIELDS.iter().filter(|f| Some(f.section) == section) {
+            let text = self.texts.entry(f.key).or_default();
+            ui.labelled_text(f.label, text);
+            ui.field_error(errors.get(f.key));
+        }
+    }
+}
+
+fn shortcuts_ui(ui: &mut egui::Ui) {
+    egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+        for cmd in UiCommand::ALL {
+            ui.label(cmd.label());
+            ui.monospace(shortcut_text(ui.ctx(), cmd));
+            ui.end_row();
+        }
+    });
+}
+
+fn system_info_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+    let Some(info) = &ctx.vm.system else {
+        ui.spinner();
+        ui.label("Probing the system…");
+        return;
+    };
+    ui.horizontal(|ui| {
+        if ui
+            .button("Copy")
+            .on_hover_text(UiCommand::CopySystemInfo.tooltip())
+            .clicked()
+        {
+            ctx.ui_commands.push(UiCommand::CopySystemInfo);
+        }
+        if ui.button("Refresh").clicked() {
+            ctx.ui_commands.push(UiCommand::RefreshSystemStatus);
+        }
+    });
+    let probe = |p: &crate::probe::Probe| match p {
+        Ok(v) => v.clone(),
+        Err(e) => format!("unavailable: {e}"),
+    };
+    egui::Grid::new("system_info")
+        .striped(true)
+        .num_columns(2)
+        .show(ui, |ui| {
+            let rows = [
+                ("Slate", info.slate_version.clone()),
+                ("libgit2", info.libgit2_version.clone()),
+                ("git", probe(&info.git)),
+                ("git-lfs", probe(&info.git_lfs)),
+                ("Docker", probe(&info.docker)),
+                ("NVIDIA driver", probe(&info.nvidia_driver)),
+                ("Data folder", info.data_dir.clone()),
+                ("Settings file", info.settings_file.clone()),
+                ("Workspace", info.workspace.clone()),
+            ];
+            for (k, v) in rows {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            }
+            for g in &info.gpus {
+                ui.label(format!("GPU {}", g.index));
+                ui.label(format!("{} ({} MB)", g.name, g.memory_total_mb));
+                ui.end_row();
+            }
+        });
+}

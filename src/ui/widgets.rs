@@ -1,0 +1,68 @@
+//! Small reusable widgets, reached through the [`UiExt`] trait so views read
+//! `ui.empty_state(…)`.
+
+use crate::ui::theme;
+
+pub trait UiExt {
+    fn ui(&mut self) -> &mut egui::Ui;
+
+    /// A centred message for a view with nothing to show, saying how to get something.
+    fn empty_state(&mut self, title: &str, hint: &str) {
+        let ui = self.ui();
+        ui.add_space(ui.available_height() * 0.3);
+        ui.vertical_centered(|ui| {
+            ui.heading(title);
+            ui.add_space(theme::SPACE_S);
+            ui.label(egui::RichText::new(hint).color(theme::MUTED));
+        });
+    }
+
+    /// A single-line text field tied to a visible label, so screen readers and tests
+    /// can find it by that label.
+    fn labelled_text(&mut self, label: &str, text: &mut String) -> egui::Response {
+        let ui = self.ui();
+        ui.horizontal(|ui| {
+            let l = ui.label(label);
+            ui.add(egui::TextEdit::singleline(text).desired_width(280.0))
+                .labelled_by(l.id)
+        })
+        .inner
+    }
+
+    /// A red line under a field explaining what is wrong with it.
+    fn field_error(&mut self, error: Option<&String>) {
+        if let Some(e) = error {
+            self.ui()
+                .label(egui::RichText::new(format!("⚠ {e}")).color(theme::ERROR));
+        }
+    }
+
+    fn section_heading(&mut self, text: &str) {
+        let ui = self.ui();
+        ui.add_space(theme::SPACE_M);
+        ui.label(egui::RichText::new(text).strong().size(15.0));
+        ui.separator();
+    }
+
+    /// A coloured dot and label: `⏺ Docker 20.10`.
+    fn status_dot(&mut self, ok: Option<bool>, text: &str, hover: &str) -> egui::Response {
+        let colour = match ok {
+            Some(true) => theme::OK,
+            Some(false) => theme::ERROR,
+            None => theme::MUTED,
+        };
+        let ui = self.ui();
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new("⏺").color(colour));
+            ui.label(text)
+        })
+        .response
+        .on_hover_text(hover)
+    }
+}
+
+impl UiExt for egui::Ui {
+    fn ui(&mut self) -> &mut egui::Ui {
+        self
+    }
+}

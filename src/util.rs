@@ -1,0 +1,92 @@
+//! Small helpers shared by the core modules.
+
+use std::io::Write as _;
+use std::path::Path;
+
+/// Milliseconds since the Unix epoch, as stored in task records and events.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename,
+/// fsync of the folder. A crash leaves either the old or the new file, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            d.sync_all().ok();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        std::fs::remove_file(&tmp).ok();
+    }
+    result
+}
+
+/// Human duration: `12s`, `4m`, `1h 3m`. Never negative.
+pub fn format_duration_secs(secs: f64) -> String {
+    let s = if secs.is_finite() { secs.max(0.0) } else { 0.0 } as u64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        let (m, r) = (s / 60, s % 60);
+        if m < 10 && r != 0 {
+            format!("{m}m {r}s")
+        } else {
+            format!("{m}m")
+        }
+    } else {
+        format!("{}h {}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// Human byte size: `512 B`, `3.4 MiB`.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_person_writes_them() {
+        assert_eq!(format_duration_secs(12.4), "12s");
+        assert_eq!(format_duration_secs(240.0), "4m");
+        assert_eq!(format_duration_secs(3780.0), "1h 3m");
+        assert_eq!(format_duration_secs(-5.0), "0s");
+        assert_eq!(format_duration_secs(f64::NAN), "0s");
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.toml");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,1 @@
+//! Projects on disk: layout, manifest, git and LFS.

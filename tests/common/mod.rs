@@ -1,0 +1,68 @@
+//! Shared helpers for integration tests: a real `App` in an egui_kittest harness, with
+//! its own data dir and workspace, and a way to wait for the core's events.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use slate::paths::Paths;
+use slate::runner::RunnerConfig;
+use slate::ui::{App, AppOptions};
+
+pub fn options(dir: &Path) -> AppOptions {
+    AppOptions {
+        paths: Paths::in_dir(&dir.join("data"), Some(dir.join("workspace"))),
+        runner: RunnerConfig::default(),
+        screenshot: None,
+    }
+}
+
+pub fn harness(dir: &Path) -> Harness<'static, App> {
+    harness_with(options(dir))
+}
+
+pub fn harness_with(options: AppOptions) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+/// Steps the UI until `pred` holds, failing with `what` after `secs` seconds.
+pub fn wait_until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    secs: u64,
+    pred: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        h.step();
+        if pred(h) {
+            h.run_steps(2);
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits for settings, the system probe and the task snapshot, as a user waits for
+/// the window to settle.
+pub fn settle(h: &mut Harness<'static, App>) {
+    wait_until(h, "core to load settings, probe and tasks", 30, |h| {
+        let vm = &h.state().vm;
+        vm.settings.is_some() && vm.system.is_some() && vm.tasks_loaded
+    });
+}
+
+pub fn data_dir(dir: &Path) -> PathBuf {
+    dir.join("data")
+}
+
+pub fn snapshot_options() -> egui_kittest::SnapshotOptions {
+    egui_kittest::SnapshotOptions::new()
+        .threshold(1.0)
+        .max_failed_pixels(10)
+}
