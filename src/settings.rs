@@ -336,7 +336,7 @@ impl Settings {
             ));
         }
         let ep = self.runner.docker_endpoint.trim();
-        if !ep.is_empty() && !(ep.starts_with("unix://") || ep.starts_with("tcp://")) {
+        if !(ep.is_empty() || ep.starts_with("unix://") || ep.starts_with("tcp://")) {
             errors.push((
                 "runner.docker_endpoint",
                 "use unix:///path/to/docker.sock or tcp://host:port (empty = local default)".into(),

@@ -54,8 +54,9 @@ fn parse_tqdm(t: &str) -> Option<ProgressUpdate> {
     let head = &t[..bar];
     let pct_end = head.rfind('%')?;
     let digits_start = head[..pct_end]
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map(|i| i + 1)
+        .char_indices()
+        .rfind(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
+        .map(|(i, c)| i + c.len_utf8())
         .unwrap_or(0);
     let pct: f64 = head[digits_start..pct_end].parse().ok()?;
     let desc = head[..digits_start].trim().trim_end_matches(':').trim();
