@@ -25,6 +25,8 @@ use exec::{ExecReport, Launch, Outcome};
 use function::{Executor, Registry};
 use task::{Task, TaskId, TaskRequest, TaskState};
 
+/// `EX_TEMPFAIL` from sysexits.h: a function exits with it to say "try me again later".
+pub const EX_TEMPFAIL: i64 = 75;
 /// Transient failures are retried this many times in all.
 pub const MAX_ATTEMPTS: u32 = 4;
 const BACKOFF_BASE_MS: u64 = 1_000;
@@ -747,6 +749,26 @@ impl Actor {
                     body: format!("{} output file(s)", t.outputs.len()),
                     task: Some(id),
                 });
+                self.commit(t);
+            }
+            Outcome::Exited {
+                code: EX_TEMPFAIL,
+                last_lines,
+                ..
+            } if t.attempts < MAX_ATTEMPTS => {
+                let delay = backoff_ms(t.attempts, &mut self.rng);
+                t.state = TaskState::Queued;
+                t.exit_code = Some(EX_TEMPFAIL);
+                t.not_before_ms = Some(now + delay);
+                t.error = Some(format!(
+                    "temporary failure (exit 75){}; retrying in {} (attempt {} of {MAX_ATTEMPTS})",
+                    last_lines
+                        .last()
+                        .map(|l| format!(": {l}"))
+                        .unwrap_or_default(),
+                    crate::util::format_duration_secs(delay as f64 / 1000.0),
+                    t.attempts + 1
+                ));
                 self.commit(t);
             }
             Outcome::Exited {

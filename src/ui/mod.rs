@@ -14,7 +14,10 @@ pub use app::{App, AppOptions};
 
 /// Opens the Slate window and runs until it is closed.
 pub fn run_native(options: AppOptions) -> Result<(), String> {
-    let persistence = options.screenshot.is_none().then(|| options.paths.ui_state_file());
+    let persistence = options
+        .screenshot
+        .is_none()
+        .then(|| options.paths.ui_state_file());
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Slate")
         .with_app_id("slate")
