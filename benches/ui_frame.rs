@@ -1,0 +1,75 @@
+//! UI CPU time per frame for each main view, on a headless egui context with the real
+//! App and core: the baseline later work must keep. No peer renders Slate's views, so
+//! the figures stand alone.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Figure, full_run, percentile, thread_cpu};
+use slate::paths::Paths;
+use slate::runner::RunnerConfig;
+use slate::ui::tabs::Tab;
+use slate::ui::{App, AppOptions};
+
+fn input() -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1600.0, 1000.0),
+        )),
+        ..Default::default()
+    }
+}
+
+fn main() {
+    let frames = if full_run() { 2000 } else { 50 };
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = egui::Context::default();
+    let mut app = App::headless(
+        &ctx,
+        AppOptions {
+            paths: Paths::in_dir(&dir.path().join("data"), Some(dir.path().join("ws"))),
+            runner: RunnerConfig::default(),
+            screenshot: None,
+        },
+    );
+    // Settle: settings, probes and the task snapshot arrive from the core.
+    for _ in 0..500 {
+        let _ = ctx.run_ui(input(), |ui| app.ui_frame(ui));
+        if app.vm.system.is_some() && app.vm.tasks_loaded {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut figures = Vec::new();
+    for tab in Tab::ALL {
+        app.execute(&ctx, slate::ui::commands::UiCommand::ShowTab(tab));
+        for _ in 0..5 {
+            let _ = ctx.run_ui(input(), |ui| app.ui_frame(ui));
+        }
+        let mut times: Vec<f64> = (0..frames)
+            .map(|_| {
+                let t = thread_cpu();
+                let out = ctx.run_ui(input(), |ui| app.ui_frame(ui));
+                // Tessellation is part of a frame's CPU cost on the UI thread.
+                let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
+                (thread_cpu() - t).as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let name = tab.title().to_lowercase();
+        figures.push(Figure::alone(
+            &format!("{name} frame p50"),
+            percentile(&times, 0.5),
+            "ms",
+        ));
+        figures.push(Figure::alone(
+            &format!("{name} frame p99"),
+            percentile(&times, 0.99),
+            "ms",
+        ));
+    }
+    common::write("ui_frame", &figures);
+    app.shutdown();
+}
