@@ -41,6 +41,10 @@ pub struct Global {
     /// Feed recorded GPU samples (JSON lines) to the whole app instead of NVML.
     #[arg(long, global = true, env = "SLATE_GPU_REPLAY", value_name = "FILE")]
     pub gpu_replay: Option<PathBuf>,
+    /// The project to act on (name or path); default: the project containing the
+    /// current folder.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub project: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +53,21 @@ pub enum Cmd {
     Functions {
         #[command(subcommand)]
         command: FunctionsCmd,
+    },
+    /// Create, list, rename and delete projects; edit chapters, scenes and shots.
+    Project {
+        #[command(subcommand)]
+        command: crate::cli_project::ProjectCmd,
+    },
+    /// Status, history, commits, tags and rollback of the current project.
+    Git {
+        #[command(subcommand)]
+        command: crate::cli_project::GitCmd,
+    },
+    /// Git LFS: tracked patterns and files, large untracked files.
+    Lfs {
+        #[command(subcommand)]
+        command: crate::cli_project::LfsCmd,
     },
     /// Run a function and wait for it, with a progress bar (`--detach` only queues it).
     Run(RunArgs),
@@ -115,8 +134,7 @@ pub struct RunArgs {
     pub params: Vec<String>,
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     pub priority: i32,
-    #[arg(long)]
-    pub project: Option<String>,
+    /// Shot the task renders for (with --project).
     #[arg(long)]
     pub shot: Option<String>,
     /// Queue the task and return at once.
@@ -189,6 +207,9 @@ pub fn paths(global: &Global) -> Paths {
 pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Functions { command } => functions(global, command),
+        Cmd::Project { command } => crate::cli_project::project(global, command),
+        Cmd::Git { command } => crate::cli_project::git(global, command),
+        Cmd::Lfs { command } => crate::cli_project::lfs(global, command),
         Cmd::Run(args) => run_function(global, args),
         Cmd::Tasks { json, state } => list_tasks(global, json, state),
         Cmd::Task { command } => task(global, command),
@@ -203,7 +224,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
     }
 }
 
-fn settings_for(paths: &Paths) -> crate::settings::Settings {
+pub(crate) fn settings_for(paths: &Paths) -> crate::settings::Settings {
     let loaded = crate::settings::load(&paths.settings_file);
     if let Some(w) = loaded.warning {
         eprintln!("warning: {w}");
@@ -216,7 +237,7 @@ fn registry(paths: &Paths) -> Registry {
     Registry::load(Some(&paths.workspace_root(&settings).join("functions")))
 }
 
-fn print_json(value: &impl serde::Serialize) {
+pub(crate) fn print_json(value: &impl serde::Serialize) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).expect("serialisable")
@@ -337,7 +358,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         preset: args.preset.clone(),
         params: parse_params(&args.params)?,
         priority: args.priority,
-        project: args.project.clone(),
+        project: global.project.clone(),
         shot: args.shot.clone(),
     };
     let (core, _) = start_core(global, args.detach)?;

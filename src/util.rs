@@ -11,6 +11,30 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// An ISO 8601 UTC timestamp (`2026-11-24T09:28:55.123Z`) for a Unix time in ms, as the
+/// web studio wrote them in `project.json`.
+pub fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), valid for all dates after 1970.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename,
 /// fsync of the folder. A crash leaves either the old or the new file, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -78,6 +102,13 @@ mod tests {
         assert_eq!(format_duration_secs(3780.0), "1h 3m");
         assert_eq!(format_duration_secs(-5.0), "0s");
         assert_eq!(format_duration_secs(f64::NAN), "0s");
+    }
+
+    #[test]
+    fn iso8601_matches_known_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_795_512_535_123), "2026-11-24T09:28:55.123Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

@@ -1,0 +1,486 @@
+//! Git through git2: status, staging, commits, history, tags, rollback. Every staging
+//! of working files goes through [`stage_paths`], the one place that decides between a
+//! plain blob and an LFS pointer.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Repository, Signature, StatusOptions};
+use serde::{Deserialize, Serialize};
+
+/// One changed path and what changed about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    pub path: String,
+    /// `added`, `modified`, `deleted`, `renamed`, `typechange`
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitStatus {
+    pub branch: String,
+    pub head: Option<String>,
+    pub staged: Vec<FileChange>,
+    pub modified: Vec<FileChange>,
+    pub untracked: Vec<String>,
+    pub conflicted: Vec<String>,
+}
+
+impl GitStatus {
+    pub fn is_clean(&self) -> bool {
+        self.staged.is_empty()
+            && self.modified.is_empty()
+            && self.untracked.is_empty()
+            && self.conflicted.is_empty()
+    }
+
+    pub fn changed_count(&self) -> usize {
+        let mut paths: std::collections::BTreeSet<&str> =
+            self.untracked.iter().map(String::as_str).collect();
+        paths.extend(self.staged.iter().map(|c| c.path.as_str()));
+        paths.extend(self.modified.iter().map(|c| c.path.as_str()));
+        paths.len()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short_id: String,
+    pub summary: String,
+    pub message: String,
+    pub author: String,
+    pub time_s: i64,
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    pub path: String,
+    pub kind: String,
+    pub additions: usize,
+    pub deletions: usize,
+}
+
+/// Semantic commit prefixes offered in the Git tab and accepted by `slate git commit`.
+pub const PREFIXES: &[&str] = &[
+    "feat", "asset", "render", "fix", "docs", "story", "chore", "wip",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResetMode {
+    Soft,
+    Mixed,
+    Hard,
+}
+
+impl ResetMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "soft" => Some(Self::Soft),
+            "mixed" => Some(Self::Mixed),
+            "hard" => Some(Self::Hard),
+            _ => None,
+        }
+    }
+}
+
+pub fn open(path: &Path) -> Result<Repository, String> {
+    Repository::open(path).map_err(|e| {
+        format!(
+            "{} is not a git repository: {}",
+            path.display(),
+            e.message()
+        )
+    })
+}
+
+fn kind_name(s: git2::Status, index: bool) -> &'static str {
+    use git2::Status as S;
+    let (new, modified, deleted, renamed, typechange) = if index {
+        (
+            S::INDEX_NEW,
+            S::INDEX_MODIFIED,
+            S::INDEX_DELETED,
+            S::INDEX_RENAMED,
+            S::INDEX_TYPECHANGE,
+        )
+    } else {
+        (
+            S::WT_NEW,
+            S::WT_MODIFIED,
+            S::WT_DELETED,
+            S::WT_RENAMED,
+            S::WT_TYPECHANGE,
+        )
+    };
+    if s.intersects(new) {
+        "added"
+    } else if s.intersects(deleted) {
+        "deleted"
+    } else if s.intersects(renamed) {
+        "renamed"
+    } else if s.intersects(typechange) {
+        "typechange"
+    } else if s.intersects(modified) {
+        "modified"
+    } else {
+        "changed"
+    }
+}
+
+/// Status of the working tree. Tuned like `git status`: no rename detection, untracked
+/// folders listed file by file, ignored files skipped. LFS files whose stat changed but
+/// whose content still matches their pointer are reported clean.
+pub fn status(repo: &Repository) -> Result<GitStatus, String> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .exclude_submodules(true)
+        .renames_head_to_index(false)
+        .renames_index_to_workdir(false);
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .map_err(|e| e.message().to_string())?;
+    let mut st = GitStatus {
+        branch: branch_name(repo),
+        head: repo
+            .head()
+            .ok()
+            .and_then(|h| h.target())
+            .map(|o| o.to_string()),
+        ..Default::default()
+    };
+    let workdir = repo.workdir().map(Path::to_path_buf);
+    for entry in statuses.iter() {
+        let Ok(path) = entry.path() else { continue };
+        let s = entry.status();
+        if s.is_conflicted() {
+            st.conflicted.push(path.to_string());
+            continue;
+        }
+        if s.intersects(
+            git2::Status::INDEX_NEW
+                | git2::Status::INDEX_MODIFIED
+                | git2::Status::INDEX_DELETED
+                | git2::Status::INDEX_RENAMED
+                | git2::Status::INDEX_TYPECHANGE,
+        ) {
+            st.staged.push(FileChange {
+                path: path.into(),
+                kind: kind_name(s, true).into(),
+            });
+        }
+        if s.contains(git2::Status::WT_NEW) {
+            st.untracked.push(path.into());
+        } else if s.intersects(
+            git2::Status::WT_MODIFIED
+                | git2::Status::WT_DELETED
+                | git2::Status::WT_TYPECHANGE
+                | git2::Status::WT_RENAMED,
+        ) {
+            if s.contains(git2::Status::WT_MODIFIED)
+                && let Some(dir) = &workdir
+                && crate::workspace::lfs::unchanged_lfs_file(repo, dir, path)
+            {
+                continue;
+            }
+            st.modified.push(FileChange {
+                path: path.into(),
+                kind: kind_name(s, false).into(),
+            });
+        }
+    }
+    Ok(st)
+}
+
+pub fn branch_name(repo: &Repository) -> String {
+    match repo.head() {
+        Ok(h) => h.shorthand().unwrap_or("HEAD").to_string(),
+        Err(_) => repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|r| {
+                r.symbolic_target()
+                    .ok()
+                    .flatten()
+                    .map(|t| t.trim_start_matches("refs/heads/").to_string())
+            })
+            .unwrap_or_else(|| "main".into()),
+    }
+}
+
+/// The author for Slate's commits: the user's git identity, else a plain fallback so a
+/// fresh machine can still commit.
+pub fn signature(repo: &Repository) -> Signature<'static> {
+    repo.signature()
+        .map(|s| s.to_owned())
+        .unwrap_or_else(|_| Signature::now("Slate", "slate@localhost").expect("valid signature"))
+}
+
+/// Stages every change in the working tree (new, modified, deleted), through the LFS
+/// path for files that match the project's LFS patterns.
+pub fn stage_all(repo: &Repository) -> Result<Vec<String>, String> {
+    let st = status(repo)?;
+    let mut paths: Vec<String> = st.untracked.clone();
+    paths.extend(st.modified.iter().map(|c| c.path.clone()));
+    stage_paths(repo, &paths)?;
+    Ok(paths)
+}
+
+/// Stages exactly these paths (relative to the work tree). Deleted files are removed
+/// from the index; LFS-tracked files are stored as pointers with their content in
+/// `.git/lfs/objects`; everything else as plain blobs.
+pub fn stage_paths(repo: &Repository, paths: &[String]) -> Result<(), String> {
+    let workdir = repo
+        .workdir()
+        .ok_or("the repository has no work tree")?
+        .to_path_buf();
+    let mut index = repo.index().map_err(|e| e.message().to_string())?;
+    let lfs = crate::workspace::lfs::Patterns::load(&workdir);
+    for p in paths {
+        let full = workdir.join(p);
+        let rel = Path::new(p);
+        if !full.exists() {
+            index
+                .remove_path(rel)
+                .map_err(|e| format!("{p}: {}", e.message()))?;
+        } else if lfs.matches(p) {
+            crate::workspace::lfs::stage_file(repo, &mut index, &workdir, p)?;
+        } else {
+            index
+                .add_path(rel)
+                .map_err(|e| format!("{p}: {}", e.message()))?;
+        }
+    }
+    index.write().map_err(|e| e.message().to_string())
+}
+
+/// Commits the index. Returns the new commit id.
+pub fn commit_index(repo: &Repository, message: &str) -> Result<String, String> {
+    let message = message.trim();
+    if message.is_empty() {
+        return Err("write a commit message".into());
+    }
+    let mut index = repo.index().map_err(|e| e.message().to_string())?;
+    let tree_id = index.write_tree().map_err(|e| e.message().to_string())?;
+    let tree = repo
+        .find_tree(tree_id)
+        .map_err(|e| e.message().to_string())?;
+    let sig = signature(repo);
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    if let Some(p) = &parent
+        && p.tree_id() == tree_id
+    {
+        return Err("nothing to commit: the tree is clean".into());
+    }
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .map_err(|e| e.message().to_string())?;
+    Ok(id.to_string())
+}
+
+/// Stages everything and commits it.
+pub fn commit_all(repo: &Repository, message: &str) -> Result<String, String> {
+    stage_all(repo)?;
+    commit_index(repo, message)
+}
+
+/// `prefix: message`, unless the message already has a prefix.
+pub fn prefixed(prefix: Option<&str>, message: &str) -> String {
+    match prefix {
+        Some(p) if !message.trim_start().starts_with(&format!("{p}:")) => {
+            format!("{p}: {}", message.trim())
+        }
+        _ => message.trim().to_string(),
+    }
+}
+
+/// A page of history from HEAD, newest first.
+pub fn log(repo: &Repository, skip: usize, limit: usize) -> Result<Vec<CommitInfo>, String> {
+    let mut walk = repo.revwalk().map_err(|e| e.message().to_string())?;
+    if walk.push_head().is_err() {
+        return Ok(Vec::new());
+    }
+    walk.set_sorting(git2::Sort::TIME | git2::Sort::TOPOLOGICAL)
+        .ok();
+    let tags = tags_by_commit(repo);
+    let mut out = Vec::new();
+    for oid in walk.skip(skip).take(limit) {
+        let oid = oid.map_err(|e| e.message().to_string())?;
+        let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+        out.push(CommitInfo {
+            id: oid.to_string(),
+            short_id: oid.to_string()[..7].to_string(),
+            summary: c.summary().ok().flatten().unwrap_or("").to_string(),
+            message: c.message().unwrap_or("").to_string(),
+            author: c.author().name().unwrap_or("").to_string(),
+            time_s: c.time().seconds(),
+            tags: tags.get(&oid).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+fn tags_by_commit(repo: &Repository) -> std::collections::HashMap<git2::Oid, Vec<String>> {
+    let mut map: std::collections::HashMap<git2::Oid, Vec<String>> = Default::default();
+    if let Ok(names) = repo.tag_names(None) {
+        for name in names.iter().filter_map(|n| n.ok().flatten()) {
+            if let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}"))
+                && let Ok(c) = obj.peel_to_commit()
+            {
+                map.entry(c.id()).or_default().push(name.to_string());
+            }
+        }
+    }
+    map
+}
+
+/// Files a commit changed, with line counts (binary files count 0/0).
+pub fn commit_files(repo: &Repository, id: &str) -> Result<Vec<FileStat>, String> {
+    let oid = git2::Oid::from_str(id).map_err(|e| e.message().to_string())?;
+    let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+    let tree = c.tree().map_err(|e| e.message().to_string())?;
+    let parent_tree = c.parent(0).ok().and_then(|p| p.tree().ok());
+    let diff = repo
+        .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+        .map_err(|e| e.message().to_string())?;
+    let mut out = Vec::new();
+    for i in 0..diff.deltas().len() {
+        let delta = diff.get_delta(i).expect("delta in range");
+        let path = delta
+            .new_file()
+            .path()
+            .or_else(|| delta.old_file().path())
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (additions, deletions) = git2::Patch::from_diff(&diff, i)
+            .ok()
+            .flatten()
+            .and_then(|p| p.line_stats().ok())
+            .map(|(_, a, d)| (a, d))
+            .unwrap_or((0, 0));
+        out.push(FileStat {
+            path,
+            kind: format!("{:?}", delta.status()).to_lowercase(),
+            additions,
+            deletions,
+        });
+    }
+    Ok(out)
+}
+
+pub fn tag(repo: &Repository, name: &str, message: Option<&str>) -> Result<(), String> {
+    let head = repo
+        .head()
+        .and_then(|h| h.peel(git2::ObjectType::Commit))
+        .map_err(|_| "there is no commit to tag yet".to_string())?;
+    match message {
+        Some(m) => repo
+            .tag(name, &head, &signature(repo), m, false)
+            .map(|_| ())
+            .map_err(|e| e.message().to_string()),
+        None => repo
+            .tag_lightweight(name, &head, false)
+            .map(|_| ())
+            .map_err(|e| e.message().to_string()),
+    }
+}
+
+pub fn tags(repo: &Repository) -> Vec<String> {
+    repo.tag_names(None)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| n.ok().flatten())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Moves HEAD (and for `mixed`/`hard`, the index and work tree) to `target`. A hard reset
+/// over uncommitted work is refused: it would destroy it. After a hard reset LFS files are
+/// written from the local object store.
+pub fn rollback(repo: &Repository, target: &str, mode: ResetMode) -> Result<(), String> {
+    let obj = repo
+        .revparse_single(target)
+        .map_err(|_| format!("no commit {target:?} in this repository"))?;
+    let commit = obj.peel_to_commit().map_err(|e| e.message().to_string())?;
+    if mode == ResetMode::Hard {
+        let st = status(repo)?;
+        if !st.is_clean() {
+            return Err(format!(
+                "refusing a hard rollback: {} file(s) have uncommitted changes that it would destroy; commit them or roll back soft/mixed",
+                st.changed_count()
+            ));
+        }
+    }
+    let kind = match mode {
+        ResetMode::Soft => git2::ResetType::Soft,
+        ResetMode::Mixed => git2::ResetType::Mixed,
+        ResetMode::Hard => git2::ResetType::Hard,
+    };
+    repo.reset(commit.as_object(), kind, None)
+        .map_err(|e| e.message().to_string())?;
+    if mode == ResetMode::Hard {
+        crate::workspace::lfs::smudge_work_tree(repo)?;
+    }
+    Ok(())
+}
+
+/// Initialises a repository with `main` as its first branch and the LFS filter config
+/// so the git CLI and git-lfs treat it as an LFS repository.
+pub fn init(path: &Path) -> Result<Repository, String> {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = Repository::init_opts(path, &opts).map_err(|e| e.message().to_string())?;
+    crate::workspace::lfs::install_local(&repo)?;
+    Ok(repo)
+}
+
+pub fn workdir(repo: &Repository) -> PathBuf {
+    repo.workdir().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// A message that says what changed, for auto-commits: `feat: Generate 3 new render(s)`.
+pub fn describe_changes(st: &GitStatus) -> String {
+    let mut renders = 0;
+    let mut assets = 0;
+    let mut story = 0;
+    let mut other = 0;
+    let all = st.untracked.iter().map(|p| (p.as_str(), true)).chain(
+        st.modified
+            .iter()
+            .chain(&st.staged)
+            .map(|c| (c.path.as_str(), c.kind == "added")),
+    );
+    let mut new_renders = 0;
+    for (p, added) in all {
+        if p.starts_with("03_Renders/") {
+            renders += 1;
+            if added {
+                new_renders += 1;
+            }
+        } else if p.starts_with("01_Assets/") {
+            assets += 1;
+        } else if p.starts_with("02_Story/") || p == "project.json" {
+            story += 1;
+        } else {
+            other += 1;
+        }
+    }
+    if new_renders > 0 && new_renders == renders && assets + story + other == 0 {
+        format!("feat: Generate {new_renders} new render(s)")
+    } else if renders > 0 {
+        format!("render: Update {renders} render file(s)")
+    } else if assets > 0 && story + other == 0 {
+        format!("asset: Update {assets} asset(s)")
+    } else if story > 0 && assets + other == 0 {
+        format!("story: Update the story ({story} file(s))")
+    } else {
+        format!("chore: Update {} file(s)", assets + story + other)
+    }
+}

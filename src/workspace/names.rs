@@ -1,0 +1,64 @@
+//! Folder names from user text: letters, digits, `-` and `_` survive, everything else
+//! becomes `_`. A name that is empty, reserved or too long is refused with a reason.
+
+/// Longest folder name Slate makes (well under every filesystem's 255-byte limit, with
+/// room for `take_NNN` suffixes and temp names).
+pub const MAX_NAME_CHARS: usize = 80;
+
+const WINDOWS_RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+pub fn sanitize(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The folder name for `name`, or why it cannot be one.
+pub fn folder_name(name: &str) -> Result<String, String> {
+    let folder = sanitize(name);
+    if folder.chars().all(|c| c == '_') {
+        return Err(format!(
+            "{name:?} has no letters or digits; use letters, digits, - or _ in the name"
+        ));
+    }
+    if name.trim().chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "the name is {} characters long; keep it to {MAX_NAME_CHARS}",
+            name.trim().chars().count()
+        ));
+    }
+    if WINDOWS_RESERVED.contains(&folder.to_ascii_lowercase().as_str()) {
+        return Err(format!(
+            "{folder:?} is a reserved device name on Windows and cannot be a folder; choose another name"
+        ));
+    }
+    Ok(folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names() {
+        assert_eq!(folder_name("My Film #1").unwrap(), "My_Film__1");
+        assert_eq!(folder_name("../x").unwrap(), "___x");
+        assert_eq!(folder_name("🎬 Noir").unwrap(), "__Noir");
+        assert!(folder_name("🎬🎬").is_err());
+        assert!(folder_name("   ").is_err());
+        assert!(folder_name("con").unwrap_err().contains("reserved"));
+        assert!(folder_name("CON").is_err());
+        assert!(folder_name(&"a".repeat(300)).unwrap_err().contains("300"));
+        assert_eq!(folder_name("a/b\\c:d").unwrap(), "a_b_c_d");
+    }
+}
