@@ -71,7 +71,7 @@ pub struct Chapter {
     pub name: String,
     #[serde(default)]
     pub order: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     #[serde(default)]
     pub scenes: Vec<Scene>,
@@ -86,7 +86,7 @@ pub struct Scene {
     pub name: String,
     #[serde(default)]
     pub order: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     #[serde(default)]
     pub shots: Vec<Shot>,
