@@ -650,11 +650,13 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
             let threshold = settings_for(&paths(global)).workspace.lfs_warn_mib * 1024 * 1024;
             let large = wlfs::large_untracked(&path, threshold);
             let git_lfs = crate::probe::git_lfs_version();
+            let problems = wlfs::check(&repo)?;
             if json {
                 print_json(&serde_json::json!({
                     "patterns": patterns, "files": files, "total_bytes": total,
                     "large_untracked": large.iter().map(|(p, s)| serde_json::json!({"path": p, "size": s})).collect::<Vec<_>>(),
                     "git_lfs": git_lfs.as_ref().ok(), "git_lfs_error": git_lfs.as_ref().err(),
+                    "problems": problems,
                 }));
             } else {
                 println!("patterns: {}", patterns.join(" "));
@@ -663,6 +665,9 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                     files.len(),
                     crate::util::format_bytes(total)
                 );
+                for problem in &problems {
+                    println!("  ✖ {problem}");
+                }
                 for (p, s) in &large {
                     println!(
                         "  ⚠ large and not tracked: {p} ({})",

@@ -305,6 +305,11 @@ pub fn hash_file(path: &Path) -> Result<Pointer, String> {
     })
 }
 
+/// The LFS oid of some bytes.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -499,6 +504,29 @@ pub fn ls_files(repo: &Repository) -> Result<Vec<LfsFile>, String> {
         }
     }
     Ok(out)
+}
+
+/// Like `git lfs fsck`: every LFS pointer in the index must parse, and its object must
+/// be present, complete and uncorrupted. Returns one line per problem, naming the file.
+pub fn check(repo: &Repository) -> Result<Vec<String>, String> {
+    let index = repo.index().map_err(|e| e.message().to_string())?;
+    let mut problems = Vec::new();
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        let Ok(blob) = repo.find_blob(entry.id) else {
+            continue;
+        };
+        match Pointer::parse(blob.content()) {
+            Ok(Some(p)) => {
+                if let Err(e) = verify_object(&object_path(repo.path(), &p.oid), &p) {
+                    problems.push(format!("{path}: {e}"));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(format!("{path}: malformed LFS pointer: {e}")),
+        }
+    }
+    Ok(problems)
 }
 
 /// Files over `threshold` bytes in the work tree that no LFS pattern covers.

@@ -421,7 +421,7 @@ fn check_name(name: &str, what: &str) -> Result<String, String> {
 }
 
 fn check_duration(d: f64) -> Result<f64, String> {
-    if !d.is_finite() || d < 0.0 || d > 24.0 * 3600.0 {
+    if !d.is_finite() || !(0.0..=24.0 * 3600.0).contains(&d) {
         return Err(format!("a shot lasts between 0 and 86400 seconds, not {d}"));
     }
     Ok(d)
