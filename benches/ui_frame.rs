@@ -32,6 +32,7 @@ fn main() {
             paths: Paths::in_dir(&dir.path().join("data"), Some(dir.path().join("ws"))),
             runner: RunnerConfig::default(),
             screenshot: None,
+            open_project: None,
         },
     );
     // Settle: settings, probes and the task snapshot arrive from the core.

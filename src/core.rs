@@ -136,6 +136,11 @@ async fn run(
     });
     spawn_probe(&paths, &current, &sink);
 
+    let workspace = crate::workspace::service::WorkspaceService::start(
+        paths.clone(),
+        current.clone(),
+        sink.clone(),
+    );
     let runner = if options.run_tasks {
         Some(
             crate::runner::Runner::start(
@@ -168,6 +173,7 @@ async fn run(
                         if let Some(r) = &runner {
                             r.settings_changed(current.clone());
                         }
+                        workspace.settings_changed(current.clone());
                         sink.emit(Event::SettingsSaved { settings });
                         if probe_again {
                             spawn_probe(&paths, &current, &sink);
@@ -177,6 +183,7 @@ async fn run(
                 }
             }
             Command::ProbeSystem => spawn_probe(&paths, &current, &sink),
+            c if crate::workspace::service::handles(&c) => workspace.command(c),
             other => match &runner {
                 Some(r) => r.command(other),
                 None => sink.emit(Event::RunnerFailed {

@@ -12,6 +12,39 @@ use crate::probe::SystemInfo;
 use crate::runner::function::FunctionSummary;
 use crate::runner::task::{Task, TaskId, TaskRequest};
 use crate::settings::Settings;
+use crate::workspace::git::{CommitInfo, FileStat, GitStatus, ResetMode};
+use crate::workspace::lfs::LfsFile;
+use crate::workspace::manifest::{Manifest, NarrativeTemplate};
+use crate::workspace::project::{ProjectSummary, StructureEdit};
+
+/// The open project as the UI sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenProject {
+    pub path: PathBuf,
+    /// `None` when `project.json` could not be read; `error` says why.
+    pub manifest: Option<Manifest>,
+    pub error: Option<String>,
+    /// Opened read-only after a manifest error: structure edits are refused.
+    pub read_only: bool,
+    pub assets: Vec<AssetFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssetFile {
+    pub category: String,
+    pub path: String,
+    pub size: u64,
+}
+
+/// LFS facts for the Git tab's LFS panel.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LfsSummary {
+    pub patterns: Vec<String>,
+    pub files: Vec<LfsFile>,
+    pub total_bytes: u64,
+    pub large_untracked: Vec<(String, u64)>,
+    pub problems: Vec<String>,
+}
 
 /// How loud a notification is. Low-priority ones dismiss themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,6 +108,42 @@ pub enum Event {
     },
     #[serde(rename = "queue.paused")]
     QueuePaused { paused: bool },
+    #[serde(rename = "project.listed")]
+    ProjectsListed { projects: Vec<ProjectSummary> },
+    #[serde(rename = "project.created")]
+    ProjectCreated { path: PathBuf },
+    #[serde(rename = "project.opened")]
+    ProjectOpened { project: OpenProject },
+    #[serde(rename = "project.closed")]
+    ProjectClosed,
+    #[serde(rename = "project.changed")]
+    ProjectChanged { manifest: Manifest, summary: String },
+    /// A project operation failed; nothing was changed.
+    #[serde(rename = "project.failed")]
+    ProjectFailed { action: String, error: String },
+    #[serde(rename = "git.status")]
+    GitStatus { status: GitStatus, lfs: LfsSummary },
+    #[serde(rename = "git.log")]
+    GitLog {
+        skip: usize,
+        commits: Vec<CommitInfo>,
+        done: bool,
+    },
+    #[serde(rename = "git.files")]
+    GitFiles {
+        commit: String,
+        files: Vec<FileStat>,
+    },
+    #[serde(rename = "git.committed")]
+    GitCommitted { id: String, summary: String },
+    /// The commit guard: these untracked files are large; the user decides.
+    #[serde(rename = "git.large_files")]
+    GitLargeFiles {
+        message: String,
+        files: Vec<(String, u64)>,
+    },
+    #[serde(rename = "git.failed")]
+    GitFailed { action: String, error: String },
     #[serde(rename = "runner.failed")]
     RunnerFailed { error: String },
     #[serde(rename = "notification")]
@@ -109,6 +178,45 @@ pub enum Command {
     ReloadFunctions,
     #[serde(rename = "queue.pause")]
     PauseQueue { paused: bool },
+    #[serde(rename = "project.list")]
+    ListProjects,
+    #[serde(rename = "project.create")]
+    CreateProject {
+        name: String,
+        template: NarrativeTemplate,
+    },
+    #[serde(rename = "project.open")]
+    OpenProject { path: PathBuf, read_only: bool },
+    #[serde(rename = "project.close")]
+    CloseProject,
+    #[serde(rename = "project.edit")]
+    EditProject { edit: StructureEdit },
+    #[serde(rename = "project.rename")]
+    RenameProject { new_name: String },
+    /// Moves a project to the trash, or deletes it for good when `permanently`.
+    #[serde(rename = "project.delete")]
+    DeleteProject { path: PathBuf, permanently: bool },
+    #[serde(rename = "git.refresh")]
+    RefreshGit,
+    #[serde(rename = "git.log")]
+    GitLog { skip: usize, limit: usize },
+    #[serde(rename = "git.show")]
+    GitShow { commit: String },
+    /// Commits every change. Large untracked files stop it with `git.large_files`
+    /// unless `allow_large`.
+    #[serde(rename = "git.commit")]
+    GitCommit { message: String, allow_large: bool },
+    #[serde(rename = "git.tag")]
+    GitTag {
+        name: String,
+        message: Option<String>,
+    },
+    #[serde(rename = "git.rollback")]
+    GitRollback { commit: String, mode: ResetMode },
+    #[serde(rename = "lfs.track")]
+    LfsTrack { pattern: String },
+    #[serde(rename = "lfs.untrack")]
+    LfsUntrack { pattern: String },
     #[serde(rename = "core.shutdown")]
     Shutdown,
 }

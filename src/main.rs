@@ -13,6 +13,7 @@ fn main() {
                 hold_queue: false,
             },
             screenshot: cli.screenshot,
+            open_project: cli.global.project.clone(),
         })
         .map_err(Into::into),
     };

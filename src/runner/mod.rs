@@ -305,7 +305,7 @@ impl Actor {
                     errors: self.registry.errors.clone(),
                 });
             }
-            Command::SaveSettings { .. } | Command::ProbeSystem | Command::Shutdown => {}
+            _ => {}
         }
     }
 

@@ -28,6 +28,8 @@ pub struct AppOptions {
     pub runner: RunnerConfig,
     /// Render a few frames, save a PNG here and exit.
     pub screenshot: Option<PathBuf>,
+    /// Open this project (name, folder or path) once the workspace is read.
+    pub open_project: Option<String>,
 }
 
 /// What the window remembers between runs (panel sizes and window size are kept by
@@ -38,6 +40,7 @@ struct Persisted {
     tab: Tab,
     show_left: bool,
     show_right: bool,
+    last_project: Option<PathBuf>,
 }
 
 impl Default for Persisted {
@@ -46,8 +49,17 @@ impl Default for Persisted {
             tab: Tab::Canvas,
             show_left: true,
             show_right: true,
+            last_project: None,
         }
     }
+}
+
+/// A destructive action waiting for the user's yes.
+enum Confirm {
+    StoryDelete(views::story::StoryEdit),
+    HardRollback(String),
+    TrashProject(PathBuf, String),
+    DeleteForGood(PathBuf, String),
 }
 
 /// `--screenshot`: wait for the first probe (or a few seconds), capture, save, close.
@@ -68,6 +80,18 @@ pub struct App {
     show_help: bool,
     settings_form: views::settings::SettingsForm,
     tasks_view: views::tasks::TasksView,
+    browser: views::project_browser::ProjectBrowser,
+    story: views::story::StoryEditor,
+    selection: Option<views::project_browser::StoryItem>,
+    new_project: views::new_project::NewProjectDialog,
+    git_view: views::git::GitView,
+    confirm: Option<Confirm>,
+    /// The project last shown, to reset the selection when another opens.
+    shown_project: Option<PathBuf>,
+    /// A project sent to the trash, in case the trash refuses it.
+    trashing: Option<PathBuf>,
+    /// The project to open when the list first arrives (`--project`, or the last one).
+    open_at_start: Option<String>,
     selected_task: Option<TaskId>,
     applied_theme: Option<(ThemeChoice, f32)>,
     screenshot: Option<ScreenshotJob>,
@@ -91,6 +115,12 @@ impl App {
         options: AppOptions,
         persisted: Option<Persisted>,
     ) -> Self {
+        let open_at_start = options.open_project.clone().or_else(|| {
+            persisted
+                .as_ref()
+                .and_then(|p| p.last_project.as_ref())
+                .map(|p| p.display().to_string())
+        });
         let waker_ctx = ctx.clone();
         let core = crate::core::spawn(
             CoreOptions {
@@ -109,6 +139,15 @@ impl App {
             show_help: false,
             settings_form: Default::default(),
             tasks_view: Default::default(),
+            browser: Default::default(),
+            story: Default::default(),
+            selection: None,
+            new_project: Default::default(),
+            git_view: Default::default(),
+            confirm: None,
+            shown_project: None,
+            trashing: None,
+            open_at_start,
             selected_task: None,
             applied_theme: None,
             screenshot: options.screenshot.map(|path| ScreenshotJob {
@@ -140,6 +179,37 @@ impl App {
                 self.vm.apply(event, now);
             }
         }
+        if self.vm.projects_loaded
+            && let Some(want) = self.open_at_start.take()
+            && let Some(p) = self.vm.projects.iter().find(|p| {
+                p.name == want || p.folder == want || p.path.display().to_string() == want
+            })
+        {
+            self.commands.send(Command::OpenProject {
+                path: p.path.clone(),
+                read_only: false,
+            });
+        }
+        let open_path = self.vm.project.as_ref().map(|p| p.path.clone());
+        if open_path != self.shown_project {
+            self.shown_project = open_path.clone();
+            self.state.last_project = open_path;
+            self.selection = None;
+        }
+        if let Some(path) = self.trashing.take() {
+            match &self.vm.project_error {
+                Some(e) if e.contains("another disk") => {
+                    let name = path
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    self.confirm = Some(Confirm::DeleteForGood(path, name));
+                }
+                _ if self.vm.projects.iter().any(|p| p.path == path) => self.trashing = Some(path),
+                _ => {}
+            }
+        }
         if let Some(s) = &self.vm.settings {
             self.settings_form.sync(s);
             let wanted = (s.general.theme, s.general.ui_scale);
@@ -160,15 +230,18 @@ impl App {
             }
             UiCommand::CommandPalette => self.palette.open(),
             UiCommand::ShowShortcuts => self.show_help = true,
-            UiCommand::NewProject => {
-                self.vm.notify(
-                    Level::Warning,
-                    "Projects are not available yet",
-                    "This build of Slate cannot create projects yet.",
-                    None,
-                    crate::util::now_ms(),
-                );
+            UiCommand::NewProject => self.new_project.open(),
+            UiCommand::DeleteProject => {
+                if let Some(p) = &self.vm.project {
+                    let name = p
+                        .manifest
+                        .as_ref()
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default();
+                    self.confirm = Some(Confirm::TrashProject(p.path.clone(), name));
+                }
             }
+            UiCommand::DismissCommitGuard => self.vm.large_files = None,
             UiCommand::RunFunction => self.state.tab = Tab::Tasks,
             UiCommand::SaveSettings => {
                 self.settings_form.save(&self.commands);
@@ -279,14 +352,16 @@ impl App {
                 .default_size(theme::LEFT_PANEL_WIDTH)
                 .min_size(160.0)
                 .show(ui, |ui| {
-                    ui.section_heading("Projects");
-                    ui.empty_state(
-                        "No project open",
-                        &format!(
-                            "Press {} to create one",
-                            shortcut_text(ui.ctx(), UiCommand::NewProject)
-                        ),
-                    );
+                    ui.set_min_width(ui.available_width());
+                    let mut browser = std::mem::take(&mut self.browser);
+                    let mut selection = self.selection;
+                    let mut vctx = self.view_ctx(&mut pending);
+                    browser.ui(ui, &mut vctx, &mut selection);
+                    self.browser = browser;
+                    if selection != self.selection {
+                        self.selected_task = None;
+                    }
+                    self.selection = selection;
                 });
         }
 
@@ -296,20 +371,35 @@ impl App {
                 .default_size(theme::RIGHT_PANEL_WIDTH)
                 .min_size(200.0)
                 .show(ui, |ui| {
+                    ui.set_min_width(ui.available_width());
+                    let properties_height = ui.available_height() * 0.5;
+                    let mut story = std::mem::take(&mut self.story);
+                    let mut selection = self.selection;
                     let mut vctx = self.view_ctx(&mut pending);
                     egui::Panel::top("properties_top")
                         .resizable(true)
-                        .default_size(200.0)
+                        .default_size(properties_height)
                         .show(ui, |ui| {
                             ui.section_heading("Properties");
-                            properties_ui(ui, &mut vctx);
+                            egui::ScrollArea::vertical()
+                                .id_salt("properties")
+                                .show(ui, |ui| {
+                                    properties_ui(ui, &mut vctx, &mut story, &mut selection);
+                                });
                         });
                     egui::CentralPanel::default().show(ui, |ui| {
                         ui.section_heading("Progress");
-                        egui::ScrollArea::vertical().show(ui, |ui| {
-                            views::progress_area::progress_area_ui(ui, &mut vctx);
-                        });
+                        egui::ScrollArea::vertical()
+                            .id_salt("progress")
+                            .show(ui, |ui| {
+                                views::progress_area::progress_area_ui(ui, &mut vctx);
+                            });
                     });
+                    if let Some(d) = story.confirm_delete.take() {
+                        self.confirm = Some(Confirm::StoryDelete(d));
+                    }
+                    self.story = story;
+                    self.selection = selection;
                 });
         }
 
@@ -320,6 +410,13 @@ impl App {
         if let Some(cmd) = self.palette.show(&ctx) {
             pending.push(cmd);
         }
+        let mut dialog = std::mem::take(&mut self.new_project);
+        dialog.ui(&ctx, &mut self.view_ctx(&mut pending));
+        self.new_project = dialog;
+        if let Some(h) = self.git_view.confirm_hard.take() {
+            self.confirm = Some(Confirm::HardRollback(h));
+        }
+        self.confirm_ui(&ctx);
         if self.show_help {
             let modal = egui::Modal::new(egui::Id::unique("shortcuts_help")).show(&ctx, |ui| {
                 ui.heading("All keyboard shortcuts");
@@ -350,11 +447,20 @@ impl App {
     fn main_view_ui(&mut self, ui: &mut egui::Ui, pending: &mut Vec<UiCommand>) {
         let new_project = shortcut_text(ui.ctx(), UiCommand::NewProject);
         let no_project = format!("No project open — press {new_project} to create one");
+        let selection = self.selection;
         match self.state.tab {
-            Tab::Canvas => ui.empty_state("Canvas", &no_project),
-            Tab::Scene => ui.empty_state("Scene", &no_project),
-            Tab::Assets => ui.empty_state("Assets", &no_project),
-            Tab::Git => ui.empty_state("Git", &no_project),
+            Tab::Canvas if self.vm.project.is_none() => ui.empty_state("Canvas", &no_project),
+            Tab::Canvas => ui.empty_state(
+                "Canvas",
+                "The node canvas is not part of this version of Slate. Use the project browser and the Scene tab to shape the story.",
+            ),
+            Tab::Scene => views::assets::scene_ui(ui, &mut self.view_ctx(pending), selection),
+            Tab::Assets => views::assets::assets_ui(ui, &mut self.view_ctx(pending)),
+            Tab::Git => {
+                let mut git_view = std::mem::take(&mut self.git_view);
+                git_view.ui(ui, &mut self.view_ctx(pending));
+                self.git_view = git_view;
+            }
             Tab::Gpu => gpu_summary_ui(ui, &self.vm),
             Tab::Tasks => {
                 let mut tasks_view = std::mem::take(&mut self.tasks_view);
@@ -368,6 +474,76 @@ impl App {
                 form.ui(ui, &mut vctx);
                 self.settings_form = form;
             }
+        }
+    }
+
+    /// The yes/no question for a destructive action. Esc or Cancel keeps everything.
+    fn confirm_ui(&mut self, ctx: &egui::Context) {
+        let Some(confirm) = &self.confirm else { return };
+        let (title, body, yes) = match confirm {
+            Confirm::StoryDelete(d) => (
+                "Delete?".to_string(),
+                format!("Delete {}? You can get it back from git history.", d.what),
+                "Delete",
+            ),
+            Confirm::HardRollback(c) => (
+                "Hard rollback?".to_string(),
+                format!(
+                    "Reset every file to commit {}. Later commits leave the branch (tags and the reflog keep them).",
+                    &c[..7.min(c.len())]
+                ),
+                "Roll back",
+            ),
+            Confirm::TrashProject(_, n) => (
+                "Delete project?".to_string(),
+                format!("Move {n:?} to the trash? You can restore it from there."),
+                "Move to trash",
+            ),
+            Confirm::DeleteForGood(_, n) => (
+                "Delete for good?".to_string(),
+                format!(
+                    "The trash cannot take {n:?} (it is on another disk). Delete it permanently? This cannot be undone."
+                ),
+                "Delete permanently",
+            ),
+        };
+        let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading(title);
+            ui.label(body);
+            ui.horizontal(|ui| {
+                let yes = ui.button(yes).clicked();
+                let no = ui.button("Cancel").clicked();
+                (yes, no)
+            })
+            .inner
+        });
+        let (yes, no) = modal.inner;
+        if yes {
+            match self.confirm.take().expect("confirm present") {
+                Confirm::StoryDelete(d) => {
+                    self.commands.send(Command::EditProject { edit: d.edit });
+                    self.selection = None;
+                }
+                Confirm::HardRollback(c) => self.commands.send(Command::GitRollback {
+                    commit: c,
+                    mode: crate::workspace::git::ResetMode::Hard,
+                }),
+                Confirm::TrashProject(path, _) => {
+                    self.vm.project_error = None;
+                    self.trashing = Some(path.clone());
+                    self.commands.send(Command::DeleteProject {
+                        path,
+                        permanently: false,
+                    });
+                }
+                Confirm::DeleteForGood(path, _) => self.commands.send(Command::DeleteProject {
+                    path,
+                    permanently: true,
+                }),
+            }
+        } else if no || modal.should_close() {
+            self.confirm = None;
         }
     }
 
@@ -414,14 +590,21 @@ fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), Stri
         .map_err(|e| format!("could not write {}: {e}", path.display()))
 }
 
-fn properties_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+fn properties_ui(
+    ui: &mut egui::Ui,
+    ctx: &mut ViewCtx<'_>,
+    story: &mut views::story::StoryEditor,
+    selection: &mut Option<views::project_browser::StoryItem>,
+) {
     match ctx.selected_task.and_then(|id| ctx.vm.tasks.get(&id)) {
         Some(t) => {
             let t = t.clone();
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                views::tasks::task_detail_ui(ui, ctx, &t);
-            });
+            if ui.small_button("Close task details").clicked() {
+                *ctx.selected_task = None;
+            }
+            views::tasks::task_detail_ui(ui, ctx, &t);
         }
+        None if ctx.vm.project.is_some() => story.ui(ui, ctx, selection),
         None => {
             ui.weak("Nothing selected");
         }

@@ -25,6 +25,8 @@ pub enum UiCommand {
     ResumeQueue,
     CopySystemInfo,
     RefreshSystemStatus,
+    DeleteProject,
+    DismissCommitGuard,
     Quit,
 }
 
@@ -37,7 +39,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 24] = [
+    pub const ALL: [UiCommand; 26] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -61,6 +63,8 @@ impl UiCommand {
         UiCommand::ResumeQueue,
         UiCommand::CopySystemInfo,
         UiCommand::RefreshSystemStatus,
+        UiCommand::DeleteProject,
+        UiCommand::DismissCommitGuard,
         UiCommand::Quit,
     ];
 
@@ -83,6 +87,8 @@ impl UiCommand {
             UiCommand::ResumeQueue => "Resume task queue".into(),
             UiCommand::CopySystemInfo => "Copy system info".into(),
             UiCommand::RefreshSystemStatus => "Refresh Docker/GPU/git status".into(),
+            UiCommand::DeleteProject => "Delete project…".into(),
+            UiCommand::DismissCommitGuard => "Cancel the pending commit".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -105,6 +111,8 @@ impl UiCommand {
             UiCommand::ResumeQueue => "Start queued tasks again",
             UiCommand::CopySystemInfo => "Copy versions and paths for a bug report",
             UiCommand::RefreshSystemStatus => "Probe Docker, the GPU driver, git and git-lfs again",
+            UiCommand::DeleteProject => "Move the open project to the trash (asks first)",
+            UiCommand::DismissCommitGuard => "Drop a commit that is waiting on large files",
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }

@@ -4,11 +4,13 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 
-use crate::events::{Event, Level};
+use crate::events::{Event, Level, LfsSummary, OpenProject};
 use crate::probe::SystemInfo;
 use crate::runner::function::{FieldError, FunctionSummary};
 use crate::runner::task::{Task, TaskId, TaskState};
 use crate::settings::Settings;
+use crate::workspace::git::{CommitInfo, FileStat, GitStatus};
+use crate::workspace::project::ProjectSummary;
 
 /// Notifications kept at most; older ones drop off.
 pub const MAX_NOTIFICATIONS: usize = 50;
@@ -46,6 +48,24 @@ pub struct ViewModel {
     pub rejected: Option<(String, Vec<FieldError>)>,
     /// Tasks submitted from this window, newest last (the Run dialog closes on success).
     pub submitted: Vec<TaskId>,
+    pub projects: Vec<ProjectSummary>,
+    pub projects_loaded: bool,
+    pub project: Option<OpenProject>,
+    pub git_status: Option<GitStatus>,
+    pub lfs: LfsSummary,
+    /// History of the open project, newest first, as pages arrive.
+    pub git_log: Vec<CommitInfo>,
+    pub git_log_done: bool,
+    pub git_files: Option<(String, Vec<FileStat>)>,
+    /// The commit guard's question: a commit waiting on large untracked files.
+    pub large_files: Option<(String, Vec<(String, u64)>)>,
+    /// The last failed project action, for the dialog that asked for it.
+    pub project_error: Option<String>,
+    pub git_error: Option<String>,
+    /// Bumped on every successful commit (the Git tab clears its message box).
+    pub commits_made: u64,
+    /// Bumped on every project created (the New project dialog closes).
+    pub projects_created: u64,
 }
 
 impl ViewModel {
@@ -122,6 +142,83 @@ impl ViewModel {
                 body,
                 task,
             } => self.notify(level, &title, &body, task, now_ms),
+            Event::ProjectsListed { projects } => {
+                self.projects = projects;
+                self.projects_loaded = true;
+            }
+            Event::ProjectCreated { path } => {
+                self.project_error = None;
+                self.projects_created += 1;
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                self.notify(Level::Success, "Project created", &name, None, now_ms);
+            }
+            Event::ProjectOpened { project } => {
+                if let Some(e) = &project.error {
+                    self.notify(Level::Error, "Project opened read-only", e, None, now_ms);
+                }
+                self.project_error = None;
+                self.git_log.clear();
+                self.git_files = None;
+                self.git_status = None;
+                self.project = Some(project);
+            }
+            Event::ProjectClosed => {
+                self.project = None;
+                self.git_status = None;
+                self.git_log.clear();
+                self.git_files = None;
+            }
+            Event::ProjectChanged { manifest, .. } => {
+                self.project_error = None;
+                if let Some(p) = &mut self.project {
+                    p.manifest = Some(manifest);
+                }
+            }
+            Event::ProjectFailed { action, error } => {
+                self.notify(
+                    Level::Error,
+                    &format!("Could not {action}"),
+                    &error,
+                    None,
+                    now_ms,
+                );
+                self.project_error = Some(error);
+            }
+            Event::GitStatus { status, lfs } => {
+                self.git_status = Some(status);
+                self.lfs = lfs;
+            }
+            Event::GitLog {
+                skip,
+                commits,
+                done,
+            } => {
+                self.git_log.truncate(skip);
+                self.git_log.extend(commits);
+                self.git_log_done = done;
+            }
+            Event::GitFiles { commit, files } => self.git_files = Some((commit, files)),
+            Event::GitCommitted { summary, .. } => {
+                self.large_files = None;
+                self.git_error = None;
+                self.commits_made += 1;
+                self.notify(Level::Success, "Committed", &summary, None, now_ms);
+            }
+            Event::GitLargeFiles { message, files } => self.large_files = Some((message, files)),
+            Event::GitFailed { action, error } => {
+                self.notify(
+                    Level::Error,
+                    &format!("Could not {action}"),
+                    &error,
+                    None,
+                    now_ms,
+                );
+                self.git_error = Some(error);
+            }
         }
     }
 

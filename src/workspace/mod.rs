@@ -5,3 +5,4 @@ pub mod lfs;
 pub mod manifest;
 pub mod names;
 pub mod project;
+pub mod service;

@@ -15,6 +15,7 @@ pub fn options(dir: &Path) -> AppOptions {
         paths: Paths::in_dir(&dir.join("data"), Some(dir.join("workspace"))),
         runner: RunnerConfig::default(),
         screenshot: None,
+        open_project: None,
     }
 }
 

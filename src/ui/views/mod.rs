@@ -1,9 +1,14 @@
 //! One module per view. Each gets a [`ViewCtx`]: the read-only view model and ways to
 //! act (core commands, UI commands). Views own only their own widget state.
 
+pub mod assets;
+pub mod git;
+pub mod new_project;
 pub mod progress_area;
+pub mod project_browser;
 pub mod settings;
 pub mod status_bar;
+pub mod story;
 pub mod tasks;
 
 use crate::core::CommandSender;

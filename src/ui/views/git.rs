@@ -1,0 +1,330 @@
+//! The Git tab: status, commit (with the large-file guard), virtualised history with
+//! per-commit files, tags, rollback, and the LFS panel.
+
+use egui_extras::{Column, TableBuilder};
+
+use crate::events::Command;
+use crate::ui::theme;
+use crate::ui::views::ViewCtx;
+use crate::ui::widgets::UiExt as _;
+use crate::util::format_bytes;
+use crate::workspace::git::{PREFIXES, ResetMode};
+
+#[derive(Default)]
+pub struct GitView {
+    prefix: usize,
+    message: String,
+    tag_name: String,
+    pattern: String,
+    selected: Option<String>,
+    /// A hard rollback waiting for confirmation.
+    pub confirm_hard: Option<String>,
+    commits_seen: u64,
+}
+
+impl GitView {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let vm = ctx.vm;
+        if vm.project.is_none() {
+            ui.empty_state(
+                "Git",
+                "No project open — press Ctrl+N to create one, or open one from the left",
+            );
+            return;
+        }
+        if self.commits_seen != vm.commits_made {
+            self.commits_seen = vm.commits_made;
+            self.message.clear();
+        }
+        let Some(st) = &vm.git_status else {
+            ui.weak("Reading git status…");
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(format!("Branch {}", st.branch)).strong());
+            if st.is_clean() {
+                ui.colored_label(theme::OK, "clean");
+            } else {
+                ui.colored_label(
+                    theme::WARN,
+                    format!("{} changed file(s)", st.changed_count()),
+                );
+            }
+            if ui.button("Refresh").clicked() {
+                ctx.commands.send(Command::RefreshGit);
+            }
+        });
+        if let Some(e) = &vm.git_error {
+            ui.colored_label(theme::ERROR, e);
+        }
+        ui.columns(2, |cols| {
+            self.changes_ui(&mut cols[0], ctx);
+            self.history_ui(&mut cols[1], ctx);
+        });
+    }
+
+    fn changes_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let vm = ctx.vm;
+        let st = vm.git_status.as_ref().expect("status present");
+        ui.section_heading("Changes");
+        egui::ScrollArea::vertical()
+            .id_salt("git_changes")
+            .max_height(160.0)
+            .show(ui, |ui| {
+                for c in &st.staged {
+                    ui.label(format!("staged {} {}", c.kind, c.path));
+                }
+                for c in &st.modified {
+                    ui.colored_label(theme::WARN, format!("{} {}", c.kind, c.path));
+                }
+                for p in &st.untracked {
+                    ui.colored_label(theme::ACCENT, format!("new {p}"));
+                }
+                if st.is_clean() {
+                    ui.weak("Nothing to commit");
+                }
+            });
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Prefix")
+                .selected_text(PREFIXES[self.prefix])
+                .show_ui(ui, |ui| {
+                    for (i, p) in PREFIXES.iter().enumerate() {
+                        ui.selectable_value(&mut self.prefix, i, *p);
+                    }
+                });
+        });
+        let msg = ui.labelled_text("Commit message", &mut self.message);
+        let submit = msg.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let can = !st.is_clean() && !self.message.trim().is_empty();
+        let click = ui
+            .add_enabled(can, egui::Button::new("Commit"))
+            .on_disabled_hover_text("Write a message; there must be changes to commit")
+            .clicked();
+        if can && (click || submit) {
+            let message =
+                crate::workspace::git::prefixed(Some(PREFIXES[self.prefix]), &self.message);
+            ctx.commands.send(Command::GitCommit {
+                message,
+                allow_large: false,
+            });
+        }
+        if let Some((message, files)) = &vm.large_files {
+            egui::Frame::new()
+                .fill(theme::WARN.gamma_multiply(0.2))
+                .inner_margin(theme::SPACE_M)
+                .show(ui, |ui| {
+                    ui.colored_label(
+                        theme::WARN,
+                        "These files are large and not stored with Git LFS:",
+                    );
+                    for (p, size) in files {
+                        ui.horizontal(|ui| {
+                            ui.label(format!("{p} ({})", format_bytes(*size)));
+                            if let Some(ext) = p.rsplit_once('.').map(|(_, e)| e)
+                                && ui.button(format!("Track *.{ext}")).clicked()
+                            {
+                                ctx.commands.send(Command::LfsTrack {
+                                    pattern: format!("*.{ext}"),
+                                });
+                            }
+                        });
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Track all and commit").clicked() {
+                            for (p, _) in files {
+                                if let Some((_, ext)) = p.rsplit_once('.') {
+                                    ctx.commands.send(Command::LfsTrack {
+                                        pattern: format!("*.{ext}"),
+                                    });
+                                }
+                            }
+                            ctx.commands.send(Command::GitCommit {
+                                message: message.clone(),
+                                allow_large: false,
+                            });
+                        }
+                        if ui.button("Commit anyway").clicked() {
+                            ctx.commands.send(Command::GitCommit {
+                                message: message.clone(),
+                                allow_large: true,
+                            });
+                        }
+                        if ui.button("Cancel").clicked() {
+                            ctx.ui_commands
+                                .push(crate::ui::commands::UiCommand::DismissCommitGuard);
+                        }
+                    });
+                });
+        }
+        self.lfs_ui(ui, ctx);
+    }
+
+    fn lfs_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let vm = ctx.vm;
+        let lfs = &vm.lfs;
+        ui.section_heading(&format!(
+            "Git LFS · {} file(s), {}",
+            lfs.files.len(),
+            format_bytes(lfs.total_bytes)
+        ));
+        match vm.system.as_ref().map(|s| &s.git_lfs) {
+            Some(Ok(v)) => {
+                ui.weak(format!("{v} (used for push and pull)"));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(theme::WARN, format!("git-lfs is not installed: {e}"));
+                ui.label("Slate stores LFS files itself; git-lfs is needed only to push and pull them.\nDebian/Ubuntu: sudo apt install git-lfs · Fedora: sudo dnf install git-lfs · macOS: brew install git-lfs · Windows: included with Git for Windows. Then run: git lfs install");
+            }
+            None => {}
+        }
+        for p in &lfs.problems {
+            ui.colored_label(theme::ERROR, p);
+        }
+        for (p, size) in &lfs.large_untracked {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::WARN,
+                    format!("⚠ {p} ({}) is not tracked", format_bytes(*size)),
+                );
+                if let Some((_, ext)) = p.rsplit_once('.')
+                    && ui.small_button(format!("Track *.{ext}")).clicked()
+                {
+                    ctx.commands.send(Command::LfsTrack {
+                        pattern: format!("*.{ext}"),
+                    });
+                }
+            });
+        }
+        egui::CollapsingHeader::new(format!("Tracked patterns ({})", lfs.patterns.len()))
+            .id_salt("lfs_patterns")
+            .show(ui, |ui| {
+                for p in &lfs.patterns {
+                    ui.horizontal(|ui| {
+                        ui.monospace(p);
+                        if ui
+                            .small_button("Remove")
+                            .on_hover_text(format!("Stop tracking {p}"))
+                            .clicked()
+                        {
+                            ctx.commands
+                                .send(Command::LfsUntrack { pattern: p.clone() });
+                        }
+                    });
+                }
+                ui.labelled_text("Pattern to track", &mut self.pattern);
+                if ui.button("Track pattern").clicked() && !self.pattern.trim().is_empty() {
+                    ctx.commands.send(Command::LfsTrack {
+                        pattern: self.pattern.trim().to_string(),
+                    });
+                    self.pattern.clear();
+                }
+            });
+        egui::CollapsingHeader::new("LFS files")
+            .id_salt("lfs_files")
+            .show(ui, |ui| {
+                for f in &lfs.files {
+                    ui.label(format!(
+                        "{} · {}{}",
+                        f.path,
+                        format_bytes(f.size),
+                        if f.present { "" } else { " (not downloaded)" }
+                    ));
+                }
+            });
+    }
+
+    fn history_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let vm = ctx.vm;
+        let dirty = vm.git_status.as_ref().is_some_and(|s| !s.is_clean());
+        ui.section_heading(&format!(
+            "History ({}{})",
+            vm.git_log.len(),
+            if vm.git_log_done { "" } else { "+" }
+        ));
+        let rows = &vm.git_log;
+        TableBuilder::new(ui)
+            .id_salt("git_history")
+            .striped(true)
+            .max_scroll_height(260.0)
+            .sense(egui::Sense::click())
+            .column(Column::exact(64.0))
+            .column(Column::remainder())
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                    let i = row.index();
+                    let c = &rows[i];
+                    row.set_selected(self.selected.as_deref() == Some(c.id.as_str()));
+                    row.col(|ui| {
+                        ui.monospace(&c.short_id);
+                    });
+                    row.col(|ui| {
+                        let tags = if c.tags.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" 🏷 {}", c.tags.join(", "))
+                        };
+                        ui.label(format!("{}{tags}", c.summary));
+                    });
+                    if row.response().clicked() {
+                        self.selected = Some(c.id.clone());
+                        ctx.commands.send(Command::GitShow {
+                            commit: c.id.clone(),
+                        });
+                    }
+                    if i + 1 == rows.len() && !vm.git_log_done {
+                        ctx.commands.send(Command::GitLog {
+                            skip: rows.len(),
+                            limit: crate::workspace::service::LOG_PAGE,
+                        });
+                    }
+                });
+            });
+        ui.horizontal(|ui| {
+            ui.labelled_text("Tag", &mut self.tag_name);
+            if ui.button("Tag HEAD").clicked() && !self.tag_name.trim().is_empty() {
+                ctx.commands.send(Command::GitTag {
+                    name: self.tag_name.trim().to_string(),
+                    message: None,
+                });
+                self.tag_name.clear();
+            }
+        });
+        let Some(sel) = self.selected.clone() else {
+            ui.weak("Select a commit to see its files and roll back to it");
+            return;
+        };
+        if let Some((commit, files)) = &vm.git_files
+            && *commit == sel
+        {
+            egui::ScrollArea::vertical()
+                .id_salt("commit_files")
+                .max_height(140.0)
+                .show(ui, |ui| {
+                    for f in files {
+                        ui.horizontal(|ui| {
+                            ui.colored_label(theme::OK, format!("+{}", f.additions));
+                            ui.colored_label(theme::ERROR, format!("-{}", f.deletions));
+                            ui.label(format!("{} {}", f.kind, f.path));
+                        });
+                    }
+                });
+        }
+        ui.horizontal(|ui| {
+            ui.label("Roll back to this commit:");
+            if ui.button("Soft").on_hover_text("Keep every change, staged").clicked() {
+                ctx.commands.send(Command::GitRollback { commit: sel.clone(), mode: ResetMode::Soft });
+            }
+            if ui.button("Mixed").on_hover_text("Keep every change, unstaged").clicked() {
+                ctx.commands.send(Command::GitRollback { commit: sel.clone(), mode: ResetMode::Mixed });
+            }
+            if ui
+                .add_enabled(!dirty, egui::Button::new("Hard…"))
+                .on_hover_text("Discard later commits from the branch and reset every file")
+                .on_disabled_hover_text("Commit or roll back your uncommitted changes first: a hard rollback would destroy them")
+                .clicked()
+            {
+                self.confirm_hard = Some(sel.clone());
+            }
+        });
+    }
+}

@@ -1,0 +1,187 @@
+//! The left panel: the project list (search, sorted by modified, size and git state),
+//! or, with a project open, its chapter → scene → shot tree.
+
+use crate::events::Command;
+use crate::ui::commands::{UiCommand, shortcut_text};
+use crate::ui::theme;
+use crate::ui::views::ViewCtx;
+use crate::ui::widgets::UiExt as _;
+use crate::util::format_bytes;
+
+/// A place in the story tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoryItem {
+    Chapter(usize),
+    Scene(usize, usize),
+    Shot(usize, usize, usize),
+}
+
+#[derive(Default)]
+pub struct ProjectBrowser {
+    search: String,
+}
+
+impl ProjectBrowser {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &mut ViewCtx<'_>,
+        selection: &mut Option<StoryItem>,
+    ) {
+        match &ctx.vm.project {
+            None => self.projects_ui(ui, ctx),
+            Some(open) => {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("⏴ Projects")
+                        .on_hover_text("Close this project and list all projects")
+                        .clicked()
+                    {
+                        ctx.commands.send(Command::CloseProject);
+                        *selection = None;
+                    }
+                });
+                let Some(m) = &open.manifest else {
+                    ui.colored_label(theme::ERROR, "project.json could not be read");
+                    if let Some(e) = &open.error {
+                        ui.label(egui::RichText::new(e).small());
+                    }
+                    return;
+                };
+                let title = if open.read_only {
+                    format!("{} (read-only)", m.name)
+                } else {
+                    m.name.clone()
+                };
+                if ui
+                    .selectable_label(selection.is_none(), egui::RichText::new(title).strong())
+                    .on_hover_text(open.path.display().to_string())
+                    .clicked()
+                {
+                    *selection = None;
+                }
+                ui.weak(format!(
+                    "{} · {} chapter(s) · {} shot(s)",
+                    m.narrative.structure,
+                    m.narrative.chapters.len(),
+                    m.shot_count()
+                ));
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .id_salt("story_tree")
+                    .show(ui, |ui| {
+                        for (ci, c) in m.narrative.chapters.iter().enumerate() {
+                            let item = StoryItem::Chapter(ci);
+                            if ui
+                                .selectable_label(
+                                    *selection == Some(item),
+                                    format!("{}. {}", ci + 1, c.name),
+                                )
+                                .clicked()
+                            {
+                                *selection = Some(item);
+                            }
+                            ui.indent(("chapter", ci), |ui| {
+                                for (si, s) in c.scenes.iter().enumerate() {
+                                    let item = StoryItem::Scene(ci, si);
+                                    if ui
+                                        .selectable_label(
+                                            *selection == Some(item),
+                                            format!("🎬 {}", s.name),
+                                        )
+                                        .clicked()
+                                    {
+                                        *selection = Some(item);
+                                    }
+                                    ui.indent(("scene", ci, si), |ui| {
+                                        for (hi, sh) in s.shots.iter().enumerate() {
+                                            let item = StoryItem::Shot(ci, si, hi);
+                                            let text = format!(
+                                                "{} · {} · {}s",
+                                                sh.name,
+                                                sh.shot_type.label(),
+                                                sh.duration
+                                            );
+                                            if ui
+                                                .selectable_label(*selection == Some(item), text)
+                                                .clicked()
+                                            {
+                                                *selection = Some(item);
+                                            }
+                                        }
+                                    });
+                                }
+                            });
+                        }
+                    });
+            }
+        }
+    }
+
+    fn projects_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        ui.section_heading("Projects");
+        if ui
+            .button("New project…")
+            .on_hover_text(format!(
+                "Create a project ({})",
+                shortcut_text(ui.ctx(), UiCommand::NewProject)
+            ))
+            .clicked()
+        {
+            ctx.ui_commands.push(UiCommand::NewProject);
+        }
+        let vm = ctx.vm;
+        if !vm.projects_loaded {
+            ui.weak("Reading the workspace…");
+            return;
+        }
+        if vm.projects.is_empty() {
+            ui.empty_state(
+                "No project open",
+                &format!(
+                    "Press {} to create one",
+                    shortcut_text(ui.ctx(), UiCommand::NewProject)
+                ),
+            );
+            return;
+        }
+        ui.labelled_text("Search projects", &mut self.search);
+        let needle = self.search.to_lowercase();
+        egui::ScrollArea::vertical()
+            .id_salt("project_list")
+            .show(ui, |ui| {
+                for p in vm
+                    .projects
+                    .iter()
+                    .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
+                {
+                    let r = ui
+                        .selectable_label(false, egui::RichText::new(&p.name).strong())
+                        .on_hover_text(format!("Open {}", p.path.display()));
+                    let colour = if p.error.is_some() {
+                        theme::ERROR
+                    } else if p.git_state == "clean" {
+                        theme::MUTED
+                    } else {
+                        theme::WARN
+                    };
+                    ui.colored_label(
+                        colour,
+                        egui::RichText::new(format!(
+                            "{} · {} · {} shot(s)",
+                            format_bytes(p.size_bytes),
+                            p.git_state,
+                            p.shots
+                        ))
+                        .small(),
+                    );
+                    if r.clicked() {
+                        ctx.commands.send(Command::OpenProject {
+                            path: p.path.clone(),
+                            read_only: false,
+                        });
+                    }
+                }
+            });
+    }
+}

@@ -1,0 +1,345 @@
+//! The properties panel for the story tree: rename, add, reorder and delete chapters,
+//! scenes and shots; edit a shot's type, duration and description.
+
+use crate::events::Command;
+use crate::ui::theme;
+use crate::ui::views::ViewCtx;
+use crate::ui::views::project_browser::StoryItem;
+use crate::ui::widgets::UiExt as _;
+use crate::workspace::manifest::{Manifest, ShotType};
+use crate::workspace::project::StructureEdit;
+
+/// Form state for whatever is selected; reset when the selection changes.
+#[derive(Default)]
+pub struct StoryEditor {
+    for_item: Option<Option<StoryItem>>,
+    name: String,
+    child_name: String,
+    shot_type: ShotType,
+    duration: String,
+    description: String,
+    /// A delete waiting for confirmation.
+    pub confirm_delete: Option<StoryEdit>,
+    project_name: String,
+}
+
+/// What a confirmed delete will do.
+#[derive(Clone, Debug)]
+pub struct StoryEdit {
+    pub what: String,
+    pub edit: StructureEdit,
+}
+
+impl StoryEditor {
+    fn reset(&mut self, m: &Manifest, item: Option<StoryItem>) {
+        self.for_item = Some(item);
+        self.child_name.clear();
+        self.shot_type = ShotType::Wide;
+        self.duration = "3".into();
+        self.description.clear();
+        self.project_name = m.name.clone();
+        self.name = match item {
+            Some(StoryItem::Chapter(c)) => m.narrative.chapters.get(c).map(|c| c.name.clone()),
+            Some(StoryItem::Scene(c, s)) => m
+                .narrative
+                .chapters
+                .get(c)
+                .and_then(|c| c.scenes.get(s))
+                .map(|s| s.name.clone()),
+            Some(StoryItem::Shot(c, s, h)) => {
+                let shot = m
+                    .narrative
+                    .chapters
+                    .get(c)
+                    .and_then(|c| c.scenes.get(s))
+                    .and_then(|s| s.shots.get(h));
+                if let Some(sh) = shot {
+                    self.shot_type = sh.shot_type;
+                    self.duration = format!("{}", sh.duration);
+                    self.description = sh.description.clone();
+                }
+                shot.map(|s| s.name.clone())
+            }
+            None => None,
+        }
+        .unwrap_or_default();
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &mut ViewCtx<'_>,
+        selection: &mut Option<StoryItem>,
+    ) {
+        let Some(open) = &ctx.vm.project else {
+            ui.weak("Nothing selected");
+            return;
+        };
+        let Some(m) = &open.manifest else {
+            ui.colored_label(
+                theme::ERROR,
+                open.error
+                    .as_deref()
+                    .unwrap_or("project.json could not be read"),
+            );
+            return;
+        };
+        if self.for_item != Some(*selection) {
+            self.reset(m, *selection);
+        }
+        if let Some(e) = &ctx.vm.project_error {
+            ui.colored_label(theme::ERROR, e);
+        }
+        let send = |ctx: &ViewCtx<'_>, edit: StructureEdit| {
+            ctx.commands.send(Command::EditProject { edit })
+        };
+        match *selection {
+            None => {
+                ui.label(egui::RichText::new(&m.name).strong());
+                ui.labelled_text("Project name", &mut self.project_name);
+                if ui.button("Rename project").clicked() && self.project_name.trim() != m.name {
+                    ctx.commands.send(Command::RenameProject {
+                        new_name: self.project_name.clone(),
+                    });
+                }
+                ui.labelled_text("New chapter", &mut self.child_name);
+                if ui.button("Add chapter").clicked() {
+                    send(
+                        ctx,
+                        StructureEdit::AddChapter {
+                            name: self.child_name.clone(),
+                        },
+                    );
+                    self.for_item = None;
+                }
+                ui.separator();
+                if ui.button("Delete project…").clicked() {
+                    ctx.ui_commands
+                        .push(crate::ui::commands::UiCommand::DeleteProject);
+                }
+            }
+            Some(StoryItem::Chapter(c)) => {
+                ui.weak(format!("Chapter {}", c + 1));
+                ui.labelled_text("Chapter name", &mut self.name);
+                ui.horizontal(|ui| {
+                    if ui.button("Rename").clicked() {
+                        send(
+                            ctx,
+                            StructureEdit::RenameChapter {
+                                chapter: c,
+                                name: self.name.clone(),
+                            },
+                        );
+                    }
+                    if ui
+                        .add_enabled(c > 0, egui::Button::new("Move up"))
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::MoveChapter {
+                                chapter: c,
+                                to: c - 1,
+                            },
+                        );
+                        *selection = Some(StoryItem::Chapter(c - 1));
+                    }
+                    if ui
+                        .add_enabled(
+                            c + 1 < m.narrative.chapters.len(),
+                            egui::Button::new("Move down"),
+                        )
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::MoveChapter {
+                                chapter: c,
+                                to: c + 1,
+                            },
+                        );
+                        *selection = Some(StoryItem::Chapter(c + 1));
+                    }
+                    if ui.button("Delete…").clicked() {
+                        self.confirm_delete = Some(StoryEdit {
+                            what: format!("chapter {:?} and all its scenes and shots", self.name),
+                            edit: StructureEdit::DeleteChapter { chapter: c },
+                        });
+                    }
+                });
+                ui.labelled_text("New scene", &mut self.child_name);
+                if ui.button("Add scene").clicked() {
+                    send(
+                        ctx,
+                        StructureEdit::AddScene {
+                            chapter: c,
+                            name: self.child_name.clone(),
+                        },
+                    );
+                    self.child_name.clear();
+                }
+            }
+            Some(StoryItem::Scene(c, s)) => {
+                let n = m.narrative.chapters.get(c).map_or(0, |c| c.scenes.len());
+                ui.weak(format!("Scene {} of chapter {}", s + 1, c + 1));
+                ui.labelled_text("Scene name", &mut self.name);
+                ui.horizontal(|ui| {
+                    if ui.button("Rename").clicked() {
+                        send(
+                            ctx,
+                            StructureEdit::RenameScene {
+                                chapter: c,
+                                scene: s,
+                                name: self.name.clone(),
+                            },
+                        );
+                    }
+                    if ui
+                        .add_enabled(s > 0, egui::Button::new("Move up"))
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::MoveScene {
+                                chapter: c,
+                                scene: s,
+                                to: s - 1,
+                            },
+                        );
+                        *selection = Some(StoryItem::Scene(c, s - 1));
+                    }
+                    if ui
+                        .add_enabled(s + 1 < n, egui::Button::new("Move down"))
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::MoveScene {
+                                chapter: c,
+                                scene: s,
+                                to: s + 1,
+                            },
+                        );
+                        *selection = Some(StoryItem::Scene(c, s + 1));
+                    }
+                    if ui.button("Delete…").clicked() {
+                        self.confirm_delete = Some(StoryEdit {
+                            what: format!("scene {:?} and its shots", self.name),
+                            edit: StructureEdit::DeleteScene {
+                                chapter: c,
+                                scene: s,
+                            },
+                        });
+                    }
+                });
+                ui.section_heading("New shot");
+                ui.labelled_text("Shot name", &mut self.child_name);
+                self.shot_fields_ui(ui);
+                let duration = self.duration.trim().parse::<f64>();
+                if ui
+                    .add_enabled(duration.is_ok(), egui::Button::new("Add shot"))
+                    .clicked()
+                {
+                    send(
+                        ctx,
+                        StructureEdit::AddShot {
+                            chapter: c,
+                            scene: s,
+                            name: self.child_name.clone(),
+                            shot_type: self.shot_type,
+                            duration: duration.unwrap_or(0.0),
+                            description: self.description.clone(),
+                        },
+                    );
+                    self.child_name.clear();
+                }
+            }
+            Some(StoryItem::Shot(c, s, h)) => {
+                let n = m
+                    .narrative
+                    .chapters
+                    .get(c)
+                    .and_then(|c| c.scenes.get(s))
+                    .map_or(0, |s| s.shots.len());
+                ui.weak(format!("Shot {} of scene {}", h + 1, s + 1));
+                ui.labelled_text("Shot name", &mut self.name);
+                self.shot_fields_ui(ui);
+                ui.horizontal(|ui| {
+                    let duration = self.duration.trim().parse::<f64>();
+                    if ui
+                        .add_enabled(duration.is_ok(), egui::Button::new("Save shot"))
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::UpdateShot {
+                                chapter: c,
+                                scene: s,
+                                shot: h,
+                                name: self.name.clone(),
+                                shot_type: self.shot_type,
+                                duration: duration.unwrap_or(0.0),
+                                description: self.description.clone(),
+                            },
+                        );
+                    }
+                    if ui
+                        .add_enabled(h > 0, egui::Button::new("Move up"))
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::MoveShot {
+                                chapter: c,
+                                scene: s,
+                                shot: h,
+                                to: h - 1,
+                            },
+                        );
+                        *selection = Some(StoryItem::Shot(c, s, h - 1));
+                    }
+                    if ui
+                        .add_enabled(h + 1 < n, egui::Button::new("Move down"))
+                        .clicked()
+                    {
+                        send(
+                            ctx,
+                            StructureEdit::MoveShot {
+                                chapter: c,
+                                scene: s,
+                                shot: h,
+                                to: h + 1,
+                            },
+                        );
+                        *selection = Some(StoryItem::Shot(c, s, h + 1));
+                    }
+                    if ui.button("Delete…").clicked() {
+                        self.confirm_delete = Some(StoryEdit {
+                            what: format!("shot {:?}", self.name),
+                            edit: StructureEdit::DeleteShot {
+                                chapter: c,
+                                scene: s,
+                                shot: h,
+                            },
+                        });
+                    }
+                });
+            }
+        }
+    }
+
+    fn shot_fields_ui(&mut self, ui: &mut egui::Ui) {
+        egui::ComboBox::from_label("Shot type")
+            .selected_text(self.shot_type.label())
+            .show_ui(ui, |ui| {
+                for t in ShotType::ALL {
+                    ui.selectable_value(&mut self.shot_type, t, t.label());
+                }
+            });
+        ui.labelled_text("Duration (seconds)", &mut self.duration);
+        if self.duration.trim().parse::<f64>().is_err() {
+            ui.field_error(Some(&"enter a number of seconds, like 3.5".to_string()));
+        }
+        ui.labelled_text("Description", &mut self.description);
+    }
+}
