@@ -304,8 +304,9 @@ pub fn log(repo: &Repository, skip: usize, limit: usize) -> Result<Vec<CommitInf
     if walk.push_head().is_err() {
         return Ok(Vec::new());
     }
-    walk.set_sorting(git2::Sort::TIME | git2::Sort::TOPOLOGICAL)
-        .ok();
+    // libgit2's default order (newest first by commit time) is yielded lazily; TIME or
+    // TOPOLOGICAL sorting walks the whole history before the first commit comes out.
+    walk.set_sorting(git2::Sort::NONE).ok();
     let tags = tags_by_commit(repo);
     let mut out = Vec::new();
     for oid in walk.skip(skip).take(limit) {
