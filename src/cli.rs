@@ -84,6 +84,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: TaskCmd,
     },
+    /// Container images for functions: list them, or build a function's image.
+    Image {
+        #[command(subcommand)]
+        command: ImageCmd,
+    },
     /// One GPU sample (like `nvidia-smi --query-gpu`), or a stream of them.
     Gpu(GpuArgs),
     /// Versions of Slate, git, git-lfs, Docker and the NVIDIA driver, and Slate's paths.
@@ -143,6 +148,17 @@ pub struct RunArgs {
     /// Print events as JSON lines instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCmd {
+    /// Build the image a function runs, from the Dockerfile folder next to its template.
+    Build { function: String },
+    /// Images on the Docker engine.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -214,6 +230,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Tasks { json, state } => list_tasks(global, json, state),
         Cmd::Task { command } => task(global, command),
         Cmd::Gpu(args) => gpu(global, args),
+        Cmd::Image { command } => image(global, command),
         Cmd::Info { json } => info(global, json),
         Cmd::DemoCountdown {
             steps,
@@ -670,6 +687,53 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
             return Ok(());
         }
         std::thread::sleep(Duration::from_secs_f64(args.interval.clamp(0.05, 3600.0)));
+    }
+}
+
+fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
+    let paths = paths(global);
+    let endpoint = settings_for(&paths).runner.docker_endpoint;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    match cmd {
+        ImageCmd::Build { function } => {
+            let reg = registry(&paths);
+            let t = reg.get(&function)?;
+            let tag = crate::runner::image::image_of(t)?.to_string();
+            let context = crate::runner::image::build_context(t)?;
+            eprintln!(
+                "building {tag} for {} ({} KiB context)",
+                t.id,
+                context.len() / 1024
+            );
+            rt.block_on(crate::runner::docker::build_image(
+                &endpoint,
+                context,
+                &tag,
+                |line| eprintln!("  {line}"),
+            ))
+            .map_err(|e| format!("building {tag} failed: {e}"))?;
+            println!("built {tag}");
+            Ok(())
+        }
+        ImageCmd::List { json } => {
+            let images = rt.block_on(crate::runner::docker::list_images(&endpoint))?;
+            if json {
+                print_json(
+                    &images
+                        .iter()
+                        .map(|(t, s)| serde_json::json!({"tag": t, "size": s}))
+                        .collect::<Vec<_>>(),
+                );
+            } else {
+                for (t, s) in images {
+                    println!("{t:<48} {}", crate::util::format_bytes(s.max(0) as u64));
+                }
+            }
+            Ok(())
+        }
     }
 }
 

@@ -34,3 +34,406 @@ pub fn plain_error(e: &bollard::errors::Error) -> String {
         other => other.to_string(),
     }
 }
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::models::{ContainerCreateBody, DeviceRequest, HostConfig, Mount, MountType};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
+};
+use futures_util::StreamExt as _;
+
+use crate::runner::exec::{ExecReport, Launch, Outcome};
+
+/// Every container Slate makes carries these labels.
+pub const LABEL_TASK: &str = "slate.task_id";
+/// The data folder of the Slate that made it, so studios sharing an engine never touch
+/// each other's containers.
+pub const LABEL_STUDIO: &str = "slate.studio";
+
+/// What a Docker launch needs beyond the common [`Launch`].
+#[derive(Clone, Debug)]
+pub struct DockerSpec {
+    pub endpoint: String,
+    pub image: String,
+    pub network: String,
+    pub container_name: String,
+    pub studio: String,
+    pub project_dir: Option<std::path::PathBuf>,
+    pub memory_mb: Option<u64>,
+    pub cpu: Option<f64>,
+    pub gpu_index: Option<u32>,
+}
+
+/// True when the error means the engine itself is unreachable (worth waiting for).
+pub fn is_unreachable(e: &bollard::errors::Error) -> bool {
+    use bollard::errors::Error as E;
+    matches!(
+        e,
+        E::HyperResponseError { .. } | E::IOError { .. } | E::RequestTimeoutError
+    ) || e.to_string().contains("onnect")
+}
+
+/// Asks the engine whether it is up.
+pub async fn ping(endpoint: &str) -> Result<(), String> {
+    let docker = connect(endpoint)?;
+    tokio::time::timeout(Duration::from_secs(3), docker.ping())
+        .await
+        .map_err(|_| "the Docker engine did not answer within 3 s".to_string())?
+        .map(|_| ())
+        .map_err(|e| plain_error(&e))
+}
+
+fn unreachable(e: &bollard::errors::Error) -> Outcome {
+    Outcome::Unavailable {
+        reason: plain_error(e),
+    }
+}
+
+/// Runs (or re-attaches to) the task's container until it exits, is cancelled or times
+/// out. The container is always removed at the end; outputs are already on the host.
+pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
+    let docker = match connect(&spec.endpoint) {
+        Ok(d) => d,
+        Err(e) => return Outcome::Unavailable { reason: e },
+    };
+    let id = match &launch.reattach {
+        Some(id) => id.clone(),
+        None => match create_and_start(&docker, &launch, &spec).await {
+            Ok(id) => id,
+            Err(outcome) => return outcome,
+        },
+    };
+    launch.report(ExecReport::Started {
+        pid: None,
+        container_id: Some(id.clone()),
+    });
+    let sink = launch.stream_sink();
+    // After a restart, continue the log from where our copy ends (Docker's `since` is
+    // whole seconds, so lines of that last second may appear twice).
+    let since = if launch.reattach.is_some() {
+        std::fs::metadata(&launch.log_file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i32)
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let logs_docker = docker.clone();
+    let logs_id = id.clone();
+    let logs_sink = sink.clone();
+    let logs = tokio::spawn(async move {
+        let opts = LogsOptionsBuilder::default()
+            .follow(true)
+            .stdout(true)
+            .stderr(true)
+            .since(since)
+            .build();
+        let mut stream = logs_docker.logs(&logs_id, Some(opts));
+        let mut out = crate::runner::progress::LineSplitter::default();
+        let mut err = crate::runner::progress::LineSplitter::default();
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(bollard::container::LogOutput::StdErr { message }) => {
+                    err.push(&message, |l| logs_sink.line(true, l))
+                }
+                Ok(
+                    bollard::container::LogOutput::StdOut { message }
+                    | bollard::container::LogOutput::Console { message },
+                ) => out.push(&message, |l| logs_sink.line(false, l)),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        out.finish(|l| logs_sink.line(false, l));
+        err.finish(|l| logs_sink.line(true, l));
+    });
+
+    let mut cancel = launch.cancel.clone();
+    let timeout = tokio::time::sleep(launch.timeout);
+    tokio::pin!(timeout);
+    let wait = async {
+        let opts = WaitContainerOptionsBuilder::default()
+            .condition("not-running")
+            .build();
+        match docker.wait_container(&id, Some(opts)).next().await {
+            Some(Ok(r)) => Ok(r.status_code),
+            // bollard reports a non-zero exit as an error carrying the code.
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(e),
+            None => Err(bollard::errors::Error::IOError {
+                err: std::io::Error::other("the wait stream ended"),
+            }),
+        }
+    };
+    let outcome = tokio::select! {
+        r = wait => match r {
+            Ok(code) => {
+                // Let the log stream drain what the container wrote last.
+                tokio::time::timeout(Duration::from_secs(5), logs).await.ok();
+                let oom = docker
+                    .inspect_container(&id, None::<InspectContainerOptions>)
+                    .await
+                    .ok()
+                    .and_then(|c| c.state)
+                    .and_then(|s| s.oom_killed)
+                    .unwrap_or(false);
+                Outcome::Exited { code, oom, last_lines: sink.last_lines() }
+            }
+            Err(e) if is_unreachable(&e) => {
+                // The daemon went away with our container inside; it is re-attached or
+                // collected when the engine is back (the record keeps its id).
+                return unreachable(&e);
+            }
+            Err(e) => Outcome::failed(plain_error(&e), false),
+        },
+        _ = crate::runner::process::cancelled(&mut cancel) => {
+            stop(&docker, &id).await;
+            Outcome::Cancelled
+        }
+        _ = &mut timeout => {
+            stop(&docker, &id).await;
+            Outcome::TimedOut { after: launch.timeout }
+        }
+    };
+    remove(&docker, &id).await;
+    outcome
+}
+
+async fn create_and_start(
+    docker: &bollard::Docker,
+    launch: &Launch,
+    spec: &DockerSpec,
+) -> Result<String, Outcome> {
+    if let Err(e) = docker.inspect_image(&spec.image).await {
+        if is_unreachable(&e) {
+            return Err(unreachable(&e));
+        }
+        return Err(Outcome::failed(
+            format!(
+                "the image {} is not on this Docker engine: build it with `slate image build FUNCTION` (or `docker build`), or load it with `docker load`",
+                spec.image
+            ),
+            false,
+        ));
+    }
+    let mut mounts = vec![Mount {
+        target: Some("/out".into()),
+        source: Some(launch.output_dir.display().to_string()),
+        typ: Some(MountType::BIND),
+        read_only: Some(false),
+        ..Default::default()
+    }];
+    if let Some(p) = &spec.project_dir {
+        mounts.push(Mount {
+            target: Some("/workspace".into()),
+            source: Some(p.display().to_string()),
+            typ: Some(MountType::BIND),
+            read_only: Some(true),
+            ..Default::default()
+        });
+        let models = p.join("01_Assets/Models");
+        if models.is_dir() {
+            mounts.push(Mount {
+                target: Some("/models".into()),
+                source: Some(models.display().to_string()),
+                typ: Some(MountType::BIND),
+                read_only: Some(true),
+                ..Default::default()
+            });
+        }
+    }
+    let device_requests = spec.gpu_index.map(|g| {
+        vec![DeviceRequest {
+            driver: Some("nvidia".into()),
+            device_ids: Some(vec![g.to_string()]),
+            capabilities: Some(vec![vec!["gpu".into()]]),
+            ..Default::default()
+        }]
+    });
+    let mut env: Vec<String> = launch.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    env.push(format!("SLATE_TASK_ID={}", launch.task_id));
+    env.push("SLATE_OUTPUT_DIR=/out".into());
+    // SAFETY: getuid/getgid cannot fail.
+    let user = unsafe { format!("{}:{}", libc::getuid(), libc::getgid()) };
+    let body = ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        cmd: Some(launch.argv.clone()),
+        env: Some(env),
+        user: Some(user),
+        working_dir: Some("/out".into()),
+        labels: Some(HashMap::from([
+            (LABEL_TASK.to_string(), launch.task_id.to_string()),
+            (LABEL_STUDIO.to_string(), spec.studio.clone()),
+        ])),
+        host_config: Some(HostConfig {
+            mounts: Some(mounts),
+            memory: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
+            memory_swap: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
+            nano_cpus: spec.cpu.map(|c| (c * 1e9) as i64),
+            network_mode: Some(spec.network.clone()),
+            device_requests,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    // A leftover container with this name (a crash between create and record) goes first.
+    remove(docker, &spec.container_name).await;
+    let opts = CreateContainerOptionsBuilder::default()
+        .name(&spec.container_name)
+        .build();
+    let created = match docker.create_container(Some(opts), body).await {
+        Ok(c) => c,
+        Err(e) if is_unreachable(&e) => return Err(unreachable(&e)),
+        Err(e) => {
+            let msg = plain_error(&e);
+            let msg = if msg.contains("could not select device driver") {
+                "no NVIDIA container runtime on this Docker engine: install the NVIDIA Container Toolkit to run GPU containers (CPU functions still run)".to_string()
+            } else {
+                format!("could not create the container: {msg}")
+            };
+            return Err(Outcome::failed(msg, false));
+        }
+    };
+    if let Err(e) = docker
+        .start_container(
+            &created.id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
+        .await
+    {
+        remove(docker, &created.id).await;
+        let msg = plain_error(&e);
+        let msg = if msg.contains("could not select device driver") {
+            "no NVIDIA container runtime on this Docker engine: install the NVIDIA Container Toolkit to run GPU containers (CPU functions still run)".to_string()
+        } else {
+            format!("could not start the container: {msg}")
+        };
+        return Err(Outcome::failed(msg, is_unreachable(&e)));
+    }
+    Ok(created.id)
+}
+
+/// TERM, then KILL after the grace period (Docker does both).
+async fn stop(docker: &bollard::Docker, id: &str) {
+    let grace = crate::runner::process::GRACE.as_secs() as i32;
+    let opts = StopContainerOptionsBuilder::default().t(grace).build();
+    docker.stop_container(id, Some(opts)).await.ok();
+}
+
+async fn remove(docker: &bollard::Docker, id: &str) {
+    let opts = RemoveContainerOptionsBuilder::default().force(true).build();
+    docker.remove_container(id, Some(opts)).await.ok();
+}
+
+/// A container of ours, found by label.
+#[derive(Clone, Debug)]
+pub struct FoundContainer {
+    pub id: String,
+    pub task_id: u64,
+    pub running: bool,
+}
+
+/// This studio's containers (running or not).
+pub async fn list_ours(endpoint: &str, studio: &str) -> Result<Vec<FoundContainer>, String> {
+    let docker = connect(endpoint)?;
+    let label = format!("{LABEL_STUDIO}={studio}");
+    let filters = HashMap::from([("label", vec![label.as_str()])]);
+    let opts = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let list = tokio::time::timeout(Duration::from_secs(5), docker.list_containers(Some(opts)))
+        .await
+        .map_err(|_| "the Docker engine did not answer within 5 s".to_string())?
+        .map_err(|e| plain_error(&e))?;
+    Ok(list
+        .into_iter()
+        .filter_map(|c| {
+            let task_id = c.labels.as_ref()?.get(LABEL_TASK)?.parse().ok()?;
+            Some(FoundContainer {
+                id: c.id?,
+                task_id,
+                running: c.state.map(|s| s.to_string() == "running").unwrap_or(false),
+            })
+        })
+        .collect())
+}
+
+/// Exit code and OOM flag of a finished container, then removes it.
+pub async fn collect_finished(endpoint: &str, id: &str) -> Result<(i64, bool), String> {
+    let docker = connect(endpoint)?;
+    let c = docker
+        .inspect_container(id, None::<InspectContainerOptions>)
+        .await
+        .map_err(|e| plain_error(&e))?;
+    let state = c.state.unwrap_or_default();
+    let result = (
+        state.exit_code.unwrap_or(-1),
+        state.oom_killed.unwrap_or(false),
+    );
+    remove(&docker, id).await;
+    Ok(result)
+}
+
+pub async fn remove_container(endpoint: &str, id: &str) {
+    if let Ok(d) = connect(endpoint) {
+        remove(&d, id).await;
+    }
+}
+
+/// Builds `tag` from a folder holding a Dockerfile, reporting each build line.
+pub async fn build_image(
+    endpoint: &str,
+    context_tar: Vec<u8>,
+    tag: &str,
+    mut progress: impl FnMut(&str),
+) -> Result<(), String> {
+    let docker = connect(endpoint)?;
+    let opts = bollard::query_parameters::BuildImageOptionsBuilder::default()
+        .dockerfile("Dockerfile")
+        .t(tag)
+        .rm(true)
+        .build();
+    let mut stream = docker.build_image(
+        opts,
+        None,
+        Some(bollard::body_full(bytes::Bytes::from(context_tar))),
+    );
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| plain_error(&e))?;
+        if let Some(detail) = info.error_detail {
+            return Err(detail.message.unwrap_or_else(|| "the build failed".into()));
+        }
+        if let Some(s) = info.stream {
+            for line in s.lines().filter(|l| !l.trim().is_empty()) {
+                progress(line);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Local images as `repo:tag`.
+pub async fn list_images(endpoint: &str) -> Result<Vec<(String, i64)>, String> {
+    let docker = connect(endpoint)?;
+    let images = docker
+        .list_images(None::<bollard::query_parameters::ListImagesOptions>)
+        .await
+        .map_err(|e| plain_error(&e))?;
+    let mut out: Vec<(String, i64)> = images
+        .into_iter()
+        .flat_map(|i| {
+            let size = i.size;
+            i.repo_tags.into_iter().map(move |t| (t, size))
+        })
+        .filter(|(t, _)| t != "<none>:<none>")
+        .collect();
+    out.sort();
+    Ok(out)
+}

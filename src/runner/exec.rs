@@ -45,6 +45,11 @@ pub enum Outcome {
         error: String,
         transient: bool,
     },
+    /// The executor itself is away (Docker daemon down): the task waits in the queue,
+    /// without using up its attempts, until it is back.
+    Unavailable {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -60,6 +65,8 @@ pub type ReportSender = tokio::sync::mpsc::UnboundedSender<(TaskId, ExecReport)>
 
 pub struct Launch {
     pub task_id: TaskId,
+    /// The container to follow instead of starting one (after a restart).
+    pub reattach: Option<String>,
     pub argv: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub output_dir: PathBuf,

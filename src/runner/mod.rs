@@ -7,6 +7,7 @@
 pub mod docker;
 pub mod exec;
 pub mod function;
+pub mod image;
 pub mod process;
 pub mod progress;
 pub mod store;
@@ -177,6 +178,8 @@ struct Actor {
     waiting_noted: std::collections::HashSet<TaskId>,
     rng: u64,
     hold_queue: bool,
+    /// Container tasks from before a restart wait for the Docker engine to re-attach.
+    reconcile_pending: bool,
 }
 
 impl Actor {
@@ -210,11 +213,13 @@ impl Actor {
             waiting_noted: Default::default(),
             rng: crate::util::now_ms() | 1,
             hold_queue: false,
+            reconcile_pending: false,
         }
     }
 
     async fn run(mut self, mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>) {
         self.recover();
+        self.reconcile_containers().await;
         self.sink.emit(Event::FunctionsLoaded {
             functions: self.registry.summaries(),
             errors: self.registry.errors.clone(),
@@ -244,7 +249,11 @@ impl Actor {
                     }
                     self.on_finished(id, outcome);
                 }
-                _ = tokio::time::sleep(wake) => {}
+                _ = tokio::time::sleep(wake) => {
+                    if self.reconcile_pending {
+                        self.reconcile_containers().await;
+                    }
+                }
             }
         }
     }
@@ -276,6 +285,86 @@ impl Actor {
             });
         }
         self.tasks = tasks.into_iter().map(|t| (t.id, t)).collect();
+    }
+
+    /// After a restart: containers still running are re-attached (the task continues,
+    /// never restarts), finished ones are collected, missing ones are reconciled like
+    /// lost processes, and containers of ours that no task owns are removed.
+    async fn reconcile_containers(&mut self) {
+        let endpoint = self.settings.runner.docker_endpoint.clone();
+        let studio = self.paths.data_dir.display().to_string();
+        let waiting: Vec<Task> = self
+            .tasks
+            .values()
+            .filter(|t| t.state.is_active() && !self.running.contains_key(&t.id))
+            .filter(|t| {
+                self.registry
+                    .functions
+                    .get(&t.function)
+                    .is_some_and(|f| matches!(f.executor, Executor::Docker { .. }))
+            })
+            .cloned()
+            .collect();
+        let found = match docker::list_ours(&endpoint, &studio).await {
+            Ok(f) => f,
+            Err(reason) => {
+                self.reconcile_pending = !waiting.is_empty();
+                for mut t in waiting {
+                    let stage = format!("waiting for Docker to re-attach: {reason}");
+                    if t.stage.as_deref() != Some(stage.as_str()) {
+                        t.stage = Some(stage);
+                        self.tasks.insert(t.id, t.clone());
+                        self.sink.emit(Event::TaskUpdated { task: t });
+                    }
+                }
+                return;
+            }
+        };
+        self.reconcile_pending = false;
+        let now = crate::util::now_ms();
+        for mut t in waiting {
+            let template = self
+                .registry
+                .functions
+                .get(&t.function)
+                .cloned()
+                .expect("filtered above");
+            match found.iter().find(|c| c.task_id == t.id) {
+                Some(c) if c.running => {
+                    t.stage = None;
+                    t.container_id = Some(c.id.clone());
+                    self.commit(t.clone());
+                    self.launch(&t, &template, Some(c.id.clone()));
+                }
+                Some(c) => {
+                    let outcome = match docker::collect_finished(&endpoint, &c.id).await {
+                        Ok((code, oom)) => Outcome::Exited {
+                            code,
+                            oom,
+                            last_lines: Vec::new(),
+                        },
+                        Err(e) => Outcome::failed(
+                            format!("could not read the finished container: {e}"),
+                            false,
+                        ),
+                    };
+                    self.on_finished(t.id, outcome);
+                }
+                None => {
+                    recover_lost(&mut t, template.requeue_on_interrupt, now);
+                    self.commit(t);
+                }
+            }
+        }
+        for c in found {
+            let owned = self
+                .tasks
+                .get(&c.task_id)
+                .is_some_and(|t| t.state.is_active());
+            if !owned {
+                docker::remove_container(&endpoint, &c.id).await;
+            }
+        }
     }
 
     fn handle(&mut self, command: Command) {
@@ -475,7 +564,11 @@ impl Actor {
 
     fn next_wake(&self) -> Duration {
         let now = crate::util::now_ms();
-        let mut wake = Duration::from_secs(3600);
+        let mut wake = if self.reconcile_pending {
+            Duration::from_secs(3)
+        } else {
+            Duration::from_secs(3600)
+        };
         for t in self.tasks.values().filter(|t| t.state == TaskState::Queued) {
             if let Some(nb) = t.not_before_ms {
                 wake = wake.min(Duration::from_millis(nb.saturating_sub(now).max(10)));
@@ -602,7 +695,6 @@ impl Actor {
 
     fn start(&mut self, mut t: Task, template: function::FunctionTemplate, gpu_index: Option<u32>) {
         let output_dir = self.paths.data_dir.join("outputs").join(t.id.to_string());
-        let log_file = self.paths.logs_dir().join(format!("{}.log", t.id));
         for dir in [&output_dir, &self.paths.logs_dir()] {
             if let Err(e) = std::fs::create_dir_all(dir) {
                 self.fail(t, format!("could not create {}: {e}", dir.display()));
@@ -614,42 +706,66 @@ impl Actor {
         t.started_ms = Some(crate::util::now_ms());
         t.finished_ms = None;
         t.gpu_index = gpu_index;
-        t.output_dir = Some(output_dir.clone());
+        t.output_dir = Some(output_dir);
         t.stage = None;
         t.progress = 0.0;
+        t.container_id = None;
+        self.commit(t.clone());
+        self.launch(&t, &template, None);
+    }
+
+    /// Hands a task to its executor (or re-attaches to its container).
+    fn launch(
+        &mut self,
+        t: &Task,
+        template: &function::FunctionTemplate,
+        reattach: Option<String>,
+    ) {
         let id = t.id;
-        let timeout = Duration::from_secs(t.resources.timeout_s.max(1));
+        let output_dir = t.output_dir.clone().unwrap_or_default();
+        let in_container = matches!(template.executor, Executor::Docker { .. });
         let exe = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| "slate".into());
+        let workspace = self.paths.workspace_root(&self.settings);
         let builtins = BTreeMap::from([
             ("slate_exe", exe),
-            ("output_dir", output_dir.display().to_string()),
+            (
+                "output_dir",
+                if in_container {
+                    "/out".into()
+                } else {
+                    output_dir.display().to_string()
+                },
+            ),
             ("task_id", id.to_string()),
             (
                 "workspace",
-                self.paths
-                    .workspace_root(&self.settings)
-                    .display()
-                    .to_string(),
+                if in_container {
+                    "/workspace".into()
+                } else {
+                    workspace.display().to_string()
+                },
             ),
         ]);
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
         let mut env = template.env.clone();
-        if let Some(g) = gpu_index {
+        if let Some(g) = t.gpu_index
+            && !in_container
+        {
             env.insert("CUDA_VISIBLE_DEVICES".into(), g.to_string());
         }
         let launch = Launch {
             task_id: id,
+            reattach,
             argv: template.render_command(&t.params, &builtins),
             env,
             output_dir,
-            log_file,
-            timeout,
+            log_file: self.paths.logs_dir().join(format!("{id}.log")),
+            timeout: Duration::from_secs(t.resources.timeout_s.max(1)),
             cancel: cancel_rx,
             reports: self.reports_tx.clone(),
         };
-        self.commit(t);
         self.running.insert(
             id,
             Running {
@@ -658,13 +774,27 @@ impl Actor {
             },
         );
         let finished = self.finished_tx.clone();
-        let executor = template.executor.clone();
+        let spec = match &template.executor {
+            Executor::Process => None,
+            Executor::Docker { image, network } => Some(docker::DockerSpec {
+                endpoint: self.settings.runner.docker_endpoint.clone(),
+                image: image.clone(),
+                network: network.clone().unwrap_or_else(|| "none".into()),
+                container_name: format!("slate-{}-task-{id}", studio_tag(&self.paths)),
+                studio: self.paths.data_dir.display().to_string(),
+                project_dir: t
+                    .project
+                    .as_deref()
+                    .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok()),
+                memory_mb: t.resources.memory_mb,
+                cpu: t.resources.cpu,
+                gpu_index: t.gpu_index,
+            }),
+        };
         tokio::spawn(async move {
-            let outcome = match executor {
-                Executor::Process => process::run(launch).await,
-                Executor::Docker { .. } => {
-                    Outcome::failed("this build of Slate has no Docker executor yet", false)
-                }
+            let outcome = match spec {
+                None => process::run(launch).await,
+                Some(spec) => docker::run(launch, spec).await,
             };
             finished.send((id, outcome)).ok();
         });
@@ -802,6 +932,16 @@ impl Actor {
                     ),
                 );
             }
+            Outcome::Unavailable { reason } => {
+                // Not the task's fault: wait for the executor without using an attempt.
+                let delay = backoff_ms(t.attempts.min(4), &mut self.rng).min(10_000);
+                t.attempts = t.attempts.saturating_sub(1);
+                t.state = TaskState::Queued;
+                t.not_before_ms = Some(now + delay);
+                t.stage = Some(format!("waiting for Docker: {reason}"));
+                t.error = None;
+                self.commit(t);
+            }
             Outcome::Failed { error, transient } => {
                 if transient && t.attempts < MAX_ATTEMPTS {
                     let delay = backoff_ms(t.attempts, &mut self.rng);
@@ -827,6 +967,14 @@ enum Placement {
     Never(String),
 }
 
+/// A short, stable tag for this studio's container names (its data folder, hashed).
+fn studio_tag(paths: &Paths) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    paths.data_dir.hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
+}
+
 /// Exponential backoff with full jitter: a random delay up to base·2^attempt, capped.
 pub fn backoff_ms(attempt: u32, rng: &mut u64) -> u64 {
     *rng ^= *rng << 13;
@@ -837,7 +985,8 @@ pub fn backoff_ms(attempt: u32, rng: &mut u64) -> u64 {
 }
 
 /// Reads every task and reconciles those a crash left active. Only the store's owner
-/// calls this, so an active record means its executor is gone. Returns the tasks and
+/// calls this, so an active local process is gone with the Slate that ran it; container
+/// tasks are left for [`Runner`] to re-attach. Returns the tasks and
 /// one message per problem.
 pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>, Vec<String>) {
     let (mut tasks, mut problems) = match store.all() {
@@ -847,10 +996,12 @@ pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>
     let now = crate::util::now_ms();
     let mut changed = Vec::new();
     for t in tasks.iter_mut().filter(|t| t.state.is_active()) {
-        let requeue = registry
-            .functions
-            .get(&t.function)
-            .is_some_and(|f| f.requeue_on_interrupt);
+        let template = registry.functions.get(&t.function);
+        if template.is_some_and(|f| matches!(f.executor, Executor::Docker { .. })) {
+            // Its container may still be running: the runner re-attaches or collects it.
+            continue;
+        }
+        let requeue = template.is_some_and(|f| f.requeue_on_interrupt);
         recover_lost(t, requeue, now);
         changed.push(t.clone());
     }

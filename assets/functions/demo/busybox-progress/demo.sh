@@ -7,7 +7,9 @@ while [ "$i" -lt "$steps" ]; do
   i=$((i + 1))
   echo "{\"progress\":$($bb awk "BEGIN{print $i/$steps}"),\"stage\":\"working\",\"message\":\"step $i/$steps\"}"
   echo "log line $i" 1>&2
-  [ "$mode" = oom ] && [ "$i" -eq 1 ] && $bb head -c 1000000000 /dev/zero | $bb tail > /dev/null
+  if [ "$mode" = oom ] && [ "$i" -eq 1 ]; then
+    $bb head -c 1000000000 /dev/zero | $bb tail > /dev/null || { echo "allocation killed" 1>&2; exit 137; }
+  fi
   $bb sleep "$interval"
 done
 [ "$mode" = fail ] && { echo "asked to fail" 1>&2; exit 3; }
