@@ -30,7 +30,10 @@ fn main() {
         &ctx,
         AppOptions {
             paths: Paths::in_dir(&dir.path().join("data"), Some(dir.path().join("ws"))),
-            runner: RunnerConfig::default(),
+            runner: RunnerConfig {
+                slate_exe: Some(env!("CARGO_BIN_EXE_slate").into()),
+                ..Default::default()
+            },
             screenshot: None,
             open_project: None,
         },

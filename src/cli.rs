@@ -347,6 +347,7 @@ fn start_core(global: &Global, hold_queue: bool) -> Result<(CoreHandle, Vec<Task
             runner: RunnerConfig {
                 gpu_replay: global.gpu_replay.clone(),
                 hold_queue,
+                slate_exe: None,
             },
         },
         std::sync::Arc::new(|| {}),

@@ -106,6 +106,9 @@ pub enum Event {
         stderr: bool,
         line: String,
     },
+    /// A task's whole log, read from disk on request.
+    #[serde(rename = "task.log_text")]
+    TaskLogText { id: TaskId, lines: Vec<String> },
     #[serde(rename = "queue.paused")]
     QueuePaused { paused: bool },
     #[serde(rename = "project.listed")]
@@ -174,6 +177,8 @@ pub enum Command {
     /// Swaps a queued task with its neighbour in run order.
     #[serde(rename = "task.move")]
     MoveTask { id: TaskId, up: bool },
+    #[serde(rename = "task.read_log")]
+    ReadLog { id: TaskId },
     #[serde(rename = "functions.reload")]
     ReloadFunctions,
     #[serde(rename = "queue.pause")]

@@ -64,12 +64,7 @@ pub fn format_duration_secs(secs: f64) -> String {
     if s < 60 {
         format!("{s}s")
     } else if s < 3600 {
-        let (m, r) = (s / 60, s % 60);
-        if m < 10 && r != 0 {
-            format!("{m}m {r}s")
-        } else {
-            format!("{m}m")
-        }
+        format!("{}m", s / 60)
     } else {
         format!("{}h {}m", s / 3600, (s % 3600) / 60)
     }

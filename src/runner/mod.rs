@@ -41,6 +41,9 @@ pub struct RunnerConfig {
     pub gpu_replay: Option<PathBuf>,
     /// Start queued tasks. Off for CLI commands that only edit the queue.
     pub hold_queue: bool,
+    /// The `slate` binary for `{slate_exe}` (built-in demos run Slate itself); default:
+    /// this executable. Tests and benches, which are other executables, set it.
+    pub slate_exe: Option<PathBuf>,
 }
 
 enum Msg {
@@ -83,6 +86,12 @@ impl Runner {
                 let gpu = crate::gpu::open_source(config.gpu_replay.as_deref());
                 let mut actor = Actor::new(paths, settings, opened.store, gpu, sink);
                 actor.hold_queue = config.hold_queue;
+                actor.slate_exe = config
+                    .slate_exe
+                    .clone()
+                    .or_else(|| std::env::current_exe().ok())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "slate".into());
                 tokio::spawn(actor.run(rx));
             }
             Err(e) => {
@@ -180,6 +189,7 @@ struct Actor {
     hold_queue: bool,
     /// Container tasks from before a restart wait for the Docker engine to re-attach.
     reconcile_pending: bool,
+    slate_exe: String,
 }
 
 impl Actor {
@@ -214,6 +224,7 @@ impl Actor {
             rng: crate::util::now_ms() | 1,
             hold_queue: false,
             reconcile_pending: false,
+            slate_exe: "slate".into(),
         }
     }
 
@@ -379,6 +390,23 @@ impl Actor {
                 }
             }
             Command::MoveTask { id, up } => self.move_task(id, up),
+            Command::ReadLog { id } => {
+                let file = self.paths.logs_dir().join(format!("{id}.log"));
+                let sink = self.sink.clone();
+                tokio::task::spawn_blocking(move || {
+                    let lines = match std::fs::read(&file) {
+                        Ok(bytes) => String::from_utf8_lossy(&bytes)
+                            .lines()
+                            .map(str::to_string)
+                            .collect(),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            vec!["(no log yet)".to_string()]
+                        }
+                        Err(e) => vec![format!("(could not read {}: {e})", file.display())],
+                    };
+                    sink.emit(Event::TaskLogText { id, lines });
+                });
+            }
             Command::PauseQueue { paused } => {
                 self.paused = paused;
                 if let Err(e) = self.store.set_paused(paused) {
@@ -724,9 +752,7 @@ impl Actor {
         let id = t.id;
         let output_dir = t.output_dir.clone().unwrap_or_default();
         let in_container = matches!(template.executor, Executor::Docker { .. });
-        let exe = std::env::current_exe()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "slate".into());
+        let exe = self.slate_exe.clone();
         let workspace = self.paths.workspace_root(&self.settings);
         let builtins = BTreeMap::from([
             ("slate_exe", exe),

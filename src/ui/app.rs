@@ -86,6 +86,9 @@ pub struct App {
     new_project: views::new_project::NewProjectDialog,
     git_view: views::git::GitView,
     confirm: Option<Confirm>,
+    run_dialog: views::run_dialog::RunDialog,
+    toasts: views::toasts::Toasts,
+    progress_expanded_for: u64,
     /// The project last shown, to reset the selection when another opens.
     shown_project: Option<PathBuf>,
     /// A project sent to the trash, in case the trash refuses it.
@@ -145,6 +148,9 @@ impl App {
             new_project: Default::default(),
             git_view: Default::default(),
             confirm: None,
+            run_dialog: Default::default(),
+            toasts: Default::default(),
+            progress_expanded_for: 0,
             shown_project: None,
             trashing: None,
             open_at_start,
@@ -242,7 +248,8 @@ impl App {
                 }
             }
             UiCommand::DismissCommitGuard => self.vm.large_files = None,
-            UiCommand::RunFunction => self.state.tab = Tab::Tasks,
+            UiCommand::RunFunction => self.run_dialog.open(&self.vm.functions),
+            UiCommand::MarkNotificationsRead => self.vm.mark_read(),
             UiCommand::SaveSettings => {
                 self.settings_form.save(&self.commands);
             }
@@ -288,6 +295,7 @@ impl App {
             ui_commands,
             selected_task: &mut self.selected_task,
             now_ms: crate::util::now_ms(),
+            progress_expanded_for: self.progress_expanded_for,
         }
     }
 
@@ -413,6 +421,19 @@ impl App {
         let mut dialog = std::mem::take(&mut self.new_project);
         dialog.ui(&ctx, &mut self.view_ctx(&mut pending));
         self.new_project = dialog;
+        let mut run_dialog = std::mem::take(&mut self.run_dialog);
+        run_dialog.ui(&ctx, &mut self.view_ctx(&mut pending));
+        self.run_dialog = run_dialog;
+        let (toasts_on, dismiss_s) = self
+            .vm
+            .settings
+            .as_ref()
+            .map(|s| (s.notifications.toasts, s.notifications.auto_dismiss_s))
+            .unwrap_or((true, 5));
+        let mut toasts = std::mem::take(&mut self.toasts);
+        toasts.ui(&ctx, &mut self.view_ctx(&mut pending), toasts_on, dismiss_s);
+        self.toasts = toasts;
+        self.progress_expanded_for = self.vm.failures_seen;
         if let Some(h) = self.git_view.confirm_hard.take() {
             self.confirm = Some(Confirm::HardRollback(h));
         }

@@ -27,6 +27,7 @@ pub enum UiCommand {
     RefreshSystemStatus,
     DeleteProject,
     DismissCommitGuard,
+    MarkNotificationsRead,
     Quit,
 }
 
@@ -39,7 +40,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 26] = [
+    pub const ALL: [UiCommand; 27] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -65,6 +66,7 @@ impl UiCommand {
         UiCommand::RefreshSystemStatus,
         UiCommand::DeleteProject,
         UiCommand::DismissCommitGuard,
+        UiCommand::MarkNotificationsRead,
         UiCommand::Quit,
     ];
 
@@ -89,6 +91,7 @@ impl UiCommand {
             UiCommand::RefreshSystemStatus => "Refresh Docker/GPU/git status".into(),
             UiCommand::DeleteProject => "Delete project…".into(),
             UiCommand::DismissCommitGuard => "Cancel the pending commit".into(),
+            UiCommand::MarkNotificationsRead => "Mark notifications read".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -113,6 +116,7 @@ impl UiCommand {
             UiCommand::RefreshSystemStatus => "Probe Docker, the GPU driver, git and git-lfs again",
             UiCommand::DeleteProject => "Move the open project to the trash (asks first)",
             UiCommand::DismissCommitGuard => "Drop a commit that is waiting on large files",
+            UiCommand::MarkNotificationsRead => "Clear the unread badge",
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }

@@ -1,7 +1,7 @@
 //! Plain data the views render, built only from core events. Applying an event is a pure
 //! function, so it is tested without egui.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 
 use crate::events::{Event, Level, LfsSummary, OpenProject};
@@ -38,6 +38,13 @@ pub struct ViewModel {
     pub functions: Vec<FunctionSummary>,
     pub function_errors: Vec<String>,
     pub tasks: BTreeMap<TaskId, Task>,
+    /// Tasks holding an executor (kept so a frame never scans the whole history).
+    active_ids: BTreeSet<TaskId>,
+    queued: usize,
+    /// Finished tasks by finish time, oldest first.
+    finished: BTreeSet<(u64, TaskId)>,
+    /// Past run times (seconds) per function and preset, for ETAs.
+    durations: HashMap<(String, Option<String>), Vec<f64>>,
     pub tasks_loaded: bool,
     pub queue_paused: bool,
     pub runner_error: Option<String>,
@@ -66,6 +73,10 @@ pub struct ViewModel {
     pub commits_made: u64,
     /// Bumped on every project created (the New project dialog closes).
     pub projects_created: u64,
+    /// Bumped when a running task fails (the progress area opens itself).
+    pub failures_seen: u64,
+    /// The full log of one task, read from disk on request.
+    pub log_text: Option<(TaskId, Vec<String>)>,
 }
 
 impl ViewModel {
@@ -96,20 +107,35 @@ impl ViewModel {
                 self.function_errors = errors;
             }
             Event::TasksSnapshot { tasks, paused } => {
-                self.tasks = tasks.into_iter().map(|t| (t.id, t)).collect();
+                self.tasks.clear();
+                self.active_ids.clear();
+                self.finished.clear();
+                self.durations.clear();
+                self.queued = 0;
+                for t in tasks {
+                    self.upsert_task(t);
+                }
                 self.tasks_loaded = true;
                 self.queue_paused = paused;
             }
             Event::TaskSubmitted { task } => {
                 self.submitted.push(task.id);
                 self.rejected = None;
-                self.tasks.insert(task.id, task);
+                self.upsert_task(task);
             }
             Event::TaskRejected { function, errors } => {
                 self.rejected = Some((function, errors));
             }
             Event::TaskUpdated { task } => {
-                self.tasks.insert(task.id, task);
+                let was_active = self
+                    .tasks
+                    .get(&task.id)
+                    .is_some_and(|t| !t.state.is_finished());
+                let failed = task.state == TaskState::Failed;
+                self.upsert_task(task);
+                if was_active && failed {
+                    self.failures_seen += 1;
+                }
             }
             Event::TaskProgress {
                 id,
@@ -124,7 +150,13 @@ impl ViewModel {
                     t.message = message;
                 }
             }
+            Event::TaskLogText { id, lines } => self.log_text = Some((id, lines)),
             Event::TaskLog { id, stderr, line } => {
+                if let Some((lid, lines)) = &mut self.log_text
+                    && *lid == id
+                {
+                    lines.push(format!("{} {line}", if stderr { "err" } else { "out" }));
+                }
                 let log = self.logs.entry(id).or_default();
                 if log.len() == MAX_LOG_LINES {
                     log.pop_front();
@@ -222,6 +254,78 @@ impl ViewModel {
         }
     }
 
+    /// Inserts or replaces a task, keeping the indexes in step.
+    fn upsert_task(&mut self, task: Task) {
+        if let Some(old) = self.tasks.get(&task.id) {
+            if old.state.is_finished() {
+                self.finished
+                    .remove(&(old.finished_ms.unwrap_or(0), old.id));
+            }
+            if old.state == TaskState::Queued {
+                self.queued -= 1;
+            }
+        }
+        if task.state.is_active() {
+            self.active_ids.insert(task.id);
+        } else {
+            self.active_ids.remove(&task.id);
+        }
+        if task.state == TaskState::Queued {
+            self.queued += 1;
+        }
+        if task.state.is_finished() {
+            self.finished
+                .insert((task.finished_ms.unwrap_or(0), task.id));
+        }
+        let newly_succeeded = task.state == TaskState::Succeeded
+            && self
+                .tasks
+                .get(&task.id)
+                .is_none_or(|o| o.state != TaskState::Succeeded);
+        if newly_succeeded && let Some(d) = task.duration_ms(0) {
+            self.durations
+                .entry((task.function.clone(), task.preset.clone()))
+                .or_default()
+                .push(d as f64 / 1000.0);
+        }
+        self.tasks.insert(task.id, task);
+    }
+
+    /// The 75th-percentile run time of this function and preset, once 3 runs exist.
+    pub fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
+        let key = (function.to_string(), preset.map(str::to_string));
+        let mut d = self.durations.get(&key)?.clone();
+        crate::ui::eta::p75(&mut d)
+    }
+
+    /// Seconds left for a running task.
+    pub fn eta_s(&self, t: &Task, now_ms: u64) -> f64 {
+        let elapsed = t.duration_ms(now_ms).unwrap_or(0) as f64 / 1000.0;
+        crate::ui::eta::remaining_s(
+            elapsed,
+            t.progress,
+            self.history_p75(&t.function, t.preset.as_deref()),
+        )
+    }
+
+    /// Finished tasks, newest first.
+    pub fn recently_finished(&self) -> impl Iterator<Item = &Task> {
+        self.finished
+            .iter()
+            .rev()
+            .filter_map(|(_, id)| self.tasks.get(id))
+    }
+
+    pub fn queued_count(&self) -> usize {
+        self.queued
+    }
+
+    pub fn mark_read(&mut self) {
+        for n in &mut self.notifications {
+            n.read = true;
+        }
+    }
+
     pub fn notify(
         &mut self,
         level: Level,
@@ -255,7 +359,7 @@ impl ViewModel {
 
     /// Tasks holding an executor, oldest first.
     pub fn active(&self) -> impl Iterator<Item = &Task> {
-        self.tasks.values().filter(|t| t.state.is_active())
+        self.active_ids.iter().filter_map(|id| self.tasks.get(id))
     }
 }
 

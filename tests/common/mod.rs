@@ -13,7 +13,10 @@ use slate::ui::{App, AppOptions};
 pub fn options(dir: &Path) -> AppOptions {
     AppOptions {
         paths: Paths::in_dir(&dir.join("data"), Some(dir.join("workspace"))),
-        runner: RunnerConfig::default(),
+        runner: RunnerConfig {
+            slate_exe: Some(env!("CARGO_BIN_EXE_slate").into()),
+            ..Default::default()
+        },
         screenshot: None,
         open_project: None,
     }

@@ -6,10 +6,12 @@ pub mod git;
 pub mod new_project;
 pub mod progress_area;
 pub mod project_browser;
+pub mod run_dialog;
 pub mod settings;
 pub mod status_bar;
 pub mod story;
 pub mod tasks;
+pub mod toasts;
 
 use crate::core::CommandSender;
 use crate::runner::task::TaskId;
@@ -23,4 +25,6 @@ pub struct ViewCtx<'a> {
     pub ui_commands: &'a mut Vec<UiCommand>,
     pub selected_task: &'a mut Option<TaskId>,
     pub now_ms: u64,
+    /// The failure count the progress area last opened itself for.
+    pub progress_expanded_for: u64,
 }

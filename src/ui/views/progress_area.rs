@@ -13,7 +13,7 @@ const RECENT: usize = 8;
 pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
     let vm = ctx.vm;
     let active: Vec<&Task> = vm.active().collect();
-    let queued = vm.count(TaskState::Queued);
+    let queued = vm.queued_count();
     egui::CollapsingHeader::new(format!("Active ({})", active.len()))
         .id_salt("progress_active")
         .default_open(true)
@@ -33,20 +33,16 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
             }
         });
 
-    let mut finished: Vec<&Task> = vm
-        .tasks
-        .values()
-        .filter(|t| t.state.is_finished())
-        .collect();
-    finished.sort_by_key(|t| std::cmp::Reverse(t.finished_ms.unwrap_or(0)));
+    let expand = (vm.failures_seen != ctx.progress_expanded_for).then_some(true);
     egui::CollapsingHeader::new("Recently finished")
         .id_salt("progress_recent")
         .default_open(true)
+        .open(expand)
         .show(ui, |ui| {
-            if finished.is_empty() {
+            if vm.recently_finished().next().is_none() {
                 ui.weak("No finished tasks yet");
             }
-            for t in finished.into_iter().take(RECENT) {
+            for t in vm.recently_finished().take(RECENT) {
                 let text =
                     egui::RichText::new(format!("{} {}", theme::state_icon(t.state), t.title()))
                         .color(theme::state_colour(t.state));
@@ -68,9 +64,13 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
     egui::CollapsingHeader::new(title)
         .id_salt("progress_notifications")
         .default_open(true)
+        .open(expand)
         .show(ui, |ui| {
             if vm.notifications.is_empty() {
                 ui.weak("No notifications");
+            } else if unread > 0 && ui.small_button("Mark all read").clicked() {
+                ctx.ui_commands
+                    .push(crate::ui::commands::UiCommand::MarkNotificationsRead);
             }
             for n in vm.notifications.iter().rev().take(20) {
                 let colour = match n.level {
@@ -88,8 +88,9 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                         if t.state.can_retry() && ui.small_button("Retry").clicked() {
                             ctx.commands.send(Command::RetryTask { id });
                         }
-                        if ui.small_button("Show").clicked() {
+                        if ui.small_button("Show log").clicked() {
                             *ctx.selected_task = Some(id);
+                            ctx.commands.send(Command::ReadLog { id });
                         }
                     }
                 });
@@ -117,10 +118,14 @@ fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
         });
     });
     let elapsed_s = t.duration_ms(ctx.now_ms).unwrap_or(0) as f64 / 1000.0;
-    let remaining = (t.progress > 0.01)
-        .then(|| elapsed_s * (1.0 - t.progress as f64) / t.progress as f64)
-        .map(|r| format!(", ~{} left", format_duration_secs(r)))
-        .unwrap_or_default();
+    let remaining = if t.state == TaskState::Running {
+        format!(
+            ", ~{} left",
+            format_duration_secs(ctx.vm.eta_s(t, ctx.now_ms))
+        )
+    } else {
+        String::new()
+    };
     ui.add(
         egui::ProgressBar::new(t.progress)
             .show_percentage()

@@ -1,7 +1,6 @@
 //! The status bar: Docker, GPU, git-lfs and the queue, from the core's probes.
 
 use crate::probe::Probe;
-use crate::runner::task::TaskState;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
 
@@ -32,7 +31,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         }
         ui.separator();
         let vm = ctx.vm;
-        let queued = vm.count(TaskState::Queued);
+        let queued = vm.queued_count();
         let running = vm.active().count();
         let mut text = format!("Queue: {queued} queued, {running} running");
         if vm.queue_paused {

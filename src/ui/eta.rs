@@ -1,0 +1,78 @@
+//! Remaining-time estimates for running tasks, from history: the 75th percentile of past
+//! runs of the same function and preset once 3 exist, blended with the task's own
+//! progress rate. Never negative, never frozen.
+
+/// Used until a function has this many finished runs.
+pub const MIN_SAMPLES: usize = 3;
+/// The fixed guess for a function with too little history (seconds).
+pub const FIXED_ESTIMATE_S: f64 = 60.0;
+
+/// 75th percentile of `durations` (seconds); `None` with fewer than [`MIN_SAMPLES`].
+pub fn p75(durations: &mut [f64]) -> Option<f64> {
+    if durations.len() < MIN_SAMPLES {
+        return None;
+    }
+    durations.sort_by(f64::total_cmp);
+    let i = ((durations.len() - 1) as f64 * 0.75).round() as usize;
+    Some(durations[i])
+}
+
+/// Seconds left for a task `elapsed_s` into its run at `progress` (0..=1).
+pub fn remaining_s(elapsed_s: f64, progress: f32, history_p75: Option<f64>) -> f64 {
+    let elapsed = elapsed_s.max(0.0);
+    let p = (progress as f64).clamp(0.0, 1.0);
+    if p >= 1.0 {
+        return 0.0;
+    }
+    // From the task's own pace, once it has made measurable progress.
+    let linear = (p > 0.02).then(|| elapsed * (1.0 - p) / p);
+    let total = match (history_p75, linear) {
+        (Some(h), Some(l)) => 0.5 * h + 0.5 * (elapsed + l),
+        (Some(h), None) => h,
+        (None, Some(l)) => elapsed + l,
+        (None, None) => FIXED_ESTIMATE_S,
+    };
+    let left = total - elapsed;
+    // Past the estimate: never show zero or a negative, keep moving with the run.
+    let floor = match linear {
+        Some(l) => l,
+        None => (elapsed * 0.1).max(1.0),
+    };
+    left.max(floor).max(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_needs_three_samples() {
+        assert_eq!(p75(&mut [10.0, 20.0]), None);
+        assert_eq!(p75(&mut [40.0, 10.0, 20.0, 30.0]), Some(30.0));
+    }
+
+    #[test]
+    fn estimates_are_never_negative_or_frozen() {
+        // No history, no progress: the fixed estimate counts down.
+        assert_eq!(remaining_s(10.0, 0.0, None), 50.0);
+        // Past the fixed estimate: still positive, and it grows with time.
+        let a = remaining_s(100.0, 0.0, None);
+        let b = remaining_s(200.0, 0.0, None);
+        assert!(a >= 1.0 && b > a);
+        // With progress: the pace counts.
+        assert!((remaining_s(10.0, 0.5, None) - 10.0).abs() < 1e-9);
+        // With history and progress: a blend.
+        let r = remaining_s(10.0, 0.5, Some(40.0));
+        assert!(r > 10.0 && r < 30.0, "{r}");
+        // Overdue against history: the pace still moves it.
+        assert!(remaining_s(100.0, 0.9, Some(40.0)) > 0.0);
+        assert_eq!(remaining_s(5.0, 1.0, Some(40.0)), 0.0);
+        for e in [0.0, 1.0, 1e6] {
+            for p in [0.0, 0.01, 0.5, 0.99] {
+                for h in [None, Some(0.0), Some(5.0)] {
+                    assert!(remaining_s(e, p, h) >= 1.0);
+                }
+            }
+        }
+    }
+}

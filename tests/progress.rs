@@ -1,0 +1,215 @@
+//! The progress area, notifications, the Run dialog and the Tasks tab, driven through
+//! the real App with a real runner and real processes.
+
+mod common;
+
+use common::*;
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable as _;
+use slate::core::CommandSender;
+use slate::events::Event;
+use slate::runner::task::{Task, TaskResources, TaskState};
+use slate::ui::tabs::Tab;
+use slate::ui::view_model::ViewModel;
+use slate::ui::views::ViewCtx;
+
+fn open_run_dialog_for_countdown(h: &mut egui_kittest::Harness<'static, slate::ui::App>) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run();
+    h.get_by_label("Run function");
+    // Functions are listed by id; pick the countdown.
+    h.get_by_label("Function").click();
+    h.run();
+    h.get_by_label("demo/countdown").click();
+    h.run();
+}
+
+fn set_field(h: &mut egui_kittest::Harness<'static, slate::ui::App>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+#[test]
+fn run_from_the_dialog_watch_progress_cancel_retry_and_find_it_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut h = harness(dir.path());
+        settle(&mut h);
+        wait_until(&mut h, "functions", 10, |h| {
+            !h.state().vm.functions.is_empty()
+        });
+
+        // A bad value is explained next to its field and blocks the run.
+        open_run_dialog_for_countdown(&mut h);
+        set_field(&mut h, "steps", "lots");
+        h.get_by_label_contains("expects a whole number");
+        set_field(&mut h, "steps", "200");
+        set_field(&mut h, "interval", "0.05");
+        h.key_press(Key::Enter);
+        wait_until(&mut h, "the task to run", 20, |h| {
+            h.state()
+                .vm
+                .tasks
+                .get(&1)
+                .is_some_and(|t| t.state == TaskState::Running)
+        });
+        assert!(
+            h.query_by_label("Run function").is_none(),
+            "dialog closed on submit"
+        );
+
+        // Progress rises in the progress area.
+        wait_until(&mut h, "progress to pass 10%", 30, |h| {
+            h.state().vm.tasks[&1].progress > 0.1
+        });
+        let first = h.state().vm.tasks[&1].progress;
+        wait_until(&mut h, "progress to rise further", 30, |h| {
+            h.state().vm.tasks[&1].progress > first + 0.05
+        });
+        h.get_by_label("demo/countdown #1");
+        h.get_by_label_contains("left");
+
+        // Cancel from the panel.
+        h.get_all_by_label("Cancel")
+            .next()
+            .expect("a cancel button")
+            .click();
+        wait_until(&mut h, "the cancel", 20, |h| {
+            h.state().vm.tasks[&1].state == TaskState::Cancelled
+        });
+
+        // A failing run: a notification with Retry; retrying runs it again.
+        open_run_dialog_for_countdown(&mut h);
+        set_field(&mut h, "steps", "2");
+        set_field(&mut h, "interval", "0");
+        set_field(&mut h, "exit_code", "3");
+        h.get_by_label("Run").click();
+        wait_until(&mut h, "the failure", 30, |h| {
+            h.state()
+                .vm
+                .tasks
+                .get(&2)
+                .is_some_and(|t| t.state == TaskState::Failed)
+        });
+        // In the notifications list and as a toast.
+        assert!(h.get_all_by_label("demo/countdown #2 failed").count() >= 1);
+        assert!(h.state().vm.unread() > 0);
+        h.get_all_by_label("Retry")
+            .next()
+            .expect("Retry on the notification")
+            .click();
+        wait_until(&mut h, "the retried run to fail again", 30, |h| {
+            h.state().vm.tasks[&2].attempts == 2
+                && h.state().vm.tasks[&2].state == TaskState::Failed
+        });
+    }
+    // A new window on the same data: both tasks are there, in the Tasks tab.
+    let mut h = harness(dir.path());
+    settle(&mut h);
+    assert_eq!(h.state().vm.tasks.len(), 2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run();
+    assert_eq!(h.state().tab(), Tab::Tasks);
+    h.get_by_label_contains("cancelled");
+    h.get_by_label_contains("failed");
+    // Keyboard: select the newest row and retry it with Ctrl+Enter.
+    h.key_press(Key::ArrowDown);
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    wait_until(&mut h, "the keyboard retry", 30, |h| {
+        h.state().vm.tasks[&2].attempts == 3
+    });
+}
+
+fn fixture_task(id: u64, progress: f32, now: u64) -> Task {
+    Task {
+        id,
+        function: if id.is_multiple_of(3) {
+            "studio/upscale".into()
+        } else {
+            "studio/video-gen".into()
+        },
+        function_version: "1.0.0".into(),
+        preset: Some("high".into()),
+        params: Default::default(),
+        project: Some("Midnight Noir".into()),
+        shot: Some(format!("sh{id:03}")),
+        priority: 0,
+        seq: id,
+        state: TaskState::Running,
+        progress,
+        stage: Some("sampling".into()),
+        message: Some(format!("step {}/50", (progress * 50.0) as u32)),
+        resources: TaskResources {
+            timeout_s: 3600,
+            ..Default::default()
+        },
+        created_ms: now - 60_000,
+        started_ms: Some(now - 30_000 - id * 1000),
+        finished_ms: None,
+        attempts: 1,
+        not_before_ms: None,
+        gpu_index: Some(0),
+        pid: Some(1000 + id as u32),
+        container_id: None,
+        exit_code: None,
+        error: None,
+        outputs: vec![],
+        output_dir: None,
+    }
+}
+
+/// The panel alone, with a fixed clock, for 0, 3 and 200 active tasks.
+fn snapshot_panel(name: &str, active: usize) {
+    const NOW: u64 = 1_800_000_000_000;
+    let mut vm = ViewModel::default();
+    let tasks = (1..=active as u64)
+        .map(|i| fixture_task(i, (i as f32 * 0.137) % 1.0, NOW))
+        .collect();
+    vm.apply(
+        Event::TasksSnapshot {
+            tasks,
+            paused: false,
+        },
+        NOW,
+    );
+    let commands = CommandSender::detached();
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([320.0, 640.0])
+        .wgpu()
+        .build_ui(move |ui| {
+            let mut pending = Vec::new();
+            let mut selected = None;
+            let mut ctx = ViewCtx {
+                vm: &vm,
+                commands: &commands,
+                ui_commands: &mut pending,
+                selected_task: &mut selected,
+                now_ms: NOW,
+                progress_expanded_for: 0,
+            };
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                slate::ui::views::progress_area::progress_area_ui(ui, &mut ctx);
+            });
+        });
+    harness.run();
+    harness.snapshot_options(name, &snapshot_options());
+}
+
+#[test]
+fn progress_panel_snapshot_idle() {
+    snapshot_panel("progress_0_active", 0);
+}
+
+#[test]
+fn progress_panel_snapshot_3_active() {
+    snapshot_panel("progress_3_active", 3);
+}
+
+#[test]
+fn progress_panel_snapshot_200_active() {
+    snapshot_panel("progress_200_active", 200);
+}
