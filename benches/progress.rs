@@ -55,6 +55,8 @@ fn task(id: u64, state: TaskState, now: u64) -> Task {
         error: None,
         outputs: vec![],
         output_dir: None,
+        peak_vram_mb: None,
+        mean_gpu_util: None,
     }
 }
 

@@ -65,6 +65,8 @@ fn task(id: u64) -> Task {
         error: None,
         outputs: vec!["countdown.txt".into()],
         output_dir: Some(format!("/data/outputs/{id}").into()),
+        peak_vram_mb: None,
+        mean_gpu_util: None,
     }
 }
 

@@ -632,7 +632,7 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
     let mut n = 0u64;
     let streaming = args.watch || record.is_some();
     loop {
-        let sample = source.sample();
+        let sample = source.sample(crate::gpu::Fields::ALL);
         n += 1;
         match &sample {
             Ok(gpus) => {

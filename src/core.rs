@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::events::{Command, Event};
+use crate::events::{Command, Event, Level};
 use crate::paths::Paths;
 use crate::probe::SystemInfo;
 use crate::settings::{self, Settings};
@@ -141,6 +141,7 @@ async fn run(
         current.clone(),
         sink.clone(),
     );
+    let (sampler, sampler_rx) = crate::gpu::sampler::channel();
     let runner = if options.run_tasks {
         Some(
             crate::runner::Runner::start(
@@ -148,12 +149,14 @@ async fn run(
                 current.clone(),
                 options.runner.clone(),
                 sink.clone(),
+                sampler.clone(),
             )
             .await,
         )
     } else {
         None
     };
+    let sampler_thread = spawn_sampler(&options, &current, &sink, runner.clone(), sampler_rx);
 
     while let Some(command) = commands.recv().await {
         match command {
@@ -173,6 +176,12 @@ async fn run(
                         if let Some(r) = &runner {
                             r.settings_changed(current.clone());
                         }
+                        sampler.send(crate::gpu::sampler::SamplerMsg::Interval(
+                            std::time::Duration::from_millis(current.gpu.sample_interval_ms),
+                        ));
+                        sampler.send(crate::gpu::sampler::SamplerMsg::HotThreshold(
+                            current.notifications.gpu_hot_c as u32,
+                        ));
                         workspace.settings_changed(current.clone());
                         sink.emit(Event::SettingsSaved { settings });
                         if probe_again {
@@ -183,6 +192,7 @@ async fn run(
                 }
             }
             Command::ProbeSystem => spawn_probe(&paths, &current, &sink),
+            Command::GpuDetail { on } => sampler.send(crate::gpu::sampler::SamplerMsg::Detail(on)),
             c if crate::workspace::service::handles(&c) => workspace.command(c),
             other => match &runner {
                 Some(r) => r.command(other),
@@ -192,9 +202,85 @@ async fn run(
             },
         }
     }
+    sampler.send(crate::gpu::sampler::SamplerMsg::Stop);
     if let Some(r) = runner {
         r.shutdown().await;
     }
+    sampler_thread.join().ok();
+}
+
+/// Starts the GPU sampler: NVML, or the replay file when one is given. Each tick goes
+/// to the UI (coalesced there) and to the runner (admission, per-task VRAM).
+fn spawn_sampler(
+    options: &CoreOptions,
+    settings: &Settings,
+    sink: &EventSink,
+    runner: Option<crate::runner::Runner>,
+    rx: crossbeam_channel::Receiver<crate::gpu::sampler::SamplerMsg>,
+) -> std::thread::JoinHandle<()> {
+    use crate::gpu::sampler::GpuAlert;
+    let source: Box<dyn crate::gpu::GpuSource> =
+        match crate::gpu::open_source(options.runner.gpu_replay.as_deref()) {
+            Ok(s) => s,
+            Err(e) => Box::new(crate::gpu::source::FailingSource(e)),
+        };
+    let sink = sink.clone();
+    // Without a driver every tick says the same thing: tell the UI once, not each tick.
+    let last_error = std::sync::Mutex::new(None::<String>);
+    crate::gpu::sampler::spawn(
+        source,
+        rx,
+        std::time::Duration::from_millis(settings.gpu.sample_interval_ms),
+        settings.notifications.gpu_hot_c as u32,
+        move |tick, alerts| {
+            for a in alerts {
+                let (level, title, body) = match a {
+                    GpuAlert::Hot { index, temp_c } => (
+                        Level::Warning,
+                        format!("GPU {index} is hot"),
+                        format!("{temp_c} °C"),
+                    ),
+                    GpuAlert::MemoryFull {
+                        index,
+                        used_mb,
+                        total_mb,
+                    } => (
+                        Level::Warning,
+                        format!("GPU {index} memory nearly full"),
+                        format!("{used_mb} of {total_mb} MB in use"),
+                    ),
+                    GpuAlert::Lost { was, now } => (
+                        Level::Error,
+                        "A GPU disappeared".into(),
+                        format!("{was} GPU(s) before, {now} now"),
+                    ),
+                    GpuAlert::Failed { error } => {
+                        (Level::Error, "GPU monitoring failed".into(), error)
+                    }
+                };
+                sink.emit(Event::Notification {
+                    level,
+                    title,
+                    body,
+                    task: None,
+                });
+            }
+            if let Some(r) = &runner {
+                r.gpu_tick(tick.clone());
+            }
+            let mut last = last_error.lock().expect("gpu error slot");
+            if tick.error.is_some() && *last == tick.error {
+                return;
+            }
+            *last = tick.error.clone();
+            drop(last);
+            sink.emit(Event::GpuSample {
+                ts_ms: tick.ts_ms,
+                gpus: tick.gpus,
+                error: tick.error,
+            });
+        },
+    )
 }
 
 /// Probes the system off the UI thread and sends `system.probed`.

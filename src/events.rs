@@ -147,6 +147,13 @@ pub enum Event {
     },
     #[serde(rename = "git.failed")]
     GitFailed { action: String, error: String },
+    /// One GPU reading (or why there is none), with processes attributed to tasks.
+    #[serde(rename = "gpu.sample")]
+    GpuSample {
+        ts_ms: u64,
+        gpus: Vec<crate::gpu::GpuSample>,
+        error: Option<String>,
+    },
     #[serde(rename = "runner.failed")]
     RunnerFailed { error: String },
     #[serde(rename = "notification")]
@@ -222,6 +229,9 @@ pub enum Command {
     LfsTrack { pattern: String },
     #[serde(rename = "lfs.untrack")]
     LfsUntrack { pattern: String },
+    /// The GPU tab is showing (read clocks, fan and processes) or not.
+    #[serde(rename = "gpu.detail")]
+    GpuDetail { on: bool },
     #[serde(rename = "core.shutdown")]
     Shutdown,
 }

@@ -159,6 +159,8 @@ fn fixture_task(id: u64, progress: f32, now: u64) -> Task {
         error: None,
         outputs: vec![],
         output_dir: None,
+        peak_vram_mb: None,
+        mean_gpu_util: None,
     }
 }
 

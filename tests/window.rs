@@ -14,33 +14,32 @@ struct Xvfb {
 
 impl Xvfb {
     fn start() -> Self {
-        let n = (90..200)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .expect("a free X display number");
-        let child = Command::new("Xvfb")
+        // -displayfd: Xvfb picks a free display itself and writes its number, so tests
+        // running in parallel never race for one.
+        let mut child = Command::new("Xvfb")
             .args([
-                &format!(":{n}"),
+                "-displayfd",
+                "1",
                 "-screen",
                 "0",
                 "1600x1000x24",
                 "-nolisten",
                 "tcp",
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect(
                 "Xvfb is required for this test: install the `xvfb` package (scripts/test does)",
             );
-        let socket = format!("/tmp/.X11-unix/X{n}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&socket).exists() {
-            assert!(Instant::now() < deadline, "Xvfb did not start on :{n}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("Xvfb reports its display");
+        let n: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("Xvfb did not start: {line:?}"));
         Self {
             child,
             display: format!(":{n}"),

@@ -33,5 +33,8 @@ pub fn nvml_inventory() -> Result<(String, Vec<GpuInfo>), String> {
     Ok((driver, gpus))
 }
 
+pub mod attribution;
+pub mod history;
+pub mod sampler;
 pub mod source;
-pub use source::{GpuProcess, GpuSample, GpuSource, NvmlSource, ReplaySource, open_source};
+pub use source::{Fields, GpuProcess, GpuSample, GpuSource, NvmlSource, ReplaySource, open_source};

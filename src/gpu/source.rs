@@ -7,9 +7,14 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GpuProcess {
     pub pid: u32,
     pub used_mb: u64,
+    /// The process's name (`/proc/PID/comm`), filled in by the sampler.
+    pub name: String,
+    /// The Slate task that owns it, when the sampler could tell.
+    pub task: Option<u64>,
 }
 
 /// One GPU at one instant. Fields NVML cannot read on this GPU are `None`.
@@ -33,9 +38,26 @@ pub struct GpuSample {
     pub processes: Vec<GpuProcess>,
 }
 
+/// Which NVML fields a tick reads: NVML calls serialise on the driver, so a tick reads
+/// only what is on screen or needed for admission and attribution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// Clocks, fan and power limit (the GPU tab).
+    pub detail: bool,
+    /// Compute processes (the GPU tab, or GPU tasks running).
+    pub processes: bool,
+}
+
+impl Fields {
+    pub const ALL: Fields = Fields {
+        detail: true,
+        processes: true,
+    };
+}
+
 pub trait GpuSource: Send {
     /// One reading of every GPU, or why none can be read.
-    fn sample(&mut self) -> Result<Vec<GpuSample>, String>;
+    fn sample(&mut self, fields: Fields) -> Result<Vec<GpuSample>, String>;
     /// Driver and CUDA versions, where known.
     fn versions(&self) -> (Option<String>, Option<String>) {
         (None, None)
@@ -70,7 +92,7 @@ impl Default for NvmlSource {
 }
 
 impl GpuSource for NvmlSource {
-    fn sample(&mut self) -> Result<Vec<GpuSample>, String> {
+    fn sample(&mut self, fields: Fields) -> Result<Vec<GpuSample>, String> {
         use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
         let nvml = self.nvml.as_ref().map_err(Clone::clone)?;
         let count = nvml.device_count().map_err(|e| super::nvml_reason(&e))?;
@@ -81,22 +103,31 @@ impl GpuSource for NvmlSource {
                 .map_err(|e| super::nvml_reason(&e))?;
             let mem = d.memory_info().map_err(|e| super::nvml_reason(&e))?;
             let util = d.utilization_rates().ok();
-            let processes = d
-                .running_compute_processes()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| GpuProcess {
-                    pid: p.pid,
-                    used_mb: match p.used_gpu_memory {
-                        nvml_wrapper::enums::device::UsedGpuMemory::Used(b) => b / 1_048_576,
-                        nvml_wrapper::enums::device::UsedGpuMemory::Unavailable => 0,
-                    },
-                })
-                .collect();
+            let processes = if fields.processes {
+                d.running_compute_processes()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| GpuProcess {
+                        pid: p.pid,
+                        used_mb: match p.used_gpu_memory {
+                            nvml_wrapper::enums::device::UsedGpuMemory::Used(b) => b / 1_048_576,
+                            nvml_wrapper::enums::device::UsedGpuMemory::Unavailable => 0,
+                        },
+                        ..Default::default()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let detail = fields.detail;
             out.push(GpuSample {
                 index,
                 name: d.name().unwrap_or_default(),
-                uuid: d.uuid().unwrap_or_default(),
+                uuid: if detail {
+                    d.uuid().unwrap_or_default()
+                } else {
+                    String::new()
+                },
                 util_gpu: util.as_ref().map(|u| u.gpu),
                 util_mem: util.as_ref().map(|u| u.memory),
                 mem_used_mb: mem.used / 1_048_576,
@@ -104,10 +135,12 @@ impl GpuSource for NvmlSource {
                 mem_total_mb: mem.total / 1_048_576,
                 temp_c: d.temperature(TemperatureSensor::Gpu).ok(),
                 power_w: d.power_usage().ok().map(|mw| mw as f64 / 1000.0),
-                power_limit_w: d.enforced_power_limit().ok().map(|mw| mw as f64 / 1000.0),
-                sm_clock_mhz: d.clock_info(Clock::SM).ok(),
-                mem_clock_mhz: d.clock_info(Clock::Memory).ok(),
-                fan_pct: d.fan_speed(0).ok(),
+                power_limit_w: detail
+                    .then(|| d.enforced_power_limit().ok().map(|mw| mw as f64 / 1000.0))
+                    .flatten(),
+                sm_clock_mhz: detail.then(|| d.clock_info(Clock::SM).ok()).flatten(),
+                mem_clock_mhz: detail.then(|| d.clock_info(Clock::Memory).ok()).flatten(),
+                fan_pct: detail.then(|| d.fan_speed(0).ok()).flatten(),
                 processes,
             });
         }
@@ -126,6 +159,15 @@ impl GpuSource for NvmlSource {
     }
 }
 
+/// A source that cannot read anything, and says why on every tick (a bad replay file).
+pub struct FailingSource(pub String);
+
+impl GpuSource for FailingSource {
+    fn sample(&mut self, _fields: Fields) -> Result<Vec<GpuSample>, String> {
+        Err(self.0.clone())
+    }
+}
+
 /// A recorded frame: seconds from the start of the recording and every GPU then.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplayFrame {
@@ -134,13 +176,27 @@ pub struct ReplayFrame {
 }
 
 /// Plays a JSON-lines recording in real time; the last frame holds once it is reached.
+/// The file is read again when it changes, so a recording that is still being written
+/// (`slate gpu --record`) can be followed.
 pub struct ReplaySource {
     frames: Vec<ReplayFrame>,
     started: Instant,
+    path: std::path::PathBuf,
+    modified: Option<std::time::SystemTime>,
 }
 
 impl ReplaySource {
     pub fn open(path: &Path) -> Result<Self, String> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        Ok(Self {
+            frames: Self::read(path)?,
+            started: Instant::now(),
+            path: path.to_owned(),
+            modified,
+        })
+    }
+
+    fn read(path: &Path) -> Result<Vec<ReplayFrame>, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("GPU replay file {}: {e}", path.display()))?;
         let mut frames = Vec::new();
@@ -159,15 +215,19 @@ impl ReplaySource {
             ));
         }
         frames.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
-        Ok(Self {
-            frames,
-            started: Instant::now(),
-        })
+        Ok(frames)
     }
 }
 
 impl GpuSource for ReplaySource {
-    fn sample(&mut self) -> Result<Vec<GpuSample>, String> {
+    fn sample(&mut self, _fields: Fields) -> Result<Vec<GpuSample>, String> {
+        let modified = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
+        if modified != self.modified {
+            self.modified = modified;
+            self.frames = Self::read(&self.path)?;
+        }
         let t = self.started.elapsed().as_secs_f64();
         let frame = self
             .frames

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::core::EventSink;
 use crate::events::{Command, Event, Level};
-use crate::gpu::{GpuSample, GpuSource};
+use crate::gpu::GpuSample;
 use crate::paths::Paths;
 use crate::settings::Settings;
 use exec::{ExecReport, Launch, Outcome};
@@ -49,10 +49,12 @@ pub struct RunnerConfig {
 enum Msg {
     Command(Command),
     Settings(Settings),
+    Gpu(crate::gpu::sampler::GpuTick),
     Shutdown(tokio::sync::oneshot::Sender<()>),
 }
 
 /// A handle on the running runner actor.
+#[derive(Clone)]
 pub struct Runner {
     tx: tokio::sync::mpsc::UnboundedSender<Msg>,
 }
@@ -65,6 +67,7 @@ impl Runner {
         settings: Settings,
         config: RunnerConfig,
         sink: EventSink,
+        sampler: crate::gpu::sampler::SamplerHandle,
     ) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let opened = {
@@ -83,8 +86,7 @@ impl Runner {
                         task: None,
                     });
                 }
-                let gpu = crate::gpu::open_source(config.gpu_replay.as_deref());
-                let mut actor = Actor::new(paths, settings, opened.store, gpu, sink);
+                let mut actor = Actor::new(paths, settings, opened.store, sampler, sink);
                 actor.hold_queue = config.hold_queue;
                 actor.slate_exe = config
                     .slate_exe
@@ -113,6 +115,11 @@ impl Runner {
         self.tx.send(Msg::Settings(settings)).ok();
     }
 
+    /// A GPU reading from the sampler: free VRAM for admission, per-task VRAM.
+    pub fn gpu_tick(&self, tick: crate::gpu::sampler::GpuTick) {
+        self.tx.send(Msg::Gpu(tick)).ok();
+    }
+
     /// Stops scheduling. Running local processes end with Slate (they are our children);
     /// their records stay `running` and are reconciled on the next start.
     pub async fn shutdown(self) {
@@ -137,7 +144,7 @@ async fn refuse_all(
             Msg::Command(_) => sink.emit(Event::RunnerFailed {
                 error: error.clone(),
             }),
-            Msg::Settings(_) => {}
+            Msg::Settings(_) | Msg::Gpu(_) => {}
         }
     }
 }
@@ -145,27 +152,20 @@ async fn refuse_all(
 struct Running {
     cancel: tokio::sync::watch::Sender<bool>,
     last_progress_ms: u64,
+    peak_vram_mb: u64,
+    util_sum: f64,
+    util_n: u32,
 }
 
-/// Free VRAM per GPU, read from the sampler at most once a second.
-struct GpuView {
-    source: Result<Box<dyn GpuSource>, String>,
-    last: Option<(u64, Result<Vec<GpuSample>, String>)>,
-}
-
-impl GpuView {
-    fn gpus(&mut self, now: u64) -> Result<Vec<GpuSample>, String> {
-        if let Some((at, v)) = &self.last
-            && now.saturating_sub(*at) < 1000
-        {
-            return v.clone();
+impl Running {
+    fn new(cancel: tokio::sync::watch::Sender<bool>) -> Self {
+        Self {
+            cancel,
+            last_progress_ms: 0,
+            peak_vram_mb: 0,
+            util_sum: 0.0,
+            util_n: 0,
         }
-        let v = match &mut self.source {
-            Ok(s) => s.sample(),
-            Err(e) => Err(e.clone()),
-        };
-        self.last = Some((now, v.clone()));
-        v
     }
 }
 
@@ -177,7 +177,9 @@ struct Actor {
     tasks: BTreeMap<TaskId, Task>,
     running: HashMap<TaskId, Running>,
     paused: bool,
-    gpu: GpuView,
+    /// The sampler's latest reading; `None` until the first one arrives.
+    gpu: Option<Result<Vec<GpuSample>, String>>,
+    sampler: crate::gpu::sampler::SamplerHandle,
     sink: EventSink,
     reports_tx: exec::ReportSender,
     reports_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, exec::ExecReport)>,
@@ -197,7 +199,7 @@ impl Actor {
         paths: Paths,
         settings: Settings,
         store: store::Store,
-        gpu: Result<Box<dyn GpuSource>, String>,
+        sampler: crate::gpu::sampler::SamplerHandle,
         sink: EventSink,
     ) -> Self {
         let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -211,10 +213,8 @@ impl Actor {
             store,
             tasks: BTreeMap::new(),
             running: HashMap::new(),
-            gpu: GpuView {
-                source: gpu,
-                last: None,
-            },
+            gpu: None,
+            sampler,
             sink,
             reports_tx,
             reports_rx,
@@ -246,6 +246,7 @@ impl Actor {
                 msg = rx.recv() => match msg {
                     Some(Msg::Command(c)) => self.handle(c),
                     Some(Msg::Settings(s)) => self.settings = s,
+                    Some(Msg::Gpu(tick)) => self.on_gpu(tick),
                     Some(Msg::Shutdown(done)) => {
                         done.send(()).ok();
                         return;
@@ -490,6 +491,8 @@ impl Actor {
             error: None,
             outputs: Vec::new(),
             output_dir: None,
+            peak_vram_mb: None,
+            mean_gpu_util: None,
         };
         if let Err(e) = self.store.put(&task) {
             self.sink.emit(Event::RunnerFailed {
@@ -667,14 +670,23 @@ impl Actor {
 
     /// Picks the GPU with the most headroom for `t`, counting what running tasks
     /// reserved and the headroom from Settings.
-    fn place_on_gpu(&mut self, t: &Task, now: u64) -> Placement {
-        let gpus = match self.gpu.gpus(now) {
-            Ok(g) if !g.is_empty() => g,
-            Ok(_) => return Placement::Never("this task needs a GPU and none was found".into()),
-            Err(e) => return Placement::Never(format!("this task needs a GPU: {e}")),
+    fn place_on_gpu(&mut self, t: &Task, _now: u64) -> Placement {
+        let gpus = match &self.gpu {
+            None => return Placement::Wait("waiting for the first GPU reading".into()),
+            Some(Ok(g)) if !g.is_empty() => g.clone(),
+            Some(Ok(_)) => {
+                return Placement::Never("this task needs a GPU and none was found".into());
+            }
+            Some(Err(e)) => return Placement::Never(format!("this task needs a GPU: {e}")),
         };
         let headroom = self.settings.runner.vram_headroom_mb;
-        let need = t.resources.vram_mb;
+        // A template without `vram_mb` is sized from history: the 95th percentile of
+        // the peaks its past runs reached.
+        let need = if t.resources.vram_mb > 0 {
+            t.resources.vram_mb
+        } else {
+            self.p95_peak_vram(&t.function).unwrap_or(0)
+        };
         let largest = gpus.iter().map(|g| g.mem_total_mb).max().unwrap_or(0);
         if need + headroom > largest {
             return Placement::Never(format!(
@@ -705,6 +717,66 @@ impl Actor {
             }
             None => Placement::Never("no GPU".into()),
         }
+    }
+
+    fn p95_peak_vram(&self, function: &str) -> Option<u64> {
+        let mut peaks: Vec<u64> = self
+            .tasks
+            .values()
+            .filter(|t| t.function == function && t.state == TaskState::Succeeded)
+            .filter_map(|t| t.peak_vram_mb)
+            .collect();
+        if peaks.is_empty() {
+            return None;
+        }
+        peaks.sort_unstable();
+        Some(peaks[((peaks.len() - 1) as f64 * 0.95).round() as usize])
+    }
+
+    /// A GPU reading: keep it for admission, and charge each running task's VRAM.
+    fn on_gpu(&mut self, tick: crate::gpu::sampler::GpuTick) {
+        if let Some(e) = tick.error {
+            self.gpu = Some(Err(e));
+            return;
+        }
+        for (id, r) in self.running.iter_mut() {
+            // The GPUs its processes are on (or the one it was placed on).
+            let placed = self.tasks.get(id).and_then(|t| t.gpu_index);
+            let mut used = 0;
+            for g in &tick.gpus {
+                let mine: u64 = g
+                    .processes
+                    .iter()
+                    .filter(|p| p.task == Some(*id))
+                    .map(|p| p.used_mb)
+                    .sum();
+                used += mine;
+                if (mine > 0 || placed == Some(g.index))
+                    && let Some(util) = g.util_gpu
+                {
+                    r.util_sum += util as f64;
+                    r.util_n += 1;
+                }
+            }
+            r.peak_vram_mb = r.peak_vram_mb.max(used);
+        }
+        self.gpu = Some(Ok(tick.gpus));
+    }
+
+    /// Tells the sampler which processes and containers belong to running tasks.
+    fn send_owners(&self) {
+        let owners = self
+            .running
+            .keys()
+            .filter_map(|id| self.tasks.get(id))
+            .map(|t| crate::gpu::attribution::TaskOwner {
+                task: t.id,
+                pid: t.pid,
+                container_id: t.container_id.clone(),
+            })
+            .collect();
+        self.sampler
+            .send(crate::gpu::sampler::SamplerMsg::Owners(owners));
     }
 
     fn fail(&mut self, mut t: Task, error: String) {
@@ -792,13 +864,7 @@ impl Actor {
             cancel: cancel_rx,
             reports: self.reports_tx.clone(),
         };
-        self.running.insert(
-            id,
-            Running {
-                cancel: cancel_tx,
-                last_progress_ms: 0,
-            },
-        );
+        self.running.insert(id, Running::new(cancel_tx));
         let finished = self.finished_tx.clone();
         let spec = match &template.executor {
             Executor::Process => None,
@@ -839,6 +905,7 @@ impl Actor {
                     t.state = TaskState::Running;
                 }
                 self.commit(t);
+                self.send_owners();
             }
             ExecReport::Progress(u) => {
                 if let Some(p) = u.progress {
@@ -881,10 +948,19 @@ impl Actor {
     }
 
     fn on_finished(&mut self, id: TaskId, outcome: Outcome) {
-        self.running.remove(&id);
+        let stats = self.running.remove(&id);
+        self.send_owners();
         let Some(mut t) = self.tasks.get(&id).cloned() else {
             return;
         };
+        if let Some(r) = stats {
+            if r.peak_vram_mb > 0 {
+                t.peak_vram_mb = Some(r.peak_vram_mb);
+            }
+            if r.util_n > 0 {
+                t.mean_gpu_util = Some((r.util_sum / r.util_n as f64) as f32);
+            }
+        }
         let now = crate::util::now_ms();
         t.finished_ms = Some(now);
         t.stage = None;

@@ -233,6 +233,8 @@ mod tests {
             error: None,
             outputs: vec![],
             output_dir: None,
+            peak_vram_mb: None,
+            mean_gpu_util: None,
         }
     }
 

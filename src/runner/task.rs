@@ -115,6 +115,12 @@ pub struct Task {
     pub error: Option<String>,
     pub outputs: Vec<String>,
     pub output_dir: Option<std::path::PathBuf>,
+    /// Most VRAM its processes held at once (MB), when a GPU sampler watched it.
+    #[serde(default)]
+    pub peak_vram_mb: Option<u64>,
+    /// Mean utilisation of its GPU while it ran (%).
+    #[serde(default)]
+    pub mean_gpu_util: Option<f32>,
 }
 
 impl Task {

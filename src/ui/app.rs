@@ -87,6 +87,9 @@ pub struct App {
     git_view: views::git::GitView,
     confirm: Option<Confirm>,
     run_dialog: views::run_dialog::RunDialog,
+    gpu_view: views::gpu::GpuView,
+    /// Whether the sampler was last told the GPU tab is showing.
+    gpu_detail: bool,
     toasts: views::toasts::Toasts,
     progress_expanded_for: u64,
     /// The project last shown, to reset the selection when another opens.
@@ -149,6 +152,8 @@ impl App {
             git_view: Default::default(),
             confirm: None,
             run_dialog: Default::default(),
+            gpu_view: Default::default(),
+            gpu_detail: false,
             toasts: Default::default(),
             progress_expanded_for: 0,
             shown_project: None,
@@ -175,6 +180,11 @@ impl App {
 
     pub fn tab(&self) -> Tab {
         self.state.tab
+    }
+
+    /// A way to send core commands directly, for tests that drive the core beside the UI.
+    pub fn commands_for_tests(&self) -> CommandSender {
+        self.commands.clone()
     }
 
     /// Drains core events into the view model. Never blocks.
@@ -462,6 +472,11 @@ impl App {
         for cmd in pending {
             self.execute(&ctx, cmd);
         }
+        let detail = self.state.tab == Tab::Gpu;
+        if detail != self.gpu_detail {
+            self.gpu_detail = detail;
+            self.commands.send(Command::GpuDetail { on: detail });
+        }
         self.screenshot_step(&ctx);
     }
 
@@ -482,7 +497,11 @@ impl App {
                 git_view.ui(ui, &mut self.view_ctx(pending));
                 self.git_view = git_view;
             }
-            Tab::Gpu => gpu_summary_ui(ui, &self.vm),
+            Tab::Gpu => {
+                let mut gpu_view = std::mem::take(&mut self.gpu_view);
+                gpu_view.ui(ui, &mut self.view_ctx(pending));
+                self.gpu_view = gpu_view;
+            }
             Tab::Tasks => {
                 let mut tasks_view = std::mem::take(&mut self.tasks_view);
                 let mut vctx = self.view_ctx(pending);
@@ -629,26 +648,6 @@ fn properties_ui(
         None => {
             ui.weak("Nothing selected");
         }
-    }
-}
-
-fn gpu_summary_ui(ui: &mut egui::Ui, vm: &ViewModel) {
-    match &vm.system {
-        None => ui.empty_state("GPU", "Looking for NVIDIA GPUs…"),
-        Some(info) => match &info.nvidia_driver {
-            Err(e) => ui.empty_state(
-                "No NVIDIA driver",
-                &format!(
-                    "{e}.\nLinux: install the NVIDIA driver from your distribution (e.g. `apt install nvidia-driver`). Windows: install it from nvidia.com. Everything else in Slate works without a GPU."
-                ),
-            ),
-            Ok(driver) => {
-                ui.heading(format!("NVIDIA driver {driver}"));
-                for g in &info.gpus {
-                    ui.label(format!("GPU {}: {} ({} MB)", g.index, g.name, g.memory_total_mb));
-                }
-            }
-        },
     }
 }
 

@@ -75,6 +75,8 @@ pub struct ViewModel {
     pub projects_created: u64,
     /// Bumped when a running task fails (the progress area opens itself).
     pub failures_seen: u64,
+    /// GPU readings: the latest, and a bounded history per GPU.
+    pub gpu: crate::gpu::history::GpuHistory,
     /// The full log of one task, read from disk on request.
     pub log_text: Option<(TaskId, Vec<String>)>,
 }
@@ -151,6 +153,13 @@ impl ViewModel {
                 }
             }
             Event::TaskLogText { id, lines } => self.log_text = Some((id, lines)),
+            Event::GpuSample { ts_ms, gpus, error } => match error {
+                Some(e) => {
+                    self.gpu.latest.clear();
+                    self.gpu.error = Some(e);
+                }
+                None => self.gpu.push(ts_ms, gpus),
+            },
             Event::TaskLog { id, stderr, line } => {
                 if let Some((lid, lines)) = &mut self.log_text
                     && *lid == id

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod git;
+pub mod gpu;
 pub mod new_project;
 pub mod progress_area;
 pub mod project_browser;

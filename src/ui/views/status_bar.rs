@@ -17,14 +17,32 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
             Some(info) => {
                 probe_dot(ui, "Docker", &info.docker, "not reachable");
                 ui.separator();
-                match (&info.nvidia_driver, info.gpus.len()) {
-                    (Ok(driver), n) => ui.status_dot(
-                        Some(n > 0),
-                        &format!("GPU: {n}"),
-                        &format!("NVIDIA driver {driver}"),
-                    ),
-                    (Err(e), _) => ui.status_dot(Some(false), "GPU: no NVIDIA driver", e),
-                };
+                let gpu = &ctx.vm.gpu;
+                if !gpu.latest.is_empty() {
+                    for g in &gpu.latest {
+                        let text = format!(
+                            "GPU{} {}% · {:.1}/{:.0} GB",
+                            g.index,
+                            g.util_gpu.unwrap_or(0),
+                            g.mem_used_mb as f64 / 1024.0,
+                            g.mem_total_mb as f64 / 1024.0
+                        );
+                        ui.status_dot(Some(true), &text, &g.name);
+                    }
+                } else {
+                    match (&info.nvidia_driver, &gpu.error) {
+                        (_, Some(e)) if e.contains("driver") => {
+                            ui.status_dot(Some(false), "GPU: no NVIDIA driver", e)
+                        }
+                        (_, Some(e)) => ui.status_dot(Some(false), "GPU: unavailable", e),
+                        (Ok(driver), None) => ui.status_dot(
+                            Some(!info.gpus.is_empty()),
+                            &format!("GPU: {}", info.gpus.len()),
+                            &format!("NVIDIA driver {driver}"),
+                        ),
+                        (Err(e), None) => ui.status_dot(Some(false), "GPU: no NVIDIA driver", e),
+                    };
+                }
                 ui.separator();
                 probe_dot(ui, "git-lfs", &info.git_lfs, "missing");
             }
