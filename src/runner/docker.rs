@@ -128,32 +128,8 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
     let logs_id = id.clone();
     let logs_sink = sink.clone();
     let logs = tokio::spawn(async move {
-        let opts = LogsOptionsBuilder::default()
-            .follow(true)
-            .stdout(true)
-            .stderr(true)
-            .since(since)
-            .build();
-        let mut stream = logs_docker.logs(&logs_id, Some(opts));
-        let mut out = crate::runner::progress::LineSplitter::default();
-        let mut err = crate::runner::progress::LineSplitter::default();
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(bollard::container::LogOutput::StdErr { message }) => {
-                    err.push(&message, |l| logs_sink.line(true, l))
-                }
-                Ok(
-                    bollard::container::LogOutput::StdOut { message }
-                    | bollard::container::LogOutput::Console { message },
-                ) => out.push(&message, |l| logs_sink.line(false, l)),
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        out.finish(|l| logs_sink.line(false, l));
-        err.finish(|l| logs_sink.line(true, l));
+        pump_logs(&logs_docker, &logs_id, &logs_sink, since, true, (0, 0)).await
     });
-
     let mut cancel = launch.cancel.clone();
     let timeout = tokio::time::sleep(launch.timeout);
     tokio::pin!(timeout);
@@ -174,8 +150,15 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
     let outcome = tokio::select! {
         r = wait => match r {
             Ok(code) => {
-                // Let the log stream drain what the container wrote last.
-                tokio::time::timeout(Duration::from_secs(5), logs).await.ok();
+                // A follow stream can end before the last lines of a fast container are
+                // delivered (seen with Docker 20.10): read the finished log once more and
+                // take only what the stream missed.
+                let seen = tokio::time::timeout(Duration::from_secs(120), logs)
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or((u64::MAX, u64::MAX));
+                pump_logs(&docker, &id, &sink, since, false, seen).await;
                 let oom = docker
                     .inspect_container(&id, None::<InspectContainerOptions>)
                     .await
@@ -203,6 +186,54 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
     };
     remove(&docker, &id).await;
     outcome
+}
+
+/// Streams a container's logs into `sink`, skipping the first `skip` complete lines of
+/// stdout and stderr. Returns how many complete lines each stream delivered in all.
+/// A trailing partial line is kept only when not following (the log is complete then).
+async fn pump_logs(
+    docker: &bollard::Docker,
+    id: &str,
+    sink: &crate::runner::exec::StreamSink,
+    since: i32,
+    follow: bool,
+    skip: (u64, u64),
+) -> (u64, u64) {
+    let opts = LogsOptionsBuilder::default()
+        .follow(follow)
+        .stdout(true)
+        .stderr(true)
+        .since(since)
+        .build();
+    let mut stream = docker.logs(id, Some(opts));
+    let mut out = crate::runner::progress::LineSplitter::default();
+    let mut err = crate::runner::progress::LineSplitter::default();
+    let (mut n_out, mut n_err) = (0u64, 0u64);
+    let emit = |stderr: bool, line: String, n: &mut u64| {
+        *n += 1;
+        let limit = if stderr { skip.1 } else { skip.0 };
+        if *n > limit {
+            sink.line(stderr, line);
+        }
+    };
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(bollard::container::LogOutput::StdErr { message }) => {
+                err.push(&message, |l| emit(true, l, &mut n_err))
+            }
+            Ok(
+                bollard::container::LogOutput::StdOut { message }
+                | bollard::container::LogOutput::Console { message },
+            ) => out.push(&message, |l| emit(false, l, &mut n_out)),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    if !follow {
+        out.finish(|l| emit(false, l, &mut n_out));
+        err.finish(|l| emit(true, l, &mut n_err));
+    }
+    (n_out, n_err)
 }
 
 async fn create_and_start(

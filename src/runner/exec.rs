@@ -96,7 +96,7 @@ impl Launch {
         StreamSink(Arc::new(Mutex::new(SinkInner {
             task_id: self.task_id,
             reports: self.reports.clone(),
-            file,
+            file: file.map(|f| std::io::BufWriter::with_capacity(64 * 1024, f)),
             written,
             last: VecDeque::new(),
         })))
@@ -109,7 +109,9 @@ pub struct StreamSink(Arc<Mutex<SinkInner>>);
 struct SinkInner {
     task_id: TaskId,
     reports: ReportSender,
-    file: Option<std::fs::File>,
+    /// Buffered: a chatty process must not cost a syscall a line. Flushed on every
+    /// progress line, every 64 KiB, and when the run ends.
+    file: Option<std::io::BufWriter<std::fs::File>>,
     written: u64,
     last: VecDeque<String>,
 }
@@ -119,6 +121,9 @@ impl StreamSink {
         let mut guard = self.0.lock().expect("sink lock");
         let s = &mut *guard;
         if let Some(update) = progress::parse_line(&line) {
+            if let Some(f) = s.file.as_mut() {
+                f.flush().ok();
+            }
             s.reports
                 .send((s.task_id, ExecReport::Progress(update)))
                 .ok();
