@@ -148,7 +148,9 @@ fn main() {
         // output; a user would have to read it again, so the peer does too.
         println!("  (docker logs -f delivered {got} of {lines} lines; reading again)");
         docker(&["wait", cid]);
-        got = String::from_utf8_lossy(&docker(&["logs", cid]).stdout).lines().count();
+        got = String::from_utf8_lossy(&docker(&["logs", cid]).stdout)
+            .lines()
+            .count();
     }
     let cli_secs = t0.elapsed().as_secs_f64();
     assert_eq!(got, lines);
