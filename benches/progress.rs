@@ -57,6 +57,8 @@ fn task(id: u64, state: TaskState, now: u64) -> Task {
         output_dir: None,
         peak_vram_mb: None,
         mean_gpu_util: None,
+        pid_start: None,
+        retry_base: 0,
     }
 }
 

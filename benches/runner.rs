@@ -67,6 +67,8 @@ fn task(id: u64) -> Task {
         output_dir: Some(format!("/data/outputs/{id}").into()),
         peak_vram_mb: None,
         mean_gpu_util: None,
+        pid_start: None,
+        retry_base: 0,
     }
 }
 

@@ -78,6 +78,9 @@ pub enum Cmd {
         /// Only tasks in this state (queued, running, succeeded, failed, cancelled, interrupted).
         #[arg(long)]
         state: Option<String>,
+        /// Only tasks whose function, project, shot, parameters or error contain this.
+        #[arg(long)]
+        search: Option<String>,
     },
     /// Show, cancel, retry one task, or print its log.
     Task {
@@ -227,7 +230,11 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Git { command } => crate::cli_project::git(global, command),
         Cmd::Lfs { command } => crate::cli_project::lfs(global, command),
         Cmd::Run(args) => run_function(global, args),
-        Cmd::Tasks { json, state } => list_tasks(global, json, state),
+        Cmd::Tasks {
+            json,
+            state,
+            search,
+        } => list_tasks(global, json, state, search),
         Cmd::Task { command } => task(global, command),
         Cmd::Gpu(args) => gpu(global, args),
         Cmd::Image { command } => image(global, command),
@@ -339,7 +346,13 @@ fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
 }
 
 /// Starts an in-process core and waits for its runner to be ready.
-fn start_core(global: &Global, hold_queue: bool) -> Result<(CoreHandle, Vec<Task>), Failure> {
+/// Starts an in-process core. `slate run` starts only what it submits
+/// (`only_submitted`); queue edits hold the queue.
+fn start_core(
+    global: &Global,
+    hold_queue: bool,
+    only_submitted: bool,
+) -> Result<(CoreHandle, Vec<Task>), Failure> {
     let core = crate::core::spawn(
         CoreOptions {
             paths: paths(global),
@@ -347,6 +360,7 @@ fn start_core(global: &Global, hold_queue: bool) -> Result<(CoreHandle, Vec<Task
             runner: RunnerConfig {
                 gpu_replay: global.gpu_replay.clone(),
                 hold_queue,
+                only_submitted,
                 slate_exe: None,
             },
         },
@@ -379,7 +393,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         project: global.project.clone(),
         shot: args.shot.clone(),
     };
-    let (core, _) = start_core(global, args.detach)?;
+    let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });
     let mut id = None;
     let tty = std::io::stderr().is_terminal() && !args.json;
@@ -483,7 +497,12 @@ fn read_tasks(global: &Global) -> Result<Vec<Task>, Failure> {
     Ok(tasks)
 }
 
-fn list_tasks(global: &Global, json: bool, state: Option<String>) -> Result<(), Failure> {
+fn list_tasks(
+    global: &Global,
+    json: bool,
+    state: Option<String>,
+    search: Option<String>,
+) -> Result<(), Failure> {
     let filter = match state.as_deref() {
         None => None,
         Some(s) => Some(TaskState::parse(s).ok_or_else(|| Failure {
@@ -497,6 +516,7 @@ fn list_tasks(global: &Global, json: bool, state: Option<String>) -> Result<(), 
     let tasks: Vec<Task> = read_tasks(global)?
         .into_iter()
         .filter(|t| filter.is_none_or(|s| t.state == s))
+        .filter(|t| search.as_deref().is_none_or(|q| task_matches(t, q)))
         .collect();
     if json {
         print_json(&tasks);
@@ -525,6 +545,20 @@ fn list_tasks(global: &Global, json: bool, state: Option<String>) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Case-insensitive search over what a user remembers of a task.
+fn task_matches(t: &Task, query: &str) -> bool {
+    let q = query.to_lowercase();
+    let hay = [
+        t.function.clone(),
+        t.project.clone().unwrap_or_default(),
+        t.shot.clone().unwrap_or_default(),
+        t.error.clone().unwrap_or_default(),
+        serde_json::to_string(&t.params).unwrap_or_default(),
+        t.outputs.join(" "),
+    ];
+    hay.iter().any(|h| h.to_lowercase().contains(&q))
 }
 
 fn find_task(global: &Global, id: TaskId) -> Result<Task, Failure> {
@@ -563,20 +597,34 @@ fn task(global: &Global, cmd: TaskCmd) -> Result<(), Failure> {
 
 /// Sends one queue edit through a runner that holds the queue, and reports the result.
 fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failure> {
-    let (core, tasks) = start_core(global, true)?;
+    let (core, tasks) = start_core(global, true, false)?;
     let before = tasks
         .iter()
         .find(|t| t.id == id)
         .ok_or_else(|| format!("no task with id {id}; `slate tasks` lists them"))?
         .state;
+    let cancel = matches!(command, Command::CancelTask { .. });
+    if (cancel && before.is_finished()) || (!cancel && !before.can_retry()) {
+        return Err(format!("task {id} is {} and was left as it is", before.label()).into());
+    }
     core.send(command);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    // A cancel ends when the task does (grace period, then kill); a retry when it is
+    // queued again. Intermediate updates (a re-attach, "cancelling") are not the answer.
+    let done = |t: &Task| {
+        if cancel {
+            t.state.is_finished()
+        } else {
+            t.state == TaskState::Queued
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while let Ok(event) = core
         .events
         .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
     {
         if let Event::TaskUpdated { task } = event
             && task.id == id
+            && done(&task)
         {
             println!("task {id}: {} → {}", before.label(), task.state.label());
             return Ok(());

@@ -11,6 +11,7 @@ fn main() {
             runner: slate::runner::RunnerConfig {
                 gpu_replay: cli.global.gpu_replay.clone(),
                 hold_queue: false,
+                only_submitted: false,
                 slate_exe: None,
             },
             screenshot: cli.screenshot,

@@ -161,6 +161,8 @@ fn fixture_task(id: u64, progress: f32, now: u64) -> Task {
         output_dir: None,
         peak_vram_mb: None,
         mean_gpu_util: None,
+        pid_start: None,
+        retry_base: 0,
     }
 }
 

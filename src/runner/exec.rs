@@ -120,15 +120,7 @@ impl StreamSink {
     pub fn line(&self, stderr: bool, line: String) {
         let mut guard = self.0.lock().expect("sink lock");
         let s = &mut *guard;
-        if let Some(update) = progress::parse_line(&line) {
-            if let Some(f) = s.file.as_mut() {
-                f.flush().ok();
-            }
-            s.reports
-                .send((s.task_id, ExecReport::Progress(update)))
-                .ok();
-            return;
-        }
+        let progress = progress::parse_line(&line);
         if s.written < MAX_LOG_BYTES
             && let Some(f) = s.file.as_mut()
         {
@@ -140,6 +132,16 @@ impl StreamSink {
                     f.write_all(b"--- log truncated: limit reached ---\n").ok();
                 }
             }
+        }
+        if let Some(update) = progress {
+            // Progress lines are kept on disk but are not log text on screen.
+            if let Some(f) = s.file.as_mut() {
+                f.flush().ok();
+            }
+            s.reports
+                .send((s.task_id, ExecReport::Progress(update)))
+                .ok();
+            return;
         }
         if s.last.len() == LAST_LINES {
             s.last.pop_front();

@@ -532,6 +532,23 @@ impl Registry {
     }
 }
 
+/// A cheap fingerprint of the template files under `dir` (paths, sizes, mtimes), to
+/// notice edits without reading them.
+pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let m = std::fs::metadata(&f).ok();
+            let len = m.as_ref().map_or(0, |m| m.len());
+            let modified = m.and_then(|m| m.modified().ok());
+            (f, len, modified)
+        })
+        .collect()
+}
+
 fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -32,6 +32,10 @@ pub const EX_TEMPFAIL: i64 = 75;
 pub const MAX_ATTEMPTS: u32 = 4;
 const BACKOFF_BASE_MS: u64 = 1_000;
 const BACKOFF_MAX_MS: u64 = 60_000;
+/// How often the functions folder is checked for edited templates.
+const FUNCTIONS_POLL: Duration = Duration::from_secs(2);
+/// Edits must be this quiet before templates reload (an editor writes in bursts).
+const FUNCTIONS_SETTLE: Duration = Duration::from_millis(500);
 /// A progress event per task at most this often; state changes always go out.
 const PROGRESS_EVERY_MS: u64 = 50;
 
@@ -41,6 +45,9 @@ pub struct RunnerConfig {
     pub gpu_replay: Option<PathBuf>,
     /// Start queued tasks. Off for CLI commands that only edit the queue.
     pub hold_queue: bool,
+    /// Start only the tasks this runner's owner submitted (`slate run`), leaving the rest
+    /// of the queue to the studio.
+    pub only_submitted: bool,
     /// The `slate` binary for `{slate_exe}` (built-in demos run Slate itself); default:
     /// this executable. Tests and benches, which are other executables, set it.
     pub slate_exe: Option<PathBuf>,
@@ -88,6 +95,7 @@ impl Runner {
                 }
                 let mut actor = Actor::new(paths, settings, opened.store, sampler, sink);
                 actor.hold_queue = config.hold_queue;
+                actor.only_submitted = config.only_submitted;
                 actor.slate_exe = config
                     .slate_exe
                     .clone()
@@ -155,6 +163,9 @@ struct Running {
     peak_vram_mb: u64,
     util_sum: f64,
     util_n: u32,
+    /// VRAM it was admitted with, and what its processes hold now.
+    reserved_mb: u64,
+    used_mb: u64,
 }
 
 impl Running {
@@ -165,6 +176,8 @@ impl Running {
             peak_vram_mb: 0,
             util_sum: 0.0,
             util_n: 0,
+            reserved_mb: 0,
+            used_mb: 0,
         }
     }
 }
@@ -192,6 +205,14 @@ struct Actor {
     /// Container tasks from before a restart wait for the Docker engine to re-attach.
     reconcile_pending: bool,
     slate_exe: String,
+    /// What the functions folder looked like at the last load, and when a change was
+    /// first seen (reloads wait for edits to settle).
+    functions_seen: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
+    functions_changed_at: Option<std::time::Instant>,
+    functions_checked: std::time::Instant,
+    only_submitted: bool,
+    /// Tasks submitted through this runner (see `only_submitted`).
+    own: std::collections::HashSet<TaskId>,
 }
 
 impl Actor {
@@ -205,8 +226,9 @@ impl Actor {
         let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
         let (finished_tx, finished_rx) = tokio::sync::mpsc::unbounded_channel();
         let functions_dir = paths.workspace_root(&settings).join("functions");
+        let functions_dir2 = functions_dir.clone();
         Self {
-            registry: Registry::load(Some(&functions_dir)),
+            registry: Registry::load(Some(&functions_dir2)),
             paused: store.paused(),
             paths,
             settings,
@@ -225,6 +247,11 @@ impl Actor {
             hold_queue: false,
             reconcile_pending: false,
             slate_exe: "slate".into(),
+            functions_seen: function::fingerprint(&functions_dir),
+            functions_changed_at: None,
+            functions_checked: std::time::Instant::now(),
+            only_submitted: false,
+            own: Default::default(),
         }
     }
 
@@ -240,6 +267,15 @@ impl Actor {
             paused: self.paused,
         });
         loop {
+            let every = if self.functions_changed_at.is_some() {
+                FUNCTIONS_SETTLE
+            } else {
+                FUNCTIONS_POLL
+            };
+            if self.functions_checked.elapsed() >= every {
+                self.functions_checked = std::time::Instant::now();
+                self.watch_functions();
+            }
             self.schedule();
             let wake = self.next_wake();
             tokio::select! {
@@ -379,6 +415,25 @@ impl Actor {
         }
     }
 
+    /// Reloads templates when files in the functions folder changed and then stayed
+    /// unchanged for [`FUNCTIONS_SETTLE`] (debounced).
+    fn watch_functions(&mut self) {
+        let dir = self.paths.workspace_root(&self.settings).join("functions");
+        let now = function::fingerprint(&dir);
+        if now != self.functions_seen {
+            self.functions_seen = now;
+            self.functions_changed_at = Some(std::time::Instant::now());
+            return;
+        }
+        if self
+            .functions_changed_at
+            .is_some_and(|t| t.elapsed() >= FUNCTIONS_SETTLE)
+        {
+            self.functions_changed_at = None;
+            self.handle(Command::ReloadFunctions);
+        }
+    }
+
     fn handle(&mut self, command: Command) {
         match command {
             Command::SubmitTask { request } => self.submit(request),
@@ -455,8 +510,12 @@ impl Actor {
                 return;
             }
         };
-        let id = match self.store.next_id() {
-            Ok(id) => id,
+        let ids = self
+            .store
+            .next_id()
+            .and_then(|id| Ok((id, self.store.next_seq()?)));
+        let (id, seq) = match ids {
+            Ok(v) => v,
             Err(e) => {
                 self.sink.emit(Event::RunnerFailed {
                     error: format!("could not queue the task: {e}"),
@@ -473,7 +532,7 @@ impl Actor {
             project: request.project,
             shot: request.shot,
             priority: request.priority,
-            seq: id,
+            seq,
             state: TaskState::Queued,
             progress: 0.0,
             stage: None,
@@ -493,6 +552,8 @@ impl Actor {
             output_dir: None,
             peak_vram_mb: None,
             mean_gpu_util: None,
+            pid_start: None,
+            retry_base: 0,
         };
         if let Err(e) = self.store.put(&task) {
             self.sink.emit(Event::RunnerFailed {
@@ -501,6 +562,7 @@ impl Actor {
             return;
         }
         self.tasks.insert(id, task.clone());
+        self.own.insert(id);
         self.sink.emit(Event::TaskSubmitted { task });
     }
 
@@ -534,7 +596,7 @@ impl Actor {
         if !t.state.can_retry() {
             return;
         }
-        let seq = match self.store.next_id() {
+        let seq = match self.store.next_seq() {
             Ok(s) => s,
             Err(e) => {
                 self.sink.emit(Event::RunnerFailed { error: e });
@@ -543,6 +605,8 @@ impl Actor {
         };
         t.state = TaskState::Queued;
         t.seq = seq;
+        t.retry_base = t.attempts;
+        t.started_ms = None;
         t.progress = 0.0;
         t.stage = None;
         t.message = None;
@@ -598,8 +662,11 @@ impl Actor {
         let mut wake = if self.reconcile_pending {
             Duration::from_secs(3)
         } else {
-            Duration::from_secs(3600)
+            FUNCTIONS_POLL
         };
+        if self.functions_changed_at.is_some() {
+            wake = wake.min(FUNCTIONS_SETTLE);
+        }
         for t in self.tasks.values().filter(|t| t.state == TaskState::Queued) {
             if let Some(nb) = t.not_before_ms {
                 wake = wake.min(Duration::from_millis(nb.saturating_sub(now).max(10)));
@@ -621,6 +688,9 @@ impl Actor {
         for id in self.queue_order() {
             if self.running.len() >= max {
                 break;
+            }
+            if self.only_submitted && !self.own.contains(&id) {
+                continue;
             }
             let t = self.tasks[&id].clone();
             if t.not_before_ms.is_some_and(|nb| nb > now) {
@@ -645,7 +715,7 @@ impl Actor {
             }
             let gpu_index = if t.resources.gpu {
                 match self.place_on_gpu(&t, now) {
-                    Placement::On(i) => Some(i),
+                    Placement::On(i, need) => Some((i, need)),
                     Placement::Wait(why) => {
                         if self.waiting_noted.insert(t.id) {
                             let mut w = t.clone();
@@ -664,7 +734,11 @@ impl Actor {
                 None
             };
             self.waiting_noted.remove(&t.id);
-            self.start(t, template, gpu_index);
+            let id = t.id;
+            self.start(t, template, gpu_index.map(|(i, _)| i));
+            if let (Some((_, need)), Some(r)) = (gpu_index, self.running.get_mut(&id)) {
+                r.reserved_mb = need;
+            }
         }
     }
 
@@ -674,10 +748,14 @@ impl Actor {
         let gpus = match &self.gpu {
             None => return Placement::Wait("waiting for the first GPU reading".into()),
             Some(Ok(g)) if !g.is_empty() => g.clone(),
+            // A GPU can vanish for a moment (reset, driver hiccup): wait for it.
             Some(Ok(_)) => {
-                return Placement::Never("this task needs a GPU and none was found".into());
+                return Placement::Wait("waiting for a GPU: none is visible right now".into());
             }
-            Some(Err(e)) => return Placement::Never(format!("this task needs a GPU: {e}")),
+            Some(Err(e)) if e.contains("driver") || e.contains("libnvidia") => {
+                return Placement::Never(format!("this task needs a GPU: {e}"));
+            }
+            Some(Err(e)) => return Placement::Wait(format!("waiting for the GPU readings: {e}")),
         };
         let headroom = self.settings.runner.vram_headroom_mb;
         // A template without `vram_mb` is sized from history: the 95th percentile of
@@ -696,12 +774,17 @@ impl Actor {
         let best = gpus
             .iter()
             .map(|g| {
+                // The sampled free memory already excludes what running tasks hold;
+                // subtract only what they reserved and have not allocated yet.
                 let reserved: u64 = self
                     .running
-                    .keys()
-                    .filter_map(|id| self.tasks.get(id))
-                    .filter(|r| r.gpu_index == Some(g.index))
-                    .map(|r| r.resources.vram_mb)
+                    .iter()
+                    .filter(|(id, _)| {
+                        self.tasks
+                            .get(id)
+                            .is_some_and(|r| r.gpu_index == Some(g.index))
+                    })
+                    .map(|(_, r)| r.reserved_mb.saturating_sub(r.used_mb))
                     .sum();
                 let free = g
                     .mem_free_mb
@@ -711,7 +794,7 @@ impl Actor {
             })
             .max();
         match best {
-            Some((free, index)) if free >= need => Placement::On(index),
+            Some((free, index)) if free >= need => Placement::On(index, need),
             Some((free, _)) => {
                 Placement::Wait(format!("waiting for VRAM: needs {need} MB, {free} MB free"))
             }
@@ -759,6 +842,7 @@ impl Actor {
                 }
             }
             r.peak_vram_mb = r.peak_vram_mb.max(used);
+            r.used_mb = used;
         }
         self.gpu = Some(Ok(tick.gpus));
     }
@@ -900,6 +984,7 @@ impl Actor {
             ExecReport::Started { pid, container_id } => {
                 let mut t = t.clone();
                 t.pid = pid;
+                t.pid_start = pid.and_then(process::start_time);
                 t.container_id = container_id;
                 if t.state == TaskState::Preparing {
                     t.state = TaskState::Running;
@@ -987,7 +1072,7 @@ impl Actor {
                 code: EX_TEMPFAIL,
                 last_lines,
                 ..
-            } if t.attempts < MAX_ATTEMPTS => {
+            } if t.attempts - t.retry_base.min(t.attempts) < MAX_ATTEMPTS => {
                 let delay = backoff_ms(t.attempts, &mut self.rng);
                 t.state = TaskState::Queued;
                 t.exit_code = Some(EX_TEMPFAIL);
@@ -1012,7 +1097,11 @@ impl Actor {
                 let why = if oom {
                     "ran out of memory (killed by the memory limit)".to_string()
                 } else {
-                    format!("exited with code {code}")
+                    if code > 128 && code <= 128 + 64 {
+                        format!("was killed by signal {} (exit code {code})", code - 128)
+                    } else {
+                        format!("exited with code {code}")
+                    }
                 };
                 let tail = if last_lines.is_empty() {
                     String::new()
@@ -1045,7 +1134,7 @@ impl Actor {
                 self.commit(t);
             }
             Outcome::Failed { error, transient } => {
-                if transient && t.attempts < MAX_ATTEMPTS {
+                if transient && t.attempts - t.retry_base.min(t.attempts) < MAX_ATTEMPTS {
                     let delay = backoff_ms(t.attempts, &mut self.rng);
                     t.state = TaskState::Queued;
                     t.not_before_ms = Some(now + delay);
@@ -1064,7 +1153,8 @@ impl Actor {
 }
 
 enum Placement {
-    On(u32),
+    /// On this GPU, reserving this many MB.
+    On(u32, u64),
     Wait(String),
     Never(String),
 }
@@ -1104,6 +1194,9 @@ pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>
             continue;
         }
         let requeue = template.is_some_and(|f| f.requeue_on_interrupt);
+        if let (Some(pid), Some(start)) = (t.pid, t.pid_start) {
+            process::kill_leftovers(pid, start);
+        }
         recover_lost(t, requeue, now);
         changed.push(t.clone());
     }

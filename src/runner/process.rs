@@ -116,6 +116,44 @@ async fn terminate(child: &mut tokio::process::Child, pid: Option<u32>) {
     child.wait().await.ok();
 }
 
+/// When `pid` started, in clock ticks since boot (`/proc/PID/stat` field 22).
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Kills what is left of a task's process group after Slate died: `PR_SET_PDEATHSIG`
+/// only reaches the direct child, so its own children may still run. Only processes of
+/// that group that started no earlier than the task's process are touched, so a reused
+/// PID is never mistaken for ours. Returns how many were killed.
+pub fn kill_leftovers(pgid: u32, leader_start: u64) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut killed = 0;
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let pg = fields.get(2).and_then(|f| f.parse::<u32>().ok());
+        let start = fields.get(19).and_then(|f| f.parse::<u64>().ok());
+        if pg == Some(pgid) && start.is_some_and(|s| s >= leader_start) {
+            // SAFETY: plain kill(2) on a process we identified as the task's.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            killed += 1;
+        }
+    }
+    killed
+}
+
 async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, sink: StreamSink, stderr: bool) {
     let mut splitter = crate::runner::progress::LineSplitter::default();
     let mut buf = vec![0u8; 16 * 1024];

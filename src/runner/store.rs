@@ -57,6 +57,18 @@ impl Store {
                 path: path.to_owned(),
                 owner: read_owner(path),
             }),
+            // Permissions, a full disk, a read-only folder: not the file's fault, so it
+            // is left where it is. (A file that is not redb at all reads as InvalidData.)
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Err(io(format!(
+                    "{e}. Nothing was changed; check the folder's permissions and free space"
+                )))
+            }
             Err(e) => {
                 let aside = path.with_file_name(format!(
                     "{}.broken-{}",
@@ -155,6 +167,24 @@ impl Store {
         Ok(id)
     }
 
+    /// The next queue order key (FIFO within a priority; retries go to the back).
+    pub fn next_seq(&self) -> Result<u64, String> {
+        let mut seq = 0;
+        self.write(|txn| {
+            let mut meta = txn.open_table(META)?;
+            // Stores made before this key existed used task ids as order keys.
+            let floor = meta.get("next_id")?.map(|v| v.value()).unwrap_or(1);
+            seq = meta
+                .get("next_seq")?
+                .map(|v| v.value())
+                .unwrap_or(floor)
+                .max(floor);
+            meta.insert("next_seq", seq + 1)?;
+            Ok(())
+        })?;
+        Ok(seq)
+    }
+
     pub fn set_paused(&self, paused: bool) -> Result<(), String> {
         self.write(|txn| {
             txn.open_table(META)?.insert("paused", paused as u64)?;
@@ -235,6 +265,8 @@ mod tests {
             output_dir: None,
             peak_vram_mb: None,
             mean_gpu_util: None,
+            pid_start: None,
+            retry_base: 0,
         }
     }
 

@@ -121,6 +121,13 @@ pub struct Task {
     /// Mean utilisation of its GPU while it ran (%).
     #[serde(default)]
     pub mean_gpu_util: Option<f32>,
+    /// When its process started (clock ticks since boot), to find leftovers after a crash
+    /// without mistaking a reused PID for ours.
+    #[serde(default)]
+    pub pid_start: Option<u64>,
+    /// `attempts` when the user last retried it: automatic retries count from here.
+    #[serde(default)]
+    pub retry_base: u32,
 }
 
 impl Task {

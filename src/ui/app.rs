@@ -41,6 +41,7 @@ struct Persisted {
     show_left: bool,
     show_right: bool,
     last_project: Option<PathBuf>,
+    notifications: Vec<crate::ui::view_model::Notification>,
 }
 
 impl Default for Persisted {
@@ -50,6 +51,7 @@ impl Default for Persisted {
             show_left: true,
             show_right: true,
             last_project: None,
+            notifications: Vec::new(),
         }
     }
 }
@@ -127,6 +129,10 @@ impl App {
                 .and_then(|p| p.last_project.as_ref())
                 .map(|p| p.display().to_string())
         });
+        let kept_notifications = persisted
+            .as_ref()
+            .map(|p| p.notifications.clone())
+            .unwrap_or_default();
         let waker_ctx = ctx.clone();
         let core = crate::core::spawn(
             CoreOptions {
@@ -171,6 +177,12 @@ impl App {
             frames: 0,
             trace_frames: std::env::var_os("SLATE_TRACE_FRAMES").is_some(),
         }
+        .restore(kept_notifications)
+    }
+
+    fn restore(mut self, kept: Vec<crate::ui::view_model::Notification>) -> Self {
+        self.vm.restore_notifications(kept);
+        self
     }
 
     /// A headless app for benchmarks: no window, the real core.
@@ -658,6 +670,7 @@ impl eframe::App for App {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
+            self.state.notifications = self.vm.notifications.iter().cloned().collect();
             eframe::set_value(storage, STORAGE_KEY, &self.state);
         }
     }

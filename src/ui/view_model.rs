@@ -17,7 +17,7 @@ pub const MAX_NOTIFICATIONS: usize = 50;
 /// Log lines kept per task in memory (the full log is on disk).
 pub const MAX_LOG_LINES: usize = 2_000;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Notification {
     pub id: u64,
     pub level: Level,
@@ -356,6 +356,17 @@ impl ViewModel {
             at_ms: now_ms,
             read: false,
         });
+    }
+
+    /// Puts back notifications kept from the last session.
+    pub fn restore_notifications(&mut self, kept: Vec<Notification>) {
+        self.next_notification = kept.iter().map(|n| n.id).max().unwrap_or(0);
+        self.notifications = kept
+            .into_iter()
+            .rev()
+            .take(MAX_NOTIFICATIONS)
+            .rev()
+            .collect();
     }
 
     pub fn unread(&self) -> usize {

@@ -87,6 +87,7 @@ impl Studio {
                 runner: RunnerConfig {
                     gpu_replay,
                     hold_queue: false,
+                    only_submitted: false,
                     slate_exe: Some(env!("CARGO_BIN_EXE_slate").into()),
                 },
             },
