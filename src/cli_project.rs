@@ -451,7 +451,11 @@ fn shot_type(s: &str) -> Result<ShotType, Failure> {
     ShotType::parse(s).ok_or_else(|| Failure {
         message: format!(
             "unknown shot type {s:?}; use one of {}",
-            ShotType::ALL.map(|t| t.label()).join(", ")
+            ShotType::ALL
+                .iter()
+                .map(|t| t.label())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         code: 2,
     })
@@ -644,7 +648,7 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
         }
         LfsCmd::Status { json } => {
             let repo = wgit::open(&path)?;
-            let patterns = wlfs::Patterns::load(&path).list().to_vec();
+            let patterns = wlfs::Patterns::load(&path).list();
             let files = wlfs::ls_files(&repo)?;
             let total: u64 = files.iter().map(|f| f.size).sum();
             let threshold = settings_for(&paths(global)).workspace.lfs_warn_mib * 1024 * 1024;

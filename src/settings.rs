@@ -275,7 +275,7 @@ pub const NUMERIC_FIELDS: &[NumericField] = &[
     NumericField {
         key: "gpu.sample_interval_ms",
         label: "GPU sample interval (ms)",
-        section: Section::Notifications,
+        section: Section::Runner,
         min: 250.0,
         max: 10_000.0,
         integer: true,

@@ -163,19 +163,51 @@ impl StreamSink {
     }
 }
 
-/// Matches a relative path against a glob with `*`, `?` and `**` (any folders).
+/// Matches a relative path against a glob as git does (wildmatch): `*` and `?` stop at
+/// `/`, `**` spans folders (`a/**`, `**/b`, `a/**/b`), `[a-z]`/`[!x]` are classes and
+/// `\x` is a literal `x`.
 pub fn glob_match(pattern: &str, path: &str) -> bool {
+    /// `[...]` at the start of `p` (after the `[`): whether `c` is in it, and its length.
+    fn class(p: &[u8], c: u8) -> Option<(bool, usize)> {
+        let negate = matches!(p.first(), Some(b'!' | b'^'));
+        let mut i = usize::from(negate);
+        let start = i;
+        let mut hit = false;
+        while i < p.len() {
+            if p[i] == b']' && i > start {
+                return Some((hit != negate, i + 1));
+            }
+            if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
+                hit |= p[i] <= c && c <= p[i + 2];
+                i += 3;
+            } else {
+                hit |= p[i] == c;
+                i += 1;
+            }
+        }
+        None
+    }
     fn go(p: &[u8], s: &[u8]) -> bool {
         match (p.first(), s.first()) {
             (None, None) => true,
             (Some(b'*'), _) if p.get(1) == Some(&b'*') => {
-                let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
+                let rest = &p[2..];
+                if rest.is_empty() {
+                    return true;
+                }
+                let rest = rest.strip_prefix(b"/").unwrap_or(rest);
                 (0..=s.len()).any(|i| (i == 0 || s[i - 1] == b'/') && go(rest, &s[i..]))
             }
             (Some(b'*'), _) => (0..=s.len())
                 .take_while(|&i| i == 0 || s[i - 1] != b'/')
                 .any(|i| go(&p[1..], &s[i..])),
             (Some(b'?'), Some(c)) if *c != b'/' => go(&p[1..], &s[1..]),
+            (Some(b'['), Some(c)) if *c != b'/' => match class(&p[1..], *c) {
+                Some((true, n)) => go(&p[1 + n..], &s[1..]),
+                Some((false, _)) => false,
+                None => *c == b'[' && go(&p[1..], &s[1..]),
+            },
+            (Some(b'\\'), Some(c)) if p.get(1) == Some(c) => go(&p[2..], &s[1..]),
             (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
             _ => false,
         }
@@ -219,5 +251,10 @@ mod tests {
         assert!(glob_match("**/*.png", "c.png"));
         assert!(glob_match("take_???.mp4", "take_001.mp4"));
         assert!(!glob_match("*.txt", "a.txt.bak"));
+        assert!(glob_match("03_Renders/**", "03_Renders/x/data.raw"));
+        assert!(glob_match("*.[Mm][Oo][Vv]", "clip.MOV"));
+        assert!(!glob_match("*.[!m]ov", "a.mov"));
+        assert!(glob_match("a/**/b.png", "a/b.png"));
+        assert!(glob_match("a/**/b.png", "a/x/y/b.png"));
     }
 }

@@ -270,7 +270,14 @@ impl App {
                 }
             }
             UiCommand::DismissCommitGuard => self.vm.large_files = None,
-            UiCommand::RunFunction => self.run_dialog.open(&self.vm.functions),
+            UiCommand::RunFunction => {
+                let quality = self
+                    .vm
+                    .settings
+                    .as_ref()
+                    .map(|s| s.workspace.default_quality.label());
+                self.run_dialog.open(&self.vm.functions, quality);
+            }
             UiCommand::MarkNotificationsRead => self.vm.mark_read(),
             UiCommand::SaveSettings => {
                 self.settings_form.save(&self.commands);
@@ -471,6 +478,11 @@ impl App {
                             ui.monospace(shortcut_text(ui.ctx(), cmd));
                             ui.end_row();
                         }
+                    }
+                    for (what, keys) in crate::ui::commands::VIEW_KEYS {
+                        ui.label(*what);
+                        ui.monospace(*keys);
+                        ui.end_row();
                     }
                 });
                 ui.add_space(theme::SPACE_M);
@@ -677,5 +689,9 @@ impl eframe::App for App {
 
     fn on_exit(&mut self) {
         self.shutdown();
+    }
+
+    fn persist_egui_memory(&self) -> bool {
+        self.screenshot.is_none()
     }
 }

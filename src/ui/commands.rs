@@ -152,6 +152,21 @@ impl UiCommand {
     }
 }
 
+/// Keys that act inside one view (not commands of their own), listed with the global
+/// shortcuts in F1 and Settings → Shortcuts.
+pub const VIEW_KEYS: &[(&str, &str)] = &[
+    ("Tasks: select a task", "↑ / ↓"),
+    ("Tasks: extend the selection", "Shift+↑ / Shift+↓"),
+    ("Tasks: move a queued task", "Alt+↑ / Alt+↓"),
+    ("Tasks: cancel the selection", "Delete"),
+    ("Tasks: retry the selection", "Ctrl+Enter"),
+    ("Tasks: raise / lower priority", "+ / −"),
+    ("Git: commit from the message box", "Enter"),
+    ("Dialogs: run / create", "Enter"),
+    ("Dialogs and the palette: close", "Esc"),
+    ("Move focus between controls", "Tab / Shift+Tab"),
+];
+
 /// Shortcut text in the form users read in menus: `Ctrl+K`.
 pub fn shortcut_text(ctx: &egui::Context, cmd: UiCommand) -> String {
     cmd.shortcut()

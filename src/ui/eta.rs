@@ -17,28 +17,28 @@ pub fn p75(durations: &mut [f64]) -> Option<f64> {
     Some(durations[i])
 }
 
-/// Seconds left for a task `elapsed_s` into its run at `progress` (0..=1).
+/// Seconds left for a task `elapsed_s` into its run: the history estimate (75th
+/// percentile of past runs) or, with fewer than 3 runs, the fixed estimate, minus the
+/// time already spent. A run that outlasts its estimate is extrapolated from its own
+/// progress (or, with none reported, a tenth of its elapsed time), so the figure never
+/// goes to zero, negative, or stops moving.
 pub fn remaining_s(elapsed_s: f64, progress: f32, history_p75: Option<f64>) -> f64 {
     let elapsed = elapsed_s.max(0.0);
     let p = (progress as f64).clamp(0.0, 1.0);
     if p >= 1.0 {
         return 0.0;
     }
-    // From the task's own pace, once it has made measurable progress.
-    let linear = (p > 0.02).then(|| elapsed * (1.0 - p) / p);
-    let total = match (history_p75, linear) {
-        (Some(h), Some(l)) => 0.5 * h + 0.5 * (elapsed + l),
-        (Some(h), None) => h,
-        (None, Some(l)) => elapsed + l,
-        (None, None) => FIXED_ESTIMATE_S,
-    };
+    let total = history_p75.filter(|h| *h > 0.0).unwrap_or(FIXED_ESTIMATE_S);
     let left = total - elapsed;
-    // Past the estimate: never show zero or a negative, keep moving with the run.
-    let floor = match linear {
-        Some(l) => l,
-        None => (elapsed * 0.1).max(1.0),
+    if left >= 1.0 {
+        return left;
+    }
+    let overdue = if p > 0.02 {
+        elapsed * (1.0 - p) / p
+    } else {
+        elapsed * 0.1
     };
-    left.max(floor).max(1.0)
+    overdue.max(1.0)
 }
 
 #[cfg(test)]
@@ -59,13 +59,12 @@ mod tests {
         let a = remaining_s(100.0, 0.0, None);
         let b = remaining_s(200.0, 0.0, None);
         assert!(a >= 1.0 && b > a);
-        // With progress: the pace counts.
-        assert!((remaining_s(10.0, 0.5, None) - 10.0).abs() < 1e-9);
-        // With history and progress: a blend.
-        let r = remaining_s(10.0, 0.5, Some(40.0));
-        assert!(r > 10.0 && r < 30.0, "{r}");
-        // Overdue against history: the pace still moves it.
-        assert!(remaining_s(100.0, 0.9, Some(40.0)) > 0.0);
+        // Until 3 runs exist the fixed estimate is used, whatever the progress.
+        assert_eq!(remaining_s(10.0, 0.5, None), 50.0);
+        // With history: its 75th percentile.
+        assert_eq!(remaining_s(10.0, 0.5, Some(40.0)), 30.0);
+        // Overdue against history: the run's own pace takes over.
+        assert!((remaining_s(100.0, 0.8, Some(40.0)) - 25.0).abs() < 1e-9);
         assert_eq!(remaining_s(5.0, 1.0, Some(40.0)), 0.0);
         for e in [0.0, 1.0, 1e6] {
             for p in [0.0, 0.01, 0.5, 0.99] {

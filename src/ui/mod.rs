@@ -15,10 +15,9 @@ pub use app::{App, AppOptions};
 
 /// Opens the Slate window and runs until it is closed.
 pub fn run_native(options: AppOptions) -> Result<(), String> {
-    let persistence = options
-        .screenshot
-        .is_none()
-        .then(|| options.paths.ui_state_file());
+    // Always under the data dir: a screenshot must not read or write the user's layout
+    // elsewhere (and it saves nothing: see `App::save`).
+    let persistence = Some(options.paths.ui_state_file());
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Slate")
         .with_app_id("slate")
@@ -30,7 +29,7 @@ pub fn run_native(options: AppOptions) -> Result<(), String> {
     }
     let native = eframe::NativeOptions {
         viewport,
-        persist_window: persistence.is_some(),
+        persist_window: options.screenshot.is_none(),
         persistence_path: persistence,
         ..Default::default()
     };

@@ -242,7 +242,7 @@ pub fn stage_paths(repo: &Repository, paths: &[String]) -> Result<(), String> {
     for p in paths {
         let full = workdir.join(p);
         let rel = Path::new(p);
-        if !full.exists() {
+        if std::fs::symlink_metadata(&full).is_err() {
             index
                 .remove_path(rel)
                 .map_err(|e| format!("{p}: {}", e.message()))?;
@@ -279,6 +279,30 @@ pub fn commit_index(repo: &Repository, message: &str) -> Result<String, String> 
     let id = repo
         .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
         .map_err(|e| e.message().to_string())?;
+    Ok(id.to_string())
+}
+
+/// Commits one file's working copy on top of HEAD, leaving whatever else is staged
+/// staged (so a rename commits the rename, not the user's half-done work).
+pub fn commit_only(repo: &Repository, rel: &str, message: &str) -> Result<String, String> {
+    let err = |e: git2::Error| e.message().to_string();
+    let workdir = repo.workdir().ok_or("the repository has no work tree")?;
+    let bytes = std::fs::read(workdir.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
+    let blob = repo.blob(&bytes).map_err(err)?;
+    let parent = repo.head().and_then(|h| h.peel_to_commit()).map_err(err)?;
+    let base = parent.tree().map_err(err)?;
+    let tree_id = git2::build::TreeUpdateBuilder::new()
+        .upsert(rel, blob, git2::FileMode::Blob)
+        .create_updated(repo, &base)
+        .map_err(err)?;
+    let tree = repo.find_tree(tree_id).map_err(err)?;
+    let sig = signature(repo);
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])
+        .map_err(err)?;
+    let mut index = repo.index().map_err(err)?;
+    index.add_path(Path::new(rel)).map_err(err)?;
+    index.write().map_err(err)?;
     Ok(id.to_string())
 }
 
@@ -427,7 +451,8 @@ pub fn rollback(repo: &Repository, target: &str, mode: ResetMode) -> Result<(), 
     repo.reset(commit.as_object(), kind, None)
         .map_err(|e| e.message().to_string())?;
     if mode == ResetMode::Hard {
-        crate::workspace::lfs::smudge_work_tree(repo)?;
+        crate::workspace::lfs::smudge_work_tree(repo)
+            .map_err(|e| format!("rolled back to {}, but {e}", &commit.id().to_string()[..7]))?;
     }
     Ok(())
 }

@@ -119,35 +119,47 @@ pub fn object_path(git_dir: &Path, oid: &str) -> PathBuf {
         .join(oid)
 }
 
-/// The patterns in `.gitattributes` that route files through LFS.
+/// The `.gitattributes` rules that say something about the `filter` attribute, in file
+/// order. As in git, the last rule that matches a path decides.
 #[derive(Clone, Debug, Default)]
-pub struct Patterns(Vec<String>);
+pub struct Patterns(Vec<(String, bool)>);
 
 impl Patterns {
     pub fn load(workdir: &Path) -> Self {
         let text = std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
-        Self(parse_patterns(&text))
+        Self(parse_rules(&text))
     }
 
-    pub fn list(&self) -> &[String] {
-        &self.0
+    /// The patterns that turn LFS on.
+    pub fn list(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(p, _)| p.clone())
+            .collect()
     }
 
     /// gitattributes matching: a pattern without `/` matches the file name at any
-    /// depth; with `/` it matches the path from the root.
+    /// depth; with `/` it matches the path from the root; the last matching rule wins.
     pub fn matches(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        self.0.iter().any(|p| {
-            if p.contains('/') {
-                crate::runner::exec::glob_match(p.trim_start_matches('/'), path)
-            } else {
-                crate::runner::exec::glob_match(p, name)
-            }
-        })
+        self.0
+            .iter()
+            .rev()
+            .find(|(p, _)| {
+                if p.contains('/') {
+                    crate::runner::exec::glob_match(p.trim_start_matches('/'), path)
+                } else {
+                    crate::runner::exec::glob_match(p, name)
+                }
+            })
+            .is_some_and(|(_, on)| *on)
     }
 }
 
-fn parse_patterns(text: &str) -> Vec<String> {
+/// `pattern filter=lfs …` turns LFS on; `-filter`, `!filter` or another filter turn it
+/// off for what the pattern matches.
+fn parse_rules(text: &str) -> Vec<(String, bool)> {
     text.lines()
         .filter_map(|l| {
             let l = l.trim();
@@ -156,11 +168,32 @@ fn parse_patterns(text: &str) -> Vec<String> {
             }
             let mut parts = l.split_whitespace();
             let pattern = parts.next()?;
-            parts
-                .any(|a| a == "filter=lfs")
-                .then(|| pattern.to_string())
+            let mut filter = parts.filter_map(|a| match a {
+                "-filter" | "!filter" => Some(false),
+                a if a.starts_with("filter=") => Some(a == "filter=lfs"),
+                _ => None,
+            });
+            filter.next_back().map(|on| (pattern.to_string(), on))
         })
         .collect()
+}
+
+fn parse_patterns(text: &str) -> Vec<String> {
+    parse_rules(text)
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// The pattern "track this file type" adds for `path`: `*.ext` by its file name's
+/// extension, or the path itself for a file without one.
+pub fn type_pattern(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() => format!("*.{ext}"),
+        _ => path.to_string(),
+    }
 }
 
 pub fn attributes_line(pattern: &str) -> String {
@@ -174,6 +207,11 @@ pub fn track(workdir: &Path, pattern: &str) -> Result<bool, String> {
     if pattern.is_empty() || pattern.contains(char::is_whitespace) {
         return Err(format!(
             "{pattern:?} is not a pattern; use something like *.exr"
+        ));
+    }
+    if pattern.ends_with('/') {
+        return Err(format!(
+            "{pattern:?} names a folder, which attributes never match; use {pattern}** for everything in it"
         ));
     }
     let file = workdir.join(".gitattributes");
@@ -193,6 +231,7 @@ pub fn track(workdir: &Path, pattern: &str) -> Result<bool, String> {
 
 /// Removes `pattern`'s LFS line from `.gitattributes`. Returns false when it was not there.
 pub fn untrack(workdir: &Path, pattern: &str) -> Result<bool, String> {
+    let pattern = pattern.trim();
     let file = workdir.join(".gitattributes");
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let mut removed = false;
@@ -256,14 +295,12 @@ pub fn store_file(git_dir: &Path, src: &Path) -> Result<Pointer, String> {
         }
         out.flush().map_err(|e| disk_error(&tmp, e))?;
         let oid = hex(&hasher.finalize());
+        // Always put the fresh copy in place: it was just hashed, so it is known good,
+        // and it repairs an object that was damaged on disk.
         let dest = object_path(git_dir, &oid);
-        if dest.metadata().is_ok_and(|m| m.len() == size) {
-            std::fs::remove_file(&tmp).ok();
-        } else {
-            std::fs::create_dir_all(dest.parent().expect("object dir"))
-                .map_err(|e| disk_error(&dest, e))?;
-            std::fs::rename(&tmp, &dest).map_err(|e| disk_error(&dest, e))?;
-        }
+        std::fs::create_dir_all(dest.parent().expect("object dir"))
+            .map_err(|e| disk_error(&dest, e))?;
+        std::fs::rename(&tmp, &dest).map_err(|e| disk_error(&dest, e))?;
         Ok(Pointer { oid, size })
     })();
     if result.is_err() {
@@ -418,29 +455,51 @@ pub fn smudge_work_tree(repo: &Repository) -> Result<Vec<String>, String> {
             continue; // already content
         }
         let object = object_path(repo.path(), &pointer.oid);
-        match verify_object(&object, &pointer) {
+        let written_one = verify_object(&object, &pointer).and_then(|()| {
+            // The temp file lives in .git/lfs/tmp, never in the work tree, so a failed
+            // copy leaves nothing a later commit could pick up.
+            let tmp_dir = repo.path().join("lfs/tmp");
+            std::fs::create_dir_all(&tmp_dir).map_err(|e| disk_error(&tmp_dir, e))?;
+            let tmp = tmp_dir.join(format!(
+                "smudge-{}-{}",
+                std::process::id(),
+                &pointer.oid[..16]
+            ));
+            let copied = std::fs::copy(&object, &tmp)
+                .map_err(|e| disk_error(&tmp, e))
+                .and_then(|_| {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    let mode = if entry.mode & 0o111 != 0 {
+                        0o755
+                    } else {
+                        0o644
+                    };
+                    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
+                        .map_err(|e| e.to_string())?;
+                    std::fs::rename(&tmp, &full).map_err(|e| disk_error(&full, e))
+                });
+            if copied.is_err() {
+                std::fs::remove_file(&tmp).ok();
+            }
+            copied
+        });
+        match written_one {
             Ok(()) => {
-                let tmp = full.with_file_name(format!(
-                    ".{}.slate-smudge",
-                    full.file_name().unwrap_or_default().to_string_lossy()
-                ));
-                std::fs::copy(&object, &tmp).map_err(|e| disk_error(&tmp, e))?;
-                std::fs::rename(&tmp, &full).map_err(|e| disk_error(&full, e))?;
-                let meta = std::fs::metadata(&full).map_err(|e| e.to_string())?;
-                index
-                    .add(&index_entry(&meta, &rel, entry.id))
-                    .map_err(|e| e.message().to_string())?;
+                if let Ok(meta) = std::fs::metadata(&full) {
+                    index.add(&index_entry(&meta, &rel, entry.id)).ok();
+                }
                 written.push(rel);
             }
             Err(e) => missing.push(format!("{rel}: {e}")),
         }
     }
+    // Whatever was written is recorded, even when some files failed.
     index.write().map_err(|e| e.message().to_string())?;
     if missing.is_empty() {
         Ok(written)
     } else {
         Err(format!(
-            "{} LFS file(s) could not be written and were left as pointers: {}. Fetch them with `git lfs pull`.",
+            "{} LFS file(s) could not be written and were left as pointers: {}. Free disk space or fetch the objects (`git lfs pull`), then run `git lfs checkout`.",
             missing.len(),
             missing.join("; ")
         ))
@@ -532,6 +591,10 @@ pub fn check(repo: &Repository) -> Result<Vec<String>, String> {
 /// Files over `threshold` bytes in the work tree that no LFS pattern covers.
 pub fn large_untracked(workdir: &Path, threshold: u64) -> Vec<(String, u64)> {
     let patterns = Patterns::load(workdir);
+    // Ignored files are never committed, and files already in the index were decided
+    // on (committed anyway, or staged): neither needs a warning.
+    let repo = Repository::open(workdir).ok();
+    let index = repo.as_ref().and_then(|r| r.index().ok());
     let mut out = Vec::new();
     let mut stack = vec![workdir.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -551,7 +614,13 @@ pub fn large_untracked(workdir: &Path, threshold: u64) -> Vec<(String, u64)> {
                 && let Ok(rel) = p.strip_prefix(workdir)
             {
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                if !patterns.matches(&rel) {
+                let ignored = repo
+                    .as_ref()
+                    .is_some_and(|r| r.status_should_ignore(Path::new(&rel)).unwrap_or(false));
+                let tracked = index
+                    .as_ref()
+                    .is_some_and(|i| i.get_path(Path::new(&rel), 0).is_some());
+                if !patterns.matches(&rel) && !ignored && !tracked {
                     out.push((rel, meta.len()));
                 }
             }
@@ -596,9 +665,11 @@ mod tests {
 
     #[test]
     fn patterns_match_like_gitattributes() {
-        let p = Patterns(parse_patterns(
-            "*.mp4 filter=lfs diff=lfs merge=lfs -text\n/plates/*.exr filter=lfs\n*.txt text\n",
+        let p = Patterns(parse_rules(
+            "*.mp4 filter=lfs diff=lfs merge=lfs -text\n/plates/*.exr filter=lfs\n*.txt text\n*.png filter=lfs\n02_Story/*.png -filter\n",
         ));
+        assert!(p.matches("03_Renders/a.png"));
+        assert!(!p.matches("02_Story/board.png"), "the later rule wins");
         assert!(p.matches("a/b/c.mp4"));
         assert!(p.matches("plates/x.exr"));
         assert!(!p.matches("other/plates/x.exr"));

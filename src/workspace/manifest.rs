@@ -94,8 +94,9 @@ pub struct Scene {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// A shot's framing. Values Slate does not know (from the web studio or a newer
+/// version) are kept as they are in `Other`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ShotType {
     #[default]
     Wide,
@@ -105,6 +106,7 @@ pub enum ShotType {
     OverTheShoulder,
     Pov,
     Establishing,
+    Other(String),
 }
 
 impl ShotType {
@@ -117,7 +119,7 @@ impl ShotType {
         ShotType::Pov,
         ShotType::Establishing,
     ];
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> &str {
         match self {
             ShotType::Wide => "wide",
             ShotType::Medium => "medium",
@@ -126,10 +128,25 @@ impl ShotType {
             ShotType::OverTheShoulder => "over-the-shoulder",
             ShotType::Pov => "pov",
             ShotType::Establishing => "establishing",
+            ShotType::Other(s) => s,
         }
     }
+    /// One of the known types, by its label.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.label() == s)
+    }
+}
+
+impl Serialize for ShotType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
+}
+
+impl<'de> Deserialize<'de> for ShotType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(ShotType::parse(&s).unwrap_or(ShotType::Other(s)))
     }
 }
 
@@ -350,6 +367,14 @@ mod tests {
 
     #[test]
     fn templates_have_their_chapter_counts() {
+        let odd: Shot =
+            serde_json::from_str(r#"{"id":"s","name":"n","shotType":"dutch-angle"}"#).unwrap();
+        assert_eq!(odd.shot_type, ShotType::Other("dutch-angle".into()));
+        assert!(
+            serde_json::to_string(&odd)
+                .unwrap()
+                .contains("\"shotType\":\"dutch-angle\"")
+        );
         let counts: Vec<_> = NarrativeTemplate::ALL
             .iter()
             .map(|t| t.chapter_names().len())

@@ -59,6 +59,34 @@ pub struct ProjectSummary {
 /// Creates a project atomically: everything is built in a hidden folder beside the final
 /// one and renamed into place at the end; any failure removes what was made.
 pub fn create(root: &Path, name: &str, template: NarrativeTemplate) -> Result<PathBuf, String> {
+    create_with(root, name, template, &NewProject::default())
+}
+
+/// Choices for a new project that come from Settings → Workspace.
+#[derive(Clone, Debug)]
+pub struct NewProject {
+    /// Store media with Git LFS (the default patterns in `.gitattributes`).
+    pub lfs: bool,
+    /// The manifest's default quality.
+    pub quality: crate::settings::Quality,
+}
+
+impl Default for NewProject {
+    fn default() -> Self {
+        Self {
+            lfs: true,
+            quality: crate::settings::Quality::Standard,
+        }
+    }
+}
+
+/// [`create`] with the workspace settings applied.
+pub fn create_with(
+    root: &Path,
+    name: &str,
+    template: NarrativeTemplate,
+    options: &NewProject,
+) -> Result<PathBuf, String> {
     let folder = names::folder_name(name)?;
     let display = name.trim();
     let dest = root.join(&folder);
@@ -74,7 +102,7 @@ pub fn create(root: &Path, name: &str, template: NarrativeTemplate) -> Result<Pa
     std::fs::create_dir(&tmp).map_err(|e| {
         format!("cannot write in the workspace folder {}: {e}. Choose a writable folder in Settings → Workspace.", root.display())
     })?;
-    let built = build(&tmp, display, template).and_then(|()| {
+    let built = build(&tmp, display, template, options).and_then(|()| {
         std::fs::rename(&tmp, &dest)
             .map_err(|e| format!("could not move the new project into place: {e}"))
     });
@@ -85,20 +113,35 @@ pub fn create(root: &Path, name: &str, template: NarrativeTemplate) -> Result<Pa
     Ok(dest)
 }
 
-fn build(dir: &Path, name: &str, template: NarrativeTemplate) -> Result<(), String> {
+fn build(
+    dir: &Path,
+    name: &str,
+    template: NarrativeTemplate,
+    options: &NewProject,
+) -> Result<(), String> {
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
     for sub in LAYOUT {
         let d = dir.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
         std::fs::write(d.join(".gitkeep"), b"").map_err(|e| io(&d, e))?;
     }
-    let manifest = Manifest::new(name, template, crate::util::now_ms());
+    let mut manifest = Manifest::new(name, template, crate::util::now_ms());
+    manifest.quality = options.quality.label().to_string();
+    manifest.settings.default_quality = options.quality.label().to_string();
+    if !options.lfs {
+        manifest.git = serde_json::json!({ "enabled": true, "lfs": false });
+    }
     std::fs::write(dir.join(MANIFEST_FILE), manifest.to_json()).map_err(|e| io(dir, e))?;
     std::fs::write(dir.join(".gitignore"), GITIGNORE).map_err(|e| io(dir, e))?;
-    let mut attrs = String::from("# Slate: media, models and archives are stored with Git LFS\n");
-    for p in lfs::DEFAULT_PATTERNS {
-        attrs += &lfs::attributes_line(p);
-        attrs.push('\n');
+    let mut attrs = String::new();
+    if options.lfs {
+        attrs += "# Slate: media, models and archives are stored with Git LFS\n";
+        for p in lfs::DEFAULT_PATTERNS {
+            attrs += &lfs::attributes_line(p);
+            attrs.push('\n');
+        }
+    } else {
+        attrs += "# Git LFS was off in Settings when this project was made: add patterns with `slate lfs track`\n";
     }
     std::fs::write(dir.join(".gitattributes"), attrs).map_err(|e| io(dir, e))?;
     let repo = git::init(dir)?;
@@ -258,8 +301,11 @@ pub fn rename(path: &Path, new_name: &str) -> Result<PathBuf, String> {
     m.name = new_name.trim().to_string();
     write_manifest(path, &mut m)?;
     let repo = git::open(path)?;
-    git::stage_paths(&repo, &[MANIFEST_FILE.to_string()])?;
-    git::commit_index(&repo, &format!("chore: Rename project to {}", m.name))?;
+    git::commit_only(
+        &repo,
+        MANIFEST_FILE,
+        &format!("chore: Rename project to {}", m.name),
+    )?;
     if dest != path {
         std::fs::rename(path, &dest).map_err(|e| format!("could not rename the folder: {e}"))?;
     }
@@ -516,7 +562,7 @@ impl StructureEdit {
                     id: new_id("sh"),
                     name: name.clone(),
                     order: 0,
-                    shot_type: *shot_type,
+                    shot_type: shot_type.clone(),
                     duration,
                     description: description.clone(),
                     extra: Default::default(),
@@ -541,7 +587,7 @@ impl StructureEdit {
                 )?;
                 let s = at(&mut sc.shots, *shot, "shot")?;
                 s.name = name.clone();
-                s.shot_type = *shot_type;
+                s.shot_type = shot_type.clone();
                 s.duration = duration;
                 s.description = description.clone();
                 format!("Update shot {name}")

@@ -143,7 +143,12 @@ impl Actor {
             Command::ListProjects => self.list().await,
             Command::CreateProject { name, template } => {
                 let root = self.root();
-                match blocking(move || project::create(&root, &name, template)).await {
+                let options = project::NewProject {
+                    lfs: self.settings.workspace.lfs_enabled,
+                    quality: self.settings.workspace.default_quality,
+                };
+                match blocking(move || project::create_with(&root, &name, template, &options)).await
+                {
                     Ok(path) => {
                         self.sink.emit(Event::ProjectCreated { path: path.clone() });
                         self.open_project(path, false).await;
@@ -325,7 +330,7 @@ impl Actor {
             let status = git::status(&repo)?;
             let files = lfs::ls_files(&repo)?;
             let lfs = LfsSummary {
-                patterns: lfs::Patterns::load(&path).list().to_vec(),
+                patterns: lfs::Patterns::load(&path).list(),
                 total_bytes: files.iter().map(|f| f.size).sum(),
                 files,
                 large_untracked: lfs::large_untracked(&path, threshold),

@@ -120,23 +120,18 @@ impl GitView {
                     for (p, size) in files {
                         ui.horizontal(|ui| {
                             ui.label(format!("{p} ({})", format_bytes(*size)));
-                            if let Some(ext) = p.rsplit_once('.').map(|(_, e)| e)
-                                && ui.button(format!("Track *.{ext}")).clicked()
-                            {
-                                ctx.commands.send(Command::LfsTrack {
-                                    pattern: format!("*.{ext}"),
-                                });
+                            let pattern = crate::workspace::lfs::type_pattern(p);
+                            if ui.button(format!("Track {pattern}")).clicked() {
+                                ctx.commands.send(Command::LfsTrack { pattern });
                             }
                         });
                     }
                     ui.horizontal(|ui| {
                         if ui.button("Track all and commit").clicked() {
                             for (p, _) in files {
-                                if let Some((_, ext)) = p.rsplit_once('.') {
-                                    ctx.commands.send(Command::LfsTrack {
-                                        pattern: format!("*.{ext}"),
-                                    });
-                                }
+                                ctx.commands.send(Command::LfsTrack {
+                                    pattern: crate::workspace::lfs::type_pattern(p),
+                                });
                             }
                             ctx.commands.send(Command::GitCommit {
                                 message: message.clone(),
@@ -186,12 +181,9 @@ impl GitView {
                     theme::WARN,
                     format!("⚠ {p} ({}) is not tracked", format_bytes(*size)),
                 );
-                if let Some((_, ext)) = p.rsplit_once('.')
-                    && ui.small_button(format!("Track *.{ext}")).clicked()
-                {
-                    ctx.commands.send(Command::LfsTrack {
-                        pattern: format!("*.{ext}"),
-                    });
+                let pattern = crate::workspace::lfs::type_pattern(p);
+                if ui.small_button(format!("Track {pattern}")).clicked() {
+                    ctx.commands.send(Command::LfsTrack { pattern });
                 }
             });
         }

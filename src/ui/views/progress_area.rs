@@ -13,6 +13,12 @@ const RECENT: usize = 8;
 pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
     let vm = ctx.vm;
     let active: Vec<&Task> = vm.active().collect();
+    if !active.is_empty() {
+        // Elapsed and remaining times move even when a task prints nothing; with no
+        // task running nothing is scheduled and the window stays idle.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs(1));
+    }
     let queued = vm.queued_count();
     egui::CollapsingHeader::new(format!("Active ({})", active.len()))
         .id_salt("progress_active")

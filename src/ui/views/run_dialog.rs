@@ -20,11 +20,14 @@ pub struct RunDialog {
     focus_pending: bool,
     /// How many tasks this window had submitted when we sent ours.
     waiting_for: Option<usize>,
+    /// Settings → Workspace → default quality, preselected when a function has it.
+    default_quality: Option<String>,
 }
 
 impl RunDialog {
-    pub fn open(&mut self, functions: &[FunctionSummary]) {
+    pub fn open(&mut self, functions: &[FunctionSummary], default_quality: Option<&str>) {
         self.open = true;
+        self.default_quality = default_quality.map(str::to_string);
         self.focus_pending = true;
         self.waiting_for = None;
         self.priority = "0".into();
@@ -37,7 +40,10 @@ impl RunDialog {
 
     fn select(&mut self, f: &FunctionSummary) {
         self.function = f.id.clone();
-        self.preset = None;
+        self.preset = self
+            .default_quality
+            .clone()
+            .filter(|q| f.presets.iter().any(|p| p == q));
         self.values = f
             .inputs
             .iter()

@@ -253,6 +253,11 @@ fn shortcuts_ui(ui: &mut egui::Ui) {
             ui.monospace(shortcut_text(ui.ctx(), cmd));
             ui.end_row();
         }
+        for (what, keys) in crate::ui::commands::VIEW_KEYS {
+            ui.label(*what);
+            ui.monospace(*keys);
+            ui.end_row();
+        }
     });
 }
 

@@ -54,7 +54,7 @@ impl StoryEditor {
                     .and_then(|c| c.scenes.get(s))
                     .and_then(|s| s.shots.get(h));
                 if let Some(sh) = shot {
-                    self.shot_type = sh.shot_type;
+                    self.shot_type = sh.shot_type.clone();
                     self.duration = format!("{}", sh.duration);
                     self.description = sh.description.clone();
                 }
@@ -246,7 +246,7 @@ impl StoryEditor {
                             chapter: c,
                             scene: s,
                             name: self.child_name.clone(),
-                            shot_type: self.shot_type,
+                            shot_type: self.shot_type.clone(),
                             duration: duration.unwrap_or(0.0),
                             description: self.description.clone(),
                         },
@@ -277,7 +277,7 @@ impl StoryEditor {
                                 scene: s,
                                 shot: h,
                                 name: self.name.clone(),
-                                shot_type: self.shot_type,
+                                shot_type: self.shot_type.clone(),
                                 duration: duration.unwrap_or(0.0),
                                 description: self.description.clone(),
                             },
@@ -333,7 +333,8 @@ impl StoryEditor {
             .selected_text(self.shot_type.label())
             .show_ui(ui, |ui| {
                 for t in ShotType::ALL {
-                    ui.selectable_value(&mut self.shot_type, t, t.label());
+                    let label = t.label().to_string();
+                    ui.selectable_value(&mut self.shot_type, t, label);
                 }
             });
         ui.labelled_text("Duration (seconds)", &mut self.duration);
