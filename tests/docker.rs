@@ -233,21 +233,7 @@ fn a_killed_slate_re_attaches_to_its_containers() {
         "[runner]\nmax_concurrent = 4\n",
     )
     .unwrap();
-    // Two tasks queued, then one Slate runs them: a quick one and a slower one.
-    assert!(
-        slate(&[
-            "run",
-            "demo/busybox-progress",
-            "--detach",
-            "--param",
-            "steps=20",
-            "--param",
-            "interval=0.1"
-        ])
-        .status()
-        .unwrap()
-        .success()
-    );
+    // Slate #1 runs a slow container (8 s) and is killed while it runs.
     let mut victim = slate(&[
         "run",
         "demo/busybox-progress",
@@ -258,7 +244,7 @@ fn a_killed_slate_re_attaches_to_its_containers() {
     ])
     .spawn()
     .unwrap();
-    let log = dir.path().join("data/logs/2.log");
+    let log = dir.path().join("data/logs/1.log");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("log line 3")) {
         assert!(Instant::now() < deadline, "the container never got going");
@@ -266,30 +252,66 @@ fn a_killed_slate_re_attaches_to_its_containers() {
     }
     victim.kill().unwrap();
     victim.wait().unwrap();
-    // Task 1 (2 s) finishes while no Slate is watching; task 2 (8 s) is still running.
-    std::thread::sleep(Duration::from_secs(3));
+    // Slate #2 starts while it still runs: it re-attaches (logs continue) and runs its
+    // own short task; it exits before task 1 is done, leaving the container running.
+    let out = slate(&[
+        "run",
+        "demo/busybox-progress",
+        "--param",
+        "steps=10",
+        "--param",
+        "interval=0.1",
+    ])
+    .stderr(std::process::Stdio::piped())
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let running = Proc::new("docker")
-        .args(["ps", "-q", "--filter", "label=slate.task_id=2"])
+        .args(["ps", "-q", "--filter", "label=slate.task_id=1"])
         .output()
         .unwrap();
     assert!(
         !running.stdout.is_empty(),
-        "task 2's container should still be running"
+        "task 1's container should still be running"
     );
-
-    let out = Proc::new(env!("CARGO_BIN_EXE_slate"))
-        .args([
-            "run",
-            "demo/busybox-progress",
-            "--param",
-            "steps=100",
-            "--param",
-            "interval=0.1",
-        ])
-        .env("SLATE_DATA_DIR", dir.path().join("data"))
-        .env("SLATE_WORKSPACE", dir.path().join("ws"))
-        .output()
-        .unwrap();
+    // Task 1 finishes while no Slate is watching; Slate #3 collects it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let exited = Proc::new("docker")
+            .args([
+                "ps",
+                "-q",
+                "--filter",
+                "label=slate.task_id=1",
+                "--filter",
+                "status=exited",
+            ])
+            .output()
+            .unwrap();
+        if !exited.stdout.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "task 1's container never finished"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = slate(&[
+        "run",
+        "demo/busybox-progress",
+        "--param",
+        "steps=2",
+        "--param",
+        "interval=0",
+    ])
+    .stderr(std::process::Stdio::piped())
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -315,6 +337,11 @@ fn a_killed_slate_re_attaches_to_its_containers() {
         assert_eq!(t.outputs, vec!["result.txt"], "task {}", t.id);
     }
     let log2 = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        log2.matches("log line 80\n").count(),
+        1,
+        "no line twice at the seams: {log2}"
+    );
     assert!(
         log2.contains("log line 80"),
         "logs continued after the re-attach"

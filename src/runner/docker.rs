@@ -112,24 +112,20 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
         container_id: Some(id.clone()),
     });
     let sink = launch.stream_sink();
-    // After a restart, continue the log from where our copy ends (Docker's `since` is
-    // whole seconds, so lines of that last second may appear twice).
-    let since = if launch.reattach.is_some() {
-        std::fs::metadata(&launch.log_file)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i32)
-            .unwrap_or(0)
+    // After a restart, read the container's log from the start and skip the lines our
+    // copy already has, stream by stream: nothing lost, nothing written twice.
+    let already = if launch.reattach.is_some() {
+        lines_on_disk(&launch.log_file)
     } else {
-        0
+        (0, 0)
     };
     let logs_docker = docker.clone();
     let logs_id = id.clone();
     let logs_sink = sink.clone();
-    let logs = tokio::spawn(async move {
-        pump_logs(&logs_docker, &logs_id, &logs_sink, since, true, (0, 0)).await
-    });
+    let logs =
+        tokio::spawn(
+            async move { pump_logs(&logs_docker, &logs_id, &logs_sink, true, already).await },
+        );
     let mut cancel = launch.cancel.clone();
     let timeout = tokio::time::sleep(launch.timeout);
     tokio::pin!(timeout);
@@ -158,7 +154,7 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
                     .ok()
                     .and_then(Result::ok)
                     .unwrap_or((u64::MAX, u64::MAX));
-                pump_logs(&docker, &id, &sink, since, false, seen).await;
+                pump_logs(&docker, &id, &sink, false, seen).await;
                 let oom = docker
                     .inspect_container(&id, None::<InspectContainerOptions>)
                     .await
@@ -195,7 +191,6 @@ async fn pump_logs(
     docker: &bollard::Docker,
     id: &str,
     sink: &crate::runner::exec::StreamSink,
-    since: i32,
     follow: bool,
     skip: (u64, u64),
 ) -> (u64, u64) {
@@ -203,7 +198,6 @@ async fn pump_logs(
         .follow(follow)
         .stdout(true)
         .stderr(true)
-        .since(since)
         .build();
     let mut stream = docker.logs(id, Some(opts));
     let mut out = crate::runner::progress::LineSplitter::default();
@@ -234,6 +228,59 @@ async fn pump_logs(
         err.finish(|l| emit(true, l, &mut n_err));
     }
     (n_out, n_err)
+}
+
+async fn append_missing_logs(docker: &bollard::Docker, id: &str, log_file: &std::path::Path) {
+    use std::io::Write as _;
+    let (skip_out, skip_err) = lines_on_disk(log_file);
+    let opts = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .build();
+    let mut stream = docker.logs(id, Some(opts));
+    let mut out = crate::runner::progress::LineSplitter::default();
+    let mut err = crate::runner::progress::LineSplitter::default();
+    let mut lines: Vec<(bool, String)> = Vec::new();
+    while let Some(Ok(item)) = stream.next().await {
+        match item {
+            bollard::container::LogOutput::StdErr { message } => {
+                err.push(&message, |l| lines.push((true, l)))
+            }
+            bollard::container::LogOutput::StdOut { message }
+            | bollard::container::LogOutput::Console { message } => {
+                out.push(&message, |l| lines.push((false, l)))
+            }
+            _ => {}
+        }
+    }
+    out.finish(|l| lines.push((false, l)));
+    err.finish(|l| lines.push((true, l)));
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_file)
+    else {
+        return;
+    };
+    let mut file = std::io::BufWriter::new(file);
+    let (mut n_out, mut n_err) = (0, 0);
+    for (stderr, line) in lines {
+        let n = if stderr { &mut n_err } else { &mut n_out };
+        *n += 1;
+        if *n > if stderr { skip_err } else { skip_out } {
+            writeln!(file, "{} {line}", if stderr { "err" } else { "out" }).ok();
+        }
+    }
+    file.flush().ok();
+}
+
+/// Lines of stdout and stderr already in a task's log file.
+fn lines_on_disk(log: &std::path::Path) -> (u64, u64) {
+    let text = std::fs::read(log).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let out = text.lines().filter(|l| l.starts_with("out ")).count() as u64;
+    let err = text.lines().filter(|l| l.starts_with("err ")).count() as u64;
+    (out, err)
 }
 
 async fn create_and_start(
@@ -396,9 +443,15 @@ pub async fn list_ours(endpoint: &str, studio: &str) -> Result<Vec<FoundContaine
         .collect())
 }
 
-/// Exit code and OOM flag of a finished container, then removes it.
-pub async fn collect_finished(endpoint: &str, id: &str) -> Result<(i64, bool), String> {
+/// Exit code and OOM flag of a finished container, then removes it. The part of its
+/// log that no Slate was there to read is appended to `log_file` first.
+pub async fn collect_finished(
+    endpoint: &str,
+    id: &str,
+    log_file: &std::path::Path,
+) -> Result<(i64, bool), String> {
     let docker = connect(endpoint)?;
+    append_missing_logs(&docker, id, log_file).await;
     let c = docker
         .inspect_container(id, None::<InspectContainerOptions>)
         .await

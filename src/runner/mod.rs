@@ -385,7 +385,9 @@ impl Actor {
                     self.launch(&t, &template, Some(c.id.clone()));
                 }
                 Some(c) => {
-                    let outcome = match docker::collect_finished(&endpoint, &c.id).await {
+                    let log_file = self.paths.logs_dir().join(format!("{}.log", t.id));
+                    let outcome = match docker::collect_finished(&endpoint, &c.id, &log_file).await
+                    {
                         Ok((code, oom)) => Outcome::Exited {
                             code,
                             oom,
