@@ -110,9 +110,6 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
 fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new(t.title()).strong());
-        if let (Some(p), Some(s)) = (&t.project, &t.shot) {
-            ui.weak(format!("{p}/{s}"));
-        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let cancelling = t.stage.as_deref() == Some("cancelling");
             let b = ui
@@ -137,6 +134,14 @@ fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
             .show_percentage()
             .desired_height(theme::ROW_HEIGHT * 0.8),
     );
+    if let Some(p) = &t.project {
+        let place = t
+            .shot
+            .as_deref()
+            .map(|s| format!("{p} / {s}"))
+            .unwrap_or_else(|| p.clone());
+        ui.weak(place);
+    }
     let stage = t.stage.as_deref().unwrap_or(t.state.label());
     let message = t.message.as_deref().unwrap_or("");
     ui.weak(format!(
