@@ -127,7 +127,7 @@ fn main() {
         ..Default::default()
     };
     let mut frame_ui = |ctx: &egui::Context| {
-        let out = ctx.run_ui(input(), |ui| {
+        let mut out = ctx.run_ui(input(), |ui| {
             let (mut pending, mut selected) = (Vec::new(), None);
             let mut vctx = ViewCtx {
                 vm: &vm,
@@ -139,6 +139,8 @@ fn main() {
             };
             egui::CentralPanel::default().show(ui, |ui| view.ui(ui, &mut vctx));
         });
+        // Textures are a renderer's business; a headless frame drops them.
+        out.textures_delta.clear();
         let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
     };
     for _ in 0..5 {

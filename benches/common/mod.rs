@@ -64,7 +64,8 @@ pub fn write(bench: &str, figures: &[Figure]) {
             _ => println!("  {:<48} {:>12.3} {}", f.name, f.value, f.unit),
         }
     }
-    let dir = results_dir();
+    // Quick runs (`cargo test --all-targets`) must not overwrite real figures.
+    let dir = if full_run() { results_dir() } else { results_dir().join("quick") };
     std::fs::create_dir_all(&dir).expect("bench-results dir");
     let path = dir.join(format!("{bench}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(figures).unwrap()).expect("write results");
