@@ -65,7 +65,11 @@ pub fn write(bench: &str, figures: &[Figure]) {
         }
     }
     // Quick runs (`cargo test --all-targets`) must not overwrite real figures.
-    let dir = if full_run() { results_dir() } else { results_dir().join("quick") };
+    let dir = if full_run() {
+        results_dir()
+    } else {
+        results_dir().join("quick")
+    };
     std::fs::create_dir_all(&dir).expect("bench-results dir");
     let path = dir.join(format!("{bench}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(figures).unwrap()).expect("write results");
