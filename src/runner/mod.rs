@@ -199,7 +199,7 @@ struct Actor {
     finished_tx: tokio::sync::mpsc::UnboundedSender<(TaskId, Outcome)>,
     finished_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, Outcome)>,
     /// Tasks told "waiting for VRAM", so the notice goes out once.
-    waiting_noted: std::collections::HashSet<TaskId>,
+    waiting_noted: HashMap<TaskId, String>,
     rng: u64,
     hold_queue: bool,
     /// Container tasks from before a restart wait for the Docker engine to re-attach.
@@ -719,7 +719,8 @@ impl Actor {
                 match self.place_on_gpu(&t, now) {
                     Placement::On(i, need) => Some((i, need)),
                     Placement::Wait(why) => {
-                        if self.waiting_noted.insert(t.id) {
+                        if self.waiting_noted.get(&t.id) != Some(&why) {
+                            self.waiting_noted.insert(t.id, why.clone());
                             let mut w = t.clone();
                             w.stage = Some(why);
                             self.tasks.insert(w.id, w.clone());
