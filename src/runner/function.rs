@@ -148,64 +148,129 @@ impl FunctionTemplate {
         let mut t: FunctionTemplate = toml::from_str(text)
             .map_err(|e| format!("{}: {}", source.display(), e.to_string().trim()))?;
         t.source = source.to_owned();
-        t.check()
-            .map_err(|e| format!("{}: {e}", source.display()))?;
+        t.check().map_err(|(near, e)| {
+            // Point at the line the problem is on, as TOML errors do.
+            let line = near
+                .as_deref()
+                .and_then(|needle| text.lines().position(|l| l.contains(needle)))
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default();
+            format!("{}: {line}{e}", source.display())
+        })?;
         Ok(t)
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Checks what TOML cannot: returns the problem and a piece of text to find its
+    /// line by.
+    fn check(&self) -> Result<(), (Option<String>, String)> {
+        let at = |needle: &str| Some(needle.to_string());
         if self.id.trim().is_empty() {
-            return Err("`id` is empty".into());
+            return Err((at("id"), "`id` is empty".into()));
         }
         if !is_semver(&self.version) {
-            return Err(format!(
-                "`version` must be semver like 1.2.0, got {:?}",
-                self.version
+            return Err((
+                at("version"),
+                format!(
+                    "`version` must be semver like 1.2.0, got {:?}",
+                    self.version
+                ),
             ));
         }
         if self.command.is_empty() {
-            return Err("`command` is empty: give the program and its arguments".into());
+            return Err((
+                at("command"),
+                "`command` is empty: give the program and its arguments".into(),
+            ));
+        }
+        if self.resources.timeout_s == Some(0) {
+            return Err((at("timeout_s"), "`timeout_s` must be at least 1".into()));
         }
         let mut seen = std::collections::BTreeSet::new();
         for input in &self.inputs {
+            let here = at(&format!("\"{}\"", input.name));
+            let fail = |m: String| Err((here.clone(), format!("input `{}`: {m}", input.name)));
             if !seen.insert(&input.name) {
-                return Err(format!("input `{}` is declared twice", input.name));
+                return fail("is declared twice".into());
+            }
+            if BUILTIN_PLACEHOLDERS.contains(&input.name.as_str()) {
+                return fail(format!(
+                    "the name is taken by a built-in placeholder ({})",
+                    BUILTIN_PLACEHOLDERS.join(", ")
+                ));
+            }
+            if !input.name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return fail(
+                    "names use letters, digits and _ only (they become {placeholders})".into(),
+                );
             }
             if input.kind == InputKind::Enum && input.choices.is_empty() {
-                return Err(format!("enum input `{}` has no `choices`", input.name));
+                return fail("an enum needs `choices`".into());
+            }
+            if input.kind != InputKind::Enum && !input.choices.is_empty() {
+                return fail("`choices` is only for enum inputs".into());
+            }
+            let numeric = matches!(input.kind, InputKind::Int | InputKind::Float);
+            if !numeric && (input.min.is_some() || input.max.is_some()) {
+                return fail("`min`/`max` are for int and float inputs; use `min_length`/`max_length` for text".into());
+            }
+            if let (Some(a), Some(b)) = (input.min, input.max)
+                && a > b
+            {
+                return fail(format!("`min` ({a}) is above `max` ({b})"));
+            }
+            if let (Some(a), Some(b)) = (input.min_length, input.max_length)
+                && a > b
+            {
+                return fail(format!("`min_length` ({a}) is above `max_length` ({b})"));
             }
             if let Some(p) = &input.pattern {
-                regex::Regex::new(p)
-                    .map_err(|e| format!("input `{}`: bad pattern: {e}", input.name))?;
+                regex::Regex::new(p).map_err(|e| {
+                    (
+                        here.clone(),
+                        format!("input `{}`: bad pattern: {e}", input.name),
+                    )
+                })?;
             }
             if let Some(d) = &input.default {
                 input
                     .coerce_toml(d)
-                    .map_err(|e| format!("input `{}`: default {e}", input.name))?;
+                    .map_err(|e| (here.clone(), format!("input `{}`: default {e}", input.name)))?;
             }
         }
         for (name, preset) in &self.presets {
+            let here = at(&format!("presets.{name}"));
             if !PRESETS.contains(&name.as_str()) {
-                return Err(format!(
-                    "preset `{name}` is not one of {}",
-                    PRESETS.join(", ")
+                return Err((
+                    here,
+                    format!("preset `{name}` is not one of {}", PRESETS.join(", ")),
                 ));
             }
             for (k, v) in &preset.inputs {
-                let input = self
-                    .input(k)
-                    .ok_or_else(|| format!("preset `{name}` sets unknown input `{k}`"))?;
+                let input = self.input(k).ok_or_else(|| {
+                    (
+                        here.clone(),
+                        format!("preset `{name}` sets unknown input `{k}`"),
+                    )
+                })?;
                 input
                     .coerce_toml(v)
-                    .map_err(|e| format!("preset `{name}`, input `{k}`: {e}"))?;
+                    .map_err(|e| (here.clone(), format!("preset `{name}`, input `{k}`: {e}")))?;
             }
         }
-        for word in &self.command {
-            for ph in placeholders(word) {
+        let words = self
+            .command
+            .iter()
+            .map(|w| ("command", w))
+            .chain(self.env.values().map(|w| ("env", w)));
+        for (field, word) in words {
+            for ph in all_placeholders(word) {
                 if self.input(ph).is_none() && !BUILTIN_PLACEHOLDERS.contains(&ph) {
-                    return Err(format!(
-                        "`command` uses {{{ph}}}, which is neither an input nor one of {}",
-                        BUILTIN_PLACEHOLDERS.join(", ")
+                    return Err((
+                        at(&format!("{{{ph}}}")),
+                        format!(
+                            "`{field}` uses {{{ph}}}, which is neither an input nor one of {}",
+                            BUILTIN_PLACEHOLDERS.join(", ")
+                        ),
                     ));
                 }
             }
@@ -349,6 +414,18 @@ fn placeholders(word: &str) -> impl Iterator<Item = &str> {
         .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
+/// Every `{…}` in a word, valid name or not (for checking templates).
+fn all_placeholders(word: &str) -> impl Iterator<Item = &str> {
+    word.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
+}
+
 fn json_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
@@ -359,10 +436,13 @@ fn json_text(v: &serde_json::Value) -> String {
 fn is_semver(v: &str) -> bool {
     let core = v.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<_> = core.split('.').collect();
+    // Numbers without leading zeros, as semver says.
     parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.parse::<u64>().is_ok())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+        })
 }
 
 impl Input {
@@ -609,7 +689,28 @@ mod tests {
             Path::new("x.toml"),
         )
         .unwrap_err();
-        assert!(e.contains("{nope}"), "{e}");
+        assert!(e.contains("{nope}") && e.contains("line 4"), "{e}");
+        for (bad, says) in [
+            ("version='01.0.0'", "semver"),
+            (
+                "[[inputs]]\nname='n'\ntype='int'\nmin=10\nmax=1",
+                "above `max`",
+            ),
+            ("[[inputs]]\nname='s'\ntype='string'\nmin=1", "min_length"),
+            ("[[inputs]]\nname='output_dir'\ntype='string'", "built-in"),
+            ("[resources]\ntimeout_s=0", "at least 1"),
+            ("env={A='{zzz}'}", "{zzz}"),
+        ] {
+            let text =
+                format!("id='x'\nname='X'\ncommand=['run']\n{bad}\n[executor]\ntype='process'\n");
+            let text = if text.contains("version") {
+                text
+            } else {
+                format!("version='1.0.0'\n{text}")
+            };
+            let e = FunctionTemplate::parse(&text, Path::new("x.toml")).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]
