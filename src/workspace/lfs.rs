@@ -279,22 +279,41 @@ pub fn store_file(git_dir: &Path, src: &Path) -> Result<Pointer, String> {
     ));
     let result = (|| {
         let mut out = std::fs::File::create(&tmp).map_err(|e| disk_error(&tmp, e))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; CHUNK];
-        let mut size = 0u64;
-        loop {
-            let n = input
-                .read(&mut buf)
-                .map_err(|e| format!("{}: {e}", src.display()))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(|e| disk_error(&tmp, e))?;
-            size += n as u64;
-        }
+        // One read of the source; each chunk is hashed on a helper thread while this
+        // one writes it, so the copy costs about max(hash, write), not their sum.
+        // At most a few chunks are in flight: memory stays bounded.
+        let (to_hasher, chunks) = crossbeam_channel::bounded::<std::sync::Arc<Vec<u8>>>(4);
+        let (size, digest) = std::thread::scope(|scope| -> Result<(u64, String), String> {
+            let hasher = scope.spawn(move || {
+                let mut h = Sha256::new();
+                for c in chunks {
+                    h.update(&c[..]);
+                }
+                hex(&h.finalize())
+            });
+            let mut size = 0u64;
+            let copied = (|| -> Result<(), String> {
+                loop {
+                    let mut buf = vec![0u8; CHUNK];
+                    let n = input
+                        .read(&mut buf)
+                        .map_err(|e| format!("{}: {e}", src.display()))?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    buf.truncate(n);
+                    let chunk = std::sync::Arc::new(buf);
+                    to_hasher.send(chunk.clone()).ok();
+                    out.write_all(&chunk).map_err(|e| disk_error(&tmp, e))?;
+                    size += n as u64;
+                }
+            })();
+            drop(to_hasher);
+            let digest = hasher.join().expect("hasher thread");
+            copied.map(|()| (size, digest))
+        })?;
         out.flush().map_err(|e| disk_error(&tmp, e))?;
-        let oid = hex(&hasher.finalize());
+        let oid = digest;
         // Always put the fresh copy in place: it was just hashed, so it is known good,
         // and it repairs an object that was damaged on disk.
         let dest = object_path(git_dir, &oid);
