@@ -409,29 +409,26 @@ impl App {
                 .min_size(200.0)
                 .show(ui, |ui| {
                     ui.set_min_width(ui.available_width());
-                    let properties_height = ui.available_height() * 0.5;
+                    let properties_height = ui.available_height() * 0.4;
                     let mut story = std::mem::take(&mut self.story);
                     let mut selection = self.selection;
                     let mut vctx = self.view_ctx(&mut pending);
-                    egui::Panel::top("properties_top")
-                        .resizable(true)
-                        .default_size(properties_height)
+                    // Properties over progress, split at a fixed share of the height.
+                    ui.section_heading("Properties");
+                    egui::ScrollArea::vertical()
+                        .id_salt("properties")
+                        .auto_shrink([false, false])
+                        .max_height(properties_height)
                         .show(ui, |ui| {
-                            ui.section_heading("Properties");
-                            egui::ScrollArea::vertical()
-                                .id_salt("properties")
-                                .show(ui, |ui| {
-                                    properties_ui(ui, &mut vctx, &mut story, &mut selection);
-                                });
+                            properties_ui(ui, &mut vctx, &mut story, &mut selection);
                         });
-                    egui::CentralPanel::default().show(ui, |ui| {
-                        ui.section_heading("Progress");
-                        egui::ScrollArea::vertical()
-                            .id_salt("progress")
-                            .show(ui, |ui| {
-                                views::progress_area::progress_area_ui(ui, &mut vctx);
-                            });
-                    });
+                    ui.section_heading("Progress");
+                    egui::ScrollArea::vertical()
+                        .id_salt("progress")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            views::progress_area::progress_area_ui(ui, &mut vctx);
+                        });
                     if let Some(d) = story.confirm_delete.take() {
                         self.confirm = Some(Confirm::StoryDelete(d));
                     }
