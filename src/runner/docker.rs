@@ -184,15 +184,16 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
     outcome
 }
 
-/// Streams a container's logs into `sink`, skipping the first `skip` complete lines of
-/// stdout and stderr. Returns how many complete lines each stream delivered in all.
-/// A trailing partial line is kept only when not following (the log is complete then).
-async fn pump_logs(
+/// Reads a container's logs line by line, stdout and stderr split apart, calling
+/// `each(stderr, line)` for every line after the first `skip` (stdout, stderr) ones.
+/// Returns how many complete lines each stream had in all. A trailing partial line is
+/// kept only when not following (the log is complete then).
+async fn for_each_log_line(
     docker: &bollard::Docker,
     id: &str,
-    sink: &crate::runner::exec::StreamSink,
     follow: bool,
     skip: (u64, u64),
+    mut each: impl FnMut(bool, String),
 ) -> (u64, u64) {
     let opts = LogsOptionsBuilder::default()
         .follow(follow)
@@ -203,58 +204,50 @@ async fn pump_logs(
     let mut out = crate::runner::progress::LineSplitter::default();
     let mut err = crate::runner::progress::LineSplitter::default();
     let (mut n_out, mut n_err) = (0u64, 0u64);
-    let emit = |stderr: bool, line: String, n: &mut u64| {
+    let mut emit = |stderr: bool, line: String| {
+        let n = if stderr { &mut n_err } else { &mut n_out };
         *n += 1;
-        let limit = if stderr { skip.1 } else { skip.0 };
-        if *n > limit {
-            sink.line(stderr, line);
+        if *n > if stderr { skip.1 } else { skip.0 } {
+            each(stderr, line);
         }
     };
     while let Some(item) = stream.next().await {
         match item {
             Ok(bollard::container::LogOutput::StdErr { message }) => {
-                err.push(&message, |l| emit(true, l, &mut n_err))
+                err.push(&message, |l| emit(true, l))
             }
             Ok(
                 bollard::container::LogOutput::StdOut { message }
                 | bollard::container::LogOutput::Console { message },
-            ) => out.push(&message, |l| emit(false, l, &mut n_out)),
+            ) => out.push(&message, |l| emit(false, l)),
             Ok(_) => {}
             Err(_) => break,
         }
     }
     if !follow {
-        out.finish(|l| emit(false, l, &mut n_out));
-        err.finish(|l| emit(true, l, &mut n_err));
+        out.finish(|l| emit(false, l));
+        err.finish(|l| emit(true, l));
     }
     (n_out, n_err)
 }
 
+/// Streams a container's logs into the task's sink (see [`for_each_log_line`]).
+async fn pump_logs(
+    docker: &bollard::Docker,
+    id: &str,
+    sink: &crate::runner::exec::StreamSink,
+    follow: bool,
+    skip: (u64, u64),
+) -> (u64, u64) {
+    for_each_log_line(docker, id, follow, skip, |stderr, line| {
+        sink.line(stderr, line)
+    })
+    .await
+}
+
+/// Appends to `log_file` the lines of a finished container that it does not have yet.
 async fn append_missing_logs(docker: &bollard::Docker, id: &str, log_file: &std::path::Path) {
     use std::io::Write as _;
-    let (skip_out, skip_err) = lines_on_disk(log_file);
-    let opts = LogsOptionsBuilder::default()
-        .stdout(true)
-        .stderr(true)
-        .build();
-    let mut stream = docker.logs(id, Some(opts));
-    let mut out = crate::runner::progress::LineSplitter::default();
-    let mut err = crate::runner::progress::LineSplitter::default();
-    let mut lines: Vec<(bool, String)> = Vec::new();
-    while let Some(Ok(item)) = stream.next().await {
-        match item {
-            bollard::container::LogOutput::StdErr { message } => {
-                err.push(&message, |l| lines.push((true, l)))
-            }
-            bollard::container::LogOutput::StdOut { message }
-            | bollard::container::LogOutput::Console { message } => {
-                out.push(&message, |l| lines.push((false, l)))
-            }
-            _ => {}
-        }
-    }
-    out.finish(|l| lines.push((false, l)));
-    err.finish(|l| lines.push((true, l)));
     let Ok(file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -262,15 +255,12 @@ async fn append_missing_logs(docker: &bollard::Docker, id: &str, log_file: &std:
     else {
         return;
     };
+    let skip = lines_on_disk(log_file);
     let mut file = std::io::BufWriter::new(file);
-    let (mut n_out, mut n_err) = (0, 0);
-    for (stderr, line) in lines {
-        let n = if stderr { &mut n_err } else { &mut n_out };
-        *n += 1;
-        if *n > if stderr { skip_err } else { skip_out } {
-            writeln!(file, "{} {line}", if stderr { "err" } else { "out" }).ok();
-        }
-    }
+    for_each_log_line(docker, id, false, skip, |stderr, line| {
+        writeln!(file, "{} {line}", if stderr { "err" } else { "out" }).ok();
+    })
+    .await;
     file.flush().ok();
 }
 

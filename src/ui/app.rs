@@ -468,20 +468,7 @@ impl App {
             let modal = egui::Modal::new(egui::Id::unique("shortcuts_help")).show(&ctx, |ui| {
                 ui.heading("All keyboard shortcuts");
                 ui.separator();
-                egui::Grid::new("help_grid").striped(true).show(ui, |ui| {
-                    for cmd in UiCommand::ALL {
-                        if cmd.shortcut().is_some() {
-                            ui.label(cmd.label());
-                            ui.monospace(shortcut_text(ui.ctx(), cmd));
-                            ui.end_row();
-                        }
-                    }
-                    for (what, keys) in crate::ui::commands::VIEW_KEYS {
-                        ui.label(*what);
-                        ui.monospace(*keys);
-                        ui.end_row();
-                    }
-                });
+                crate::ui::commands::shortcuts_grid(ui, "help_grid", false);
                 ui.add_space(theme::SPACE_M);
                 ui.weak("Every other command is in the palette (Ctrl+K). Esc closes.");
                 ui.button("Close").clicked()

@@ -167,6 +167,25 @@ pub const VIEW_KEYS: &[(&str, &str)] = &[
     ("Move focus between controls", "Tab / Shift+Tab"),
 ];
 
+/// Every shortcut in a two-column grid (F1 and Settings → Shortcuts); `all_commands`
+/// also lists commands that have no shortcut (reachable from the palette).
+pub fn shortcuts_grid(ui: &mut egui::Ui, id: &str, all_commands: bool) {
+    egui::Grid::new(id).striped(true).show(ui, |ui| {
+        for cmd in UiCommand::ALL {
+            if all_commands || cmd.shortcut().is_some() {
+                ui.label(cmd.label());
+                ui.monospace(shortcut_text(ui.ctx(), cmd));
+                ui.end_row();
+            }
+        }
+        for (what, keys) in VIEW_KEYS {
+            ui.label(*what);
+            ui.monospace(*keys);
+            ui.end_row();
+        }
+    });
+}
+
 /// Shortcut text in the form users read in menus: `Ctrl+K`.
 pub fn shortcut_text(ctx: &egui::Context, cmd: UiCommand) -> String {
     cmd.shortcut()

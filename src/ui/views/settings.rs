@@ -247,18 +247,7 @@ impl SettingsForm {
 }
 
 fn shortcuts_ui(ui: &mut egui::Ui) {
-    egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-        for cmd in UiCommand::ALL {
-            ui.label(cmd.label());
-            ui.monospace(shortcut_text(ui.ctx(), cmd));
-            ui.end_row();
-        }
-        for (what, keys) in crate::ui::commands::VIEW_KEYS {
-            ui.label(*what);
-            ui.monospace(*keys);
-            ui.end_row();
-        }
-    });
+    crate::ui::commands::shortcuts_grid(ui, "shortcuts", true);
 }
 
 fn system_info_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
