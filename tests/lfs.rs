@@ -300,3 +300,72 @@ fn wait_with_rusage(child: std::process::Child) -> (i32, i64) {
     std::mem::forget(child);
     (libc::WEXITSTATUS(status), usage.ru_maxrss)
 }
+
+#[path = "common/studio.rs"]
+mod studio;
+
+/// Push from the Git tab runs `git/push`: git-lfs uploads the objects, git the commits,
+/// and a clone made with the real git-lfs gets the media back.
+#[test]
+fn push_sends_commits_and_lfs_objects_to_the_remote() {
+    let home = home();
+    let mut s = studio::Studio::new("", &[]);
+    let ws = s.dir.path().join("ws");
+    let p = project::create(&ws, "Noir", NarrativeTemplate::ThreeAct).unwrap();
+    let clip = random_bytes(300_000, 11);
+    std::fs::write(p.join("03_Renders/clip.mp4"), &clip).unwrap();
+    let repo = wgit::open(&p).unwrap();
+    wgit::commit_all(&repo, "render: clip").unwrap();
+    let remote = s.dir.path().join("remote.git");
+    git(
+        home.path(),
+        s.dir.path(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    git(
+        home.path(),
+        &p,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+
+    let id = s.submit("git/push", &[("project", "Noir")], 0);
+    let t = s.wait_finished(id, 60);
+    assert_eq!(
+        t.state,
+        slate::runner::task::TaskState::Succeeded,
+        "{:?}",
+        t.error
+    );
+    let oid = lfs::hash_bytes(&clip);
+    assert!(
+        lfs::object_path(&remote, &oid).exists(),
+        "the LFS object reached the remote"
+    );
+
+    let clone = s.dir.path().join("clone");
+    git(
+        home.path(),
+        s.dir.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        std::fs::read(clone.join("03_Renders/clip.mp4")).unwrap(),
+        clip
+    );
+    // A bad project name is refused before anything runs.
+    s.send(slate::events::Command::SubmitTask {
+        request: slate::runner::task::TaskRequest {
+            function: "git/push".into(),
+            params: [("project".to_string(), "../etc".to_string())].into(),
+            ..Default::default()
+        },
+    });
+    s.until("the refusal", 5, |e, _| {
+        matches!(e, slate::events::Event::TaskRejected { .. })
+    });
+}

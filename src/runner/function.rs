@@ -561,6 +561,14 @@ pub const BUILTINS: &[(&str, &str)] = &[
         "assets/functions/demo/busybox-progress.toml",
         include_str!("../../assets/functions/demo/busybox-progress.toml"),
     ),
+    (
+        "assets/functions/git/push.toml",
+        include_str!("../../assets/functions/git/push.toml"),
+    ),
+    (
+        "assets/functions/git/pull.toml",
+        include_str!("../../assets/functions/git/pull.toml"),
+    ),
 ];
 
 impl Registry {

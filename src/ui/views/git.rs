@@ -53,6 +53,28 @@ impl GitView {
             if ui.button("Refresh").clicked() {
                 ctx.commands.send(Command::RefreshGit);
             }
+            // Push and pull run git and git-lfs as tasks, with progress in the
+            // progress area; without git-lfs the LFS panel says how to install it.
+            let lfs_ok = vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok());
+            if let Some(folder) = vm.project.as_ref().and_then(|p| p.path.file_name()) {
+                let folder = folder.to_string_lossy().into_owned();
+                for (label, function) in [("Push", "git/push"), ("Pull", "git/pull")] {
+                    let b = ui
+                        .add_enabled(lfs_ok, egui::Button::new(label))
+                        .on_hover_text(format!("{label} the project and its LFS files (origin)"))
+                        .on_disabled_hover_text("Install git-lfs to push and pull LFS files");
+                    if b.clicked() {
+                        ctx.commands.send(Command::SubmitTask {
+                            request: crate::runner::task::TaskRequest {
+                                function: function.into(),
+                                params: [("project".to_string(), folder.clone())].into(),
+                                priority: 10,
+                                ..Default::default()
+                            },
+                        });
+                    }
+                }
+            }
         });
         if let Some(e) = &vm.git_error {
             ui.colored_label(theme::ERROR, e);
