@@ -722,7 +722,7 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
                 if args.json || args.watch {
                     println!("{}", serde_json::json!({ "error": e, "gpus": [] }));
                 } else {
-                    eprintln!("{e}");
+                    eprintln!("{e}\n\n{}", crate::ui::views::gpu::INSTALL_STEPS);
                 }
                 if !streaming {
                     return Err(Failure {

@@ -338,7 +338,7 @@ pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
         &info_file,
         format!(
             "[Trash Info]\nPath={}\nDeletionDate={}\n",
-            path.display(),
+            percent_encode_path(path),
             &when[..19]
         ),
     )
@@ -353,6 +353,23 @@ pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
         });
     }
     Ok(dest)
+}
+
+/// A path as the trash spec stores it: bytes other than unreserved characters and `/`
+/// written as `%XX`.
+fn percent_encode_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Deletes the project folder for good (only after the user confirmed twice).
