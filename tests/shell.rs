@@ -247,3 +247,53 @@ fn snapshot_main_views(theme: &str) {
         }
     }
 }
+
+/// What eframe keeps between runs (in the data dir): a map of strings.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// The open tab and the notifications come back after a restart (eframe's storage).
+#[test]
+fn the_open_tab_and_notifications_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut storage = MemoryStorage::default();
+    {
+        let mut h = harness(dir.path());
+        settle(&mut h);
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Num5);
+        h.run();
+        h.state_mut().vm.notify(
+            slate::events::Level::Error,
+            "Render failed",
+            "out of memory",
+            None,
+            1,
+        );
+        eframe::App::save(h.state_mut(), &mut storage);
+    }
+    let opts = options(dir.path());
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            cc.storage = Some(Box::leak(Box::new(storage)));
+            slate::ui::App::new(cc, opts)
+        });
+    settle(&mut h);
+    assert_eq!(h.state().tab(), Tab::Gpu);
+    let n = &h.state().vm.notifications;
+    assert!(n.iter().any(|n| n.title == "Render failed"), "{n:?}");
+}
