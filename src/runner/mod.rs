@@ -36,6 +36,9 @@ const BACKOFF_MAX_MS: u64 = 60_000;
 const FUNCTIONS_POLL: Duration = Duration::from_secs(2);
 /// Edits must be this quiet before templates reload (an editor writes in bursts).
 const FUNCTIONS_SETTLE: Duration = Duration::from_millis(500);
+/// Live log lines sent to the UI per task and window (the log file keeps all).
+const LIVE_LOG_LINES: u32 = 200;
+const LIVE_LOG_WINDOW: Duration = Duration::from_millis(100);
 /// A progress event per task at most this often; state changes always go out.
 const PROGRESS_EVERY_MS: u64 = 50;
 
@@ -166,6 +169,9 @@ struct Running {
     /// VRAM it was admitted with, and what its processes hold now.
     reserved_mb: u64,
     used_mb: u64,
+    log_window: std::time::Instant,
+    log_shown: u32,
+    log_skipped: u64,
 }
 
 impl Running {
@@ -178,6 +184,9 @@ impl Running {
             util_n: 0,
             reserved_mb: 0,
             used_mb: 0,
+            log_window: std::time::Instant::now(),
+            log_shown: 0,
+            log_skipped: 0,
         }
     }
 }
@@ -1030,7 +1039,32 @@ impl Actor {
                 }
             }
             ExecReport::Log { stderr, line } => {
-                self.sink.emit(Event::TaskLog { id, stderr, line });
+                // The live view gets at most LIVE_LOG_LINES per window; a chatty task
+                // cannot flood the UI. The file on disk keeps every line.
+                let Some(r) = self.running.get_mut(&id) else {
+                    return;
+                };
+                let now = std::time::Instant::now();
+                if now.duration_since(r.log_window) >= LIVE_LOG_WINDOW {
+                    r.log_window = now;
+                    r.log_shown = 0;
+                    if r.log_skipped > 0 {
+                        let skipped = std::mem::take(&mut r.log_skipped);
+                        self.sink.emit(Event::TaskLog {
+                            id,
+                            stderr: false,
+                            line: format!(
+                                "[{skipped} line(s) not shown live; the full log is on disk]"
+                            ),
+                        });
+                    }
+                }
+                if r.log_shown < LIVE_LOG_LINES {
+                    r.log_shown += 1;
+                    self.sink.emit(Event::TaskLog { id, stderr, line });
+                } else {
+                    r.log_skipped += 1;
+                }
             }
         }
     }
