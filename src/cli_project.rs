@@ -111,13 +111,20 @@ pub enum ShotCmd {
         #[command(flatten)]
         fields: ShotFields,
     },
+    /// Change a shot: only the fields given change.
     Update {
         chapter: usize,
         scene: usize,
         shot: usize,
-        name: String,
-        #[command(flatten)]
-        fields: ShotFields,
+        /// A new name (default: keep it).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "type")]
+        shot_type: Option<String>,
+        #[arg(long)]
+        duration: Option<f64>,
+        #[arg(long)]
+        description: Option<String>,
     },
     Move {
         chapter: usize,
@@ -405,16 +412,32 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                     scene,
                     shot,
                     name,
-                    fields,
-                } => StructureEdit::UpdateShot {
-                    chapter: idx(chapter)?,
-                    scene: idx(scene)?,
-                    shot: idx(shot)?,
-                    name,
-                    shot_type: shot_type(&fields.shot_type)?,
-                    duration: fields.duration,
-                    description: fields.description,
-                },
+                    shot_type: new_type,
+                    duration,
+                    description,
+                } => {
+                    let (c, s, h) = (idx(chapter)?, idx(scene)?, idx(shot)?);
+                    let m = project::read_manifest(&current_project(global)?)?;
+                    let old = m
+                        .narrative
+                        .chapters
+                        .get(c)
+                        .and_then(|ch| ch.scenes.get(s))
+                        .and_then(|sc| sc.shots.get(h))
+                        .ok_or_else(|| format!("there is no shot {chapter}.{scene}.{shot}"))?;
+                    StructureEdit::UpdateShot {
+                        chapter: c,
+                        scene: s,
+                        shot: h,
+                        name: name.unwrap_or_else(|| old.name.clone()),
+                        shot_type: match new_type {
+                            Some(t) => shot_type(&t)?,
+                            None => old.shot_type.clone(),
+                        },
+                        duration: duration.unwrap_or(old.duration),
+                        description: description.unwrap_or_else(|| old.description.clone()),
+                    }
+                }
                 ShotCmd::Move {
                     chapter,
                     scene,

@@ -402,3 +402,52 @@ fn the_cli_creates_lists_and_edits_projects() {
     assert_eq!(log[0]["summary"], "story: Add rain");
     assert!(Path::new(&dir.path().join("ws/Noir/project.json")).exists());
 }
+
+#[test]
+fn a_cli_shot_update_changes_only_the_fields_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_slate"))
+            .args(["--project", "Noir"])
+            .args(args)
+            .env("SLATE_WORKSPACE", dir.path().join("ws"))
+            .env("SLATE_DATA_DIR", dir.path().join("data"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    project::create(&dir.path().join("ws"), "Noir", NarrativeTemplate::ThreeAct).unwrap();
+    run(&["project", "scene", "add", "1", "Alley"]);
+    run(&[
+        "project",
+        "shot",
+        "add",
+        "1",
+        "1",
+        "Rain",
+        "--type",
+        "pov",
+        "--duration",
+        "7",
+        "--description",
+        "neon",
+    ]);
+    run(&[
+        "project", "shot", "update", "1", "1", "1", "--name", "Rain II",
+    ]);
+    let m = project::read_manifest(&dir.path().join("ws/Noir")).unwrap();
+    let s = &m.narrative.chapters[0].scenes[0].shots[0];
+    assert_eq!(
+        (
+            s.name.as_str(),
+            s.shot_type.label(),
+            s.duration,
+            s.description.as_str()
+        ),
+        ("Rain II", "pov", 7.0, "neon")
+    );
+}

@@ -331,7 +331,7 @@ pub fn store_file(git_dir: &Path, src: &Path) -> Result<Pointer, String> {
 fn disk_error(path: &Path, e: std::io::Error) -> String {
     if e.raw_os_error() == Some(libc::ENOSPC) {
         format!(
-            "the disk is full while writing {}: free some space and commit again (nothing was changed)",
+            "the disk is full (while writing {}): free some space and try again",
             path.display()
         )
     } else {
