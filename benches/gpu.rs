@@ -119,15 +119,8 @@ fn main() {
     let ctx = egui::Context::default();
     let commands = CommandSender::detached();
     let mut view = slate::ui::views::gpu::GpuView::default();
-    let input = || egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1600.0, 1000.0),
-        )),
-        ..Default::default()
-    };
     let mut frame_ui = |ctx: &egui::Context| {
-        let mut out = ctx.run_ui(input(), |ui| {
+        let mut out = ctx.run_ui(common::window_input(), |ui| {
             let (mut pending, mut selected) = (Vec::new(), None);
             let mut vctx = ViewCtx {
                 vm: &vm,

@@ -62,16 +62,6 @@ fn task(id: u64, state: TaskState, now: u64) -> Task {
     }
 }
 
-fn input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1600.0, 1000.0),
-        )),
-        ..Default::default()
-    }
-}
-
 fn main() {
     let (history, running, frames) = if full_run() {
         (10_000u64, 100u64, 600)
@@ -108,7 +98,7 @@ fn main() {
         },
     );
     for _ in 0..1000 {
-        ctx.run_ui(input(), |ui| app.ui_frame(ui))
+        ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui))
             .textures_delta
             .clear();
         if app.vm.tasks_loaded && app.vm.system.is_some() {
@@ -152,7 +142,7 @@ fn main() {
                     now,
                 );
             }
-            let mut out = ctx.run_ui(input(), |ui| app.ui_frame(ui));
+            let mut out = ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui));
             // Textures are a renderer's business; a headless frame drops them.
             out.textures_delta.clear();
             let _ = ctx.tessellate(out.shapes, out.pixels_per_point);

@@ -12,16 +12,6 @@ use slate::runner::RunnerConfig;
 use slate::ui::tabs::Tab;
 use slate::ui::{App, AppOptions};
 
-fn input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1600.0, 1000.0),
-        )),
-        ..Default::default()
-    }
-}
-
 fn main() {
     let frames = if full_run() { 2000 } else { 50 };
     let dir = tempfile::tempdir().unwrap();
@@ -40,7 +30,7 @@ fn main() {
     );
     // Settle: settings, probes and the task snapshot arrive from the core.
     for _ in 0..500 {
-        ctx.run_ui(input(), |ui| app.ui_frame(ui))
+        ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui))
             .textures_delta
             .clear();
         if app.vm.system.is_some() && app.vm.tasks_loaded {
@@ -52,14 +42,14 @@ fn main() {
     for tab in Tab::ALL {
         app.execute(&ctx, slate::ui::commands::UiCommand::ShowTab(tab));
         for _ in 0..5 {
-            ctx.run_ui(input(), |ui| app.ui_frame(ui))
+            ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui))
                 .textures_delta
                 .clear();
         }
         let mut times: Vec<f64> = (0..frames)
             .map(|_| {
                 let t = thread_cpu();
-                let mut out = ctx.run_ui(input(), |ui| app.ui_frame(ui));
+                let mut out = ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui));
                 // Tessellation is part of a frame's CPU cost on the UI thread.
                 // Textures are a renderer's business; a headless frame drops them.
                 out.textures_delta.clear();

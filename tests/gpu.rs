@@ -89,24 +89,8 @@ fn snapshot_tab(name: &str, gpus: usize) {
             NOW,
         );
     }
-    let commands = CommandSender::detached();
     let mut view = slate::ui::views::gpu::GpuView::default();
-    let mut harness = egui_kittest::Harness::builder()
-        .with_size([1000.0, 700.0])
-        .wgpu()
-        .build_ui(move |ui| {
-            let mut pending = Vec::new();
-            let mut selected = None;
-            let mut ctx = ViewCtx {
-                vm: &vm,
-                commands: &commands,
-                ui_commands: &mut pending,
-                selected_task: &mut selected,
-                now_ms: NOW,
-                progress_expanded_for: 0,
-            };
-            view.ui(ui, &mut ctx);
-        });
+    let mut harness = view_harness(vm, [1000.0, 700.0], NOW, move |ui, ctx| view.ui(ui, ctx));
     harness.run();
     harness.snapshot_options(name, &snapshot_options());
 }

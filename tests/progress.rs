@@ -6,12 +6,10 @@ mod common;
 use common::*;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable as _;
-use slate::core::CommandSender;
 use slate::events::Event;
 use slate::runner::task::{Task, TaskResources, TaskState};
 use slate::ui::tabs::Tab;
 use slate::ui::view_model::ViewModel;
-use slate::ui::views::ViewCtx;
 
 fn open_run_dialog_for_countdown(h: &mut egui_kittest::Harness<'static, slate::ui::App>) {
     h.key_press_modifiers(Modifiers::COMMAND, Key::R);
@@ -180,25 +178,11 @@ fn snapshot_panel(name: &str, active: usize) {
         },
         NOW,
     );
-    let commands = CommandSender::detached();
-    let mut harness = egui_kittest::Harness::builder()
-        .with_size([320.0, 640.0])
-        .wgpu()
-        .build_ui(move |ui| {
-            let mut pending = Vec::new();
-            let mut selected = None;
-            let mut ctx = ViewCtx {
-                vm: &vm,
-                commands: &commands,
-                ui_commands: &mut pending,
-                selected_task: &mut selected,
-                now_ms: NOW,
-                progress_expanded_for: 0,
-            };
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                slate::ui::views::progress_area::progress_area_ui(ui, &mut ctx);
-            });
+    let mut harness = view_harness(vm, [320.0, 640.0], NOW, |ui, ctx| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            slate::ui::views::progress_area::progress_area_ui(ui, ctx);
         });
+    });
     harness.run();
     harness.snapshot_options(name, &snapshot_options());
 }

@@ -70,3 +70,28 @@ pub fn snapshot_options() -> egui_kittest::SnapshotOptions {
         .threshold(1.0)
         .max_failed_pixels(10)
 }
+
+/// One view rendered alone from a fixed view model and clock (snapshots, view tests).
+pub fn view_harness(
+    vm: slate::ui::view_model::ViewModel,
+    size: [f32; 2],
+    now_ms: u64,
+    mut view: impl FnMut(&mut egui::Ui, &mut slate::ui::views::ViewCtx<'_>) + 'static,
+) -> Harness<'static> {
+    let commands = slate::core::CommandSender::detached();
+    Harness::builder()
+        .with_size(size)
+        .wgpu()
+        .build_ui(move |ui| {
+            let (mut pending, mut selected) = (Vec::new(), None);
+            let mut ctx = slate::ui::views::ViewCtx {
+                vm: &vm,
+                commands: &commands,
+                ui_commands: &mut pending,
+                selected_task: &mut selected,
+                now_ms,
+                progress_expanded_for: 0,
+            };
+            view(ui, &mut ctx);
+        })
+}

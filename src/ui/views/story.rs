@@ -131,34 +131,9 @@ impl StoryEditor {
                             },
                         );
                     }
-                    if ui
-                        .add_enabled(c > 0, egui::Button::new("Move up"))
-                        .clicked()
-                    {
-                        send(
-                            ctx,
-                            StructureEdit::MoveChapter {
-                                chapter: c,
-                                to: c - 1,
-                            },
-                        );
-                        *selection = Some(StoryItem::Chapter(c - 1));
-                    }
-                    if ui
-                        .add_enabled(
-                            c + 1 < m.narrative.chapters.len(),
-                            egui::Button::new("Move down"),
-                        )
-                        .clicked()
-                    {
-                        send(
-                            ctx,
-                            StructureEdit::MoveChapter {
-                                chapter: c,
-                                to: c + 1,
-                            },
-                        );
-                        *selection = Some(StoryItem::Chapter(c + 1));
+                    if let Some(to) = move_buttons(ui, c, m.narrative.chapters.len()) {
+                        send(ctx, StructureEdit::MoveChapter { chapter: c, to });
+                        *selection = Some(StoryItem::Chapter(to));
                     }
                     if ui.button("Delete…").clicked() {
                         self.confirm_delete = Some(StoryEdit {
@@ -194,33 +169,16 @@ impl StoryEditor {
                             },
                         );
                     }
-                    if ui
-                        .add_enabled(s > 0, egui::Button::new("Move up"))
-                        .clicked()
-                    {
+                    if let Some(to) = move_buttons(ui, s, n) {
                         send(
                             ctx,
                             StructureEdit::MoveScene {
                                 chapter: c,
                                 scene: s,
-                                to: s - 1,
+                                to,
                             },
                         );
-                        *selection = Some(StoryItem::Scene(c, s - 1));
-                    }
-                    if ui
-                        .add_enabled(s + 1 < n, egui::Button::new("Move down"))
-                        .clicked()
-                    {
-                        send(
-                            ctx,
-                            StructureEdit::MoveScene {
-                                chapter: c,
-                                scene: s,
-                                to: s + 1,
-                            },
-                        );
-                        *selection = Some(StoryItem::Scene(c, s + 1));
+                        *selection = Some(StoryItem::Scene(c, to));
                     }
                     if ui.button("Delete…").clicked() {
                         self.confirm_delete = Some(StoryEdit {
@@ -283,35 +241,17 @@ impl StoryEditor {
                             },
                         );
                     }
-                    if ui
-                        .add_enabled(h > 0, egui::Button::new("Move up"))
-                        .clicked()
-                    {
+                    if let Some(to) = move_buttons(ui, h, n) {
                         send(
                             ctx,
                             StructureEdit::MoveShot {
                                 chapter: c,
                                 scene: s,
                                 shot: h,
-                                to: h - 1,
+                                to,
                             },
                         );
-                        *selection = Some(StoryItem::Shot(c, s, h - 1));
-                    }
-                    if ui
-                        .add_enabled(h + 1 < n, egui::Button::new("Move down"))
-                        .clicked()
-                    {
-                        send(
-                            ctx,
-                            StructureEdit::MoveShot {
-                                chapter: c,
-                                scene: s,
-                                shot: h,
-                                to: h + 1,
-                            },
-                        );
-                        *selection = Some(StoryItem::Shot(c, s, h + 1));
+                        *selection = Some(StoryItem::Shot(c, s, to));
                     }
                     if ui.button("Delete…").clicked() {
                         self.confirm_delete = Some(StoryEdit {
@@ -342,5 +282,22 @@ impl StoryEditor {
             ui.field_error(Some(&"enter a number of seconds, like 3.5".to_string()));
         }
         ui.labelled_text("Description", &mut self.description);
+    }
+}
+
+/// "Move up" / "Move down" for item `index` of `len`; the new position when clicked.
+fn move_buttons(ui: &mut egui::Ui, index: usize, len: usize) -> Option<usize> {
+    let up = ui
+        .add_enabled(index > 0, egui::Button::new("Move up"))
+        .clicked();
+    let down = ui
+        .add_enabled(index + 1 < len, egui::Button::new("Move down"))
+        .clicked();
+    if up {
+        Some(index - 1)
+    } else if down {
+        Some(index + 1)
+    } else {
+        None
     }
 }
