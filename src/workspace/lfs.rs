@@ -130,6 +130,11 @@ impl Patterns {
         Self(parse_rules(&text))
     }
 
+    /// Rules from a list of LFS patterns (as the UI holds them).
+    pub fn from_list(patterns: &[String]) -> Self {
+        Self(patterns.iter().map(|p| (p.clone(), true)).collect())
+    }
+
     /// The patterns that turn LFS on.
     pub fn list(&self) -> Vec<String> {
         self.0

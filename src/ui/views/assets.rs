@@ -20,19 +20,33 @@ pub fn assets_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         return;
     }
     let mut category = "";
+    let patterns = crate::workspace::lfs::Patterns::from_list(&ctx.vm.lfs.patterns);
     egui::ScrollArea::vertical().show(ui, |ui| {
         for a in &p.assets {
             if a.category != category {
                 category = &a.category;
                 ui.section_heading(category);
             }
-            let lfs = ctx.vm.lfs.files.iter().any(|f| f.path == a.path);
-            ui.label(format!(
-                "{} · {}{}",
-                a.path.rsplit('/').next().unwrap_or(&a.path),
-                format_bytes(a.size),
-                if lfs { " · LFS" } else { "" }
-            ));
+            let lfs = patterns.matches(&a.path);
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{} · {}{}",
+                    a.path.rsplit('/').next().unwrap_or(&a.path),
+                    format_bytes(a.size),
+                    if lfs { " · LFS" } else { "" }
+                ));
+                if !lfs {
+                    let pattern = crate::workspace::lfs::type_pattern(&a.path);
+                    if ui
+                        .small_button(format!("Track {pattern}"))
+                        .on_hover_text("Store files of this type with Git LFS")
+                        .clicked()
+                    {
+                        ctx.commands
+                            .send(crate::events::Command::LfsTrack { pattern });
+                    }
+                }
+            });
         }
     });
 }

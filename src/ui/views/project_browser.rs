@@ -66,6 +66,43 @@ impl ProjectBrowser {
                     m.narrative.chapters.len(),
                     m.shot_count()
                 ));
+                // The LFS badge: what is stored with LFS, and a warning when large files
+                // are not; it opens the Git tab's LFS panel.
+                let lfs = &ctx.vm.lfs;
+                let (colour, text) = if !lfs.problems.is_empty() {
+                    (
+                        theme::ERROR,
+                        format!("LFS: {} problem(s)", lfs.problems.len()),
+                    )
+                } else if !lfs.large_untracked.is_empty() {
+                    (
+                        theme::WARN,
+                        format!(
+                            "LFS: {} large file(s) not tracked",
+                            lfs.large_untracked.len()
+                        ),
+                    )
+                } else {
+                    (
+                        theme::MUTED,
+                        format!(
+                            "LFS: {} file(s), {}",
+                            lfs.files.len(),
+                            format_bytes(lfs.total_bytes)
+                        ),
+                    )
+                };
+                if ui
+                    .add(
+                        egui::Button::new(egui::RichText::new(text).color(colour).small())
+                            .frame(false),
+                    )
+                    .on_hover_text("Open the Git tab's LFS panel")
+                    .clicked()
+                {
+                    ctx.ui_commands
+                        .push(UiCommand::ShowTab(crate::ui::tabs::Tab::Git));
+                }
                 ui.separator();
                 egui::ScrollArea::vertical()
                     .id_salt("story_tree")
