@@ -157,7 +157,57 @@ fn main() {
     ));
     drop(store);
 
-    // 4. Events through the core→UI channel (with its waker), vs a bare channel.
+    // 4. A chatty task (a progress line per step) with that history loaded, against
+    //    running the same process directly: the runner must not scan the history for
+    //    every line it reads.
+    let busy = dir.path().join("busy");
+    std::fs::create_dir_all(busy.join("data")).unwrap();
+    std::fs::rename(&big, busy.join("data/tasks.redb")).unwrap();
+    let c = core(&busy);
+    let steps = if full { 20_000 } else { 2_000 };
+    let t0 = Instant::now();
+    c.send(Command::SubmitTask {
+        request: TaskRequest {
+            function: "demo/countdown".into(),
+            params: [
+                ("steps".into(), steps.to_string()),
+                ("interval".into(), "0".into()),
+            ]
+            .into(),
+            ..Default::default()
+        },
+    });
+    loop {
+        if let Event::TaskUpdated { task } = c.events.recv().unwrap()
+            && task.state.is_finished()
+        {
+            assert_eq!(task.state, TaskState::Succeeded, "{:?}", task.error);
+            break;
+        }
+    }
+    let ours = t0.elapsed().as_secs_f64() * 1000.0;
+    drop(c);
+    let t0 = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slate"))
+        .args([
+            "demo-countdown",
+            "--steps",
+            &steps.to_string(),
+            "--interval",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    figures.push(Figure::versus(
+        &format!("{steps} progress lines with {history} tasks in history (ms)"),
+        ours,
+        "ms",
+        "the same process run directly",
+        t0.elapsed().as_secs_f64() * 1000.0,
+    ));
+
+    // 5. Events through the core→UI channel (with its waker), vs a bare channel.
     let events = if full { 1_000_000 } else { 10_000 };
     let (tx, rx) = crossbeam_channel::unbounded();
     let sink = EventSink::new(tx, std::sync::Arc::new(|| {}));

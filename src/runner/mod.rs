@@ -214,6 +214,10 @@ struct Actor {
     /// Container tasks from before a restart wait for the Docker engine to re-attach.
     reconcile_pending: bool,
     slate_exe: String,
+    /// Something the scheduler depends on changed since it last ran.
+    queue_changed: bool,
+    /// When the scheduler must look again on its own (backoff ends, VRAM re-check).
+    wake_at: tokio::time::Instant,
     /// What the functions folder looked like at the last load, and when a change was
     /// first seen (reloads wait for edits to settle).
     functions_seen: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
@@ -256,6 +260,8 @@ impl Actor {
             hold_queue: false,
             reconcile_pending: false,
             slate_exe: "slate".into(),
+            queue_changed: true,
+            wake_at: tokio::time::Instant::now(),
             functions_seen: function::fingerprint(&functions_dir),
             functions_changed_at: None,
             functions_checked: std::time::Instant::now(),
@@ -285,10 +291,16 @@ impl Actor {
                 self.functions_checked = std::time::Instant::now();
                 self.watch_functions();
             }
-            self.schedule();
-            let wake = self.next_wake();
+            // Scheduling scans the queue, so it runs only when something it depends on
+            // changed, never for the stream of progress and log lines from running tasks.
+            if std::mem::take(&mut self.queue_changed) {
+                self.schedule();
+                self.wake_at = tokio::time::Instant::now() + self.next_wake();
+            }
             tokio::select! {
-                msg = rx.recv() => match msg {
+                msg = rx.recv() => {
+                    self.queue_changed = true;
+                    match msg {
                     Some(Msg::Command(c)) => self.handle(c),
                     Some(Msg::Settings(s)) => self.settings = s,
                     Some(Msg::Gpu(tick)) => self.on_gpu(tick),
@@ -297,6 +309,7 @@ impl Actor {
                         return;
                     }
                     None => return,
+                    }
                 },
                 Some((id, report)) = self.reports_rx.recv() => self.on_report(id, report),
                 Some((id, outcome)) = self.finished_rx.recv() => {
@@ -305,8 +318,10 @@ impl Actor {
                         self.on_report(rid, report);
                     }
                     self.on_finished(id, outcome);
+                    self.queue_changed = true;
                 }
-                _ = tokio::time::sleep(wake) => {
+                _ = tokio::time::sleep_until(self.wake_at) => {
+                    self.queue_changed = true;
                     if self.reconcile_pending {
                         self.reconcile_containers().await;
                     }
@@ -442,6 +457,7 @@ impl Actor {
         {
             self.functions_changed_at = None;
             self.handle(Command::ReloadFunctions);
+            self.queue_changed = true;
         }
     }
 
