@@ -7,14 +7,14 @@ pub const MIN_SAMPLES: usize = 3;
 /// The fixed guess for a function with too little history (seconds).
 pub const FIXED_ESTIMATE_S: f64 = 60.0;
 
-/// 75th percentile of `durations` (seconds); `None` with fewer than [`MIN_SAMPLES`].
-pub fn p75(durations: &mut [f64]) -> Option<f64> {
-    if durations.len() < MIN_SAMPLES {
+/// 75th percentile of `sorted` run times (seconds); `None` with fewer than
+/// [`MIN_SAMPLES`].
+pub fn p75(sorted: &[f64]) -> Option<f64> {
+    if sorted.len() < MIN_SAMPLES {
         return None;
     }
-    durations.sort_by(f64::total_cmp);
-    let i = ((durations.len() - 1) as f64 * 0.75).round() as usize;
-    Some(durations[i])
+    let i = ((sorted.len() - 1) as f64 * 0.75).round() as usize;
+    Some(sorted[i])
 }
 
 /// Seconds left for a task `elapsed_s` into its run: the history estimate (75th
@@ -47,8 +47,8 @@ mod tests {
 
     #[test]
     fn history_needs_three_samples() {
-        assert_eq!(p75(&mut [10.0, 20.0]), None);
-        assert_eq!(p75(&mut [40.0, 10.0, 20.0, 30.0]), Some(30.0));
+        assert_eq!(p75(&[10.0, 20.0]), None);
+        assert_eq!(p75(&[10.0, 20.0, 30.0, 40.0]), Some(30.0));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub struct ViewModel {
     queued: usize,
     /// Finished tasks by finish time, oldest first.
     finished: BTreeSet<(u64, TaskId)>,
-    /// Past run times (seconds) per function and preset, for ETAs.
+    /// Past run times (seconds) per function and preset, kept sorted, for ETAs.
     durations: HashMap<(String, Option<String>), Vec<f64>>,
     pub tasks_loaded: bool,
     pub queue_paused: bool,
@@ -292,10 +292,13 @@ impl ViewModel {
                 .get(&task.id)
                 .is_none_or(|o| o.state != TaskState::Succeeded);
         if newly_succeeded && let Some(d) = task.duration_ms(0) {
-            self.durations
+            let runs = self
+                .durations
                 .entry((task.function.clone(), task.preset.clone()))
-                .or_default()
-                .push(d as f64 / 1000.0);
+                .or_default();
+            let secs = d as f64 / 1000.0;
+            let at = runs.partition_point(|x| *x <= secs);
+            runs.insert(at, secs);
         }
         self.tasks.insert(task.id, task);
     }
@@ -303,8 +306,7 @@ impl ViewModel {
     /// The 75th-percentile run time of this function and preset, once 3 runs exist.
     pub fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
         let key = (function.to_string(), preset.map(str::to_string));
-        let mut d = self.durations.get(&key)?.clone();
-        crate::ui::eta::p75(&mut d)
+        crate::ui::eta::p75(self.durations.get(&key)?)
     }
 
     /// Seconds left for a running task.
