@@ -17,10 +17,8 @@ use slate::ui::tabs::Tab;
 use slate::ui::{App, AppOptions};
 
 fn task(id: u64, state: TaskState, now: u64) -> Task {
+    let function = ["studio/video-gen", "studio/upscale", "demo/countdown"][id as usize % 3];
     Task {
-        id,
-        function: ["studio/video-gen", "studio/upscale", "demo/countdown"][id as usize % 3].into(),
-        function_version: "1.0.0".into(),
         preset: Some("high".into()),
         params: [(
             "prompt".to_string(),
@@ -29,36 +27,22 @@ fn task(id: u64, state: TaskState, now: u64) -> Task {
         .into(),
         project: Some("Midnight Noir".into()),
         shot: Some(format!("sh{:03}", id % 400)),
-        priority: 0,
-        seq: id,
         state,
         progress: if state == TaskState::Succeeded {
             1.0
         } else {
             0.0
         },
-        stage: None,
-        message: None,
         resources: TaskResources {
             timeout_s: 3600,
             ..Default::default()
         },
-        created_ms: now - 3_600_000 + id,
         started_ms: Some(now - 3_000_000 + id * 10),
         finished_ms: state.is_finished().then_some(now - 2_000_000 + id * 10),
         attempts: 1,
-        not_before_ms: None,
         gpu_index: Some(0),
-        pid: None,
-        container_id: None,
         exit_code: state.is_finished().then_some(0),
-        error: None,
-        outputs: vec![],
-        output_dir: None,
-        peak_vram_mb: None,
-        mean_gpu_util: None,
-        pid_start: None,
-        retry_base: 0,
+        ..Task::queued(id, function, "1.0.0", now - 3_600_000 + id)
     }
 }
 

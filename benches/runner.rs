@@ -36,39 +36,23 @@ fn core(dir: &std::path::Path) -> slate::core::CoreHandle {
 
 fn task(id: u64) -> Task {
     Task {
-        id,
-        function: "demo/countdown".into(),
-        function_version: "1.0.0".into(),
-        preset: None,
         params: [("steps".to_string(), serde_json::json!(3))].into(),
         project: Some("Noir".into()),
         shot: Some("sh1".into()),
-        priority: 0,
-        seq: id,
         state: TaskState::Succeeded,
         progress: 1.0,
-        stage: None,
         message: Some("step 3/3".into()),
         resources: TaskResources {
             timeout_s: 3600,
             ..Default::default()
         },
-        created_ms: 1_700_000_000_000 + id,
         started_ms: Some(1_700_000_000_100 + id),
         finished_ms: Some(1_700_000_001_100 + id),
         attempts: 1,
-        not_before_ms: None,
-        gpu_index: None,
-        pid: None,
-        container_id: None,
         exit_code: Some(0),
-        error: None,
         outputs: vec!["countdown.txt".into()],
         output_dir: Some(format!("/data/outputs/{id}").into()),
-        peak_vram_mb: None,
-        mean_gpu_util: None,
-        pid_start: None,
-        retry_base: 0,
+        ..Task::queued(id, "demo/countdown", "1.0.0", 1_700_000_000_000 + id)
     }
 }
 

@@ -123,20 +123,15 @@ fn run_from_the_dialog_watch_progress_cancel_retry_and_find_it_after_a_restart()
 }
 
 fn fixture_task(id: u64, progress: f32, now: u64) -> Task {
+    let function = if id.is_multiple_of(3) {
+        "studio/upscale"
+    } else {
+        "studio/video-gen"
+    };
     Task {
-        id,
-        function: if id.is_multiple_of(3) {
-            "studio/upscale".into()
-        } else {
-            "studio/video-gen".into()
-        },
-        function_version: "1.0.0".into(),
         preset: Some("high".into()),
-        params: Default::default(),
         project: Some("Midnight Noir".into()),
         shot: Some(format!("sh{id:03}")),
-        priority: 0,
-        seq: id,
         state: TaskState::Running,
         progress,
         stage: Some("sampling".into()),
@@ -145,22 +140,11 @@ fn fixture_task(id: u64, progress: f32, now: u64) -> Task {
             timeout_s: 3600,
             ..Default::default()
         },
-        created_ms: now - 60_000,
         started_ms: Some(now - 30_000 - id * 1000),
-        finished_ms: None,
         attempts: 1,
-        not_before_ms: None,
         gpu_index: Some(0),
         pid: Some(1000 + id as u32),
-        container_id: None,
-        exit_code: None,
-        error: None,
-        outputs: vec![],
-        output_dir: None,
-        peak_vram_mb: None,
-        mean_gpu_util: None,
-        pid_start: None,
-        retry_base: 0,
+        ..Task::queued(id, function, "1.0.0", now - 60_000)
     }
 }
 

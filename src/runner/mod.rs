@@ -551,36 +551,14 @@ impl Actor {
             }
         };
         let task = Task {
-            id,
-            function: template.id.clone(),
-            function_version: template.version.clone(),
             preset: request.preset,
             params,
             project: request.project,
             shot: request.shot,
             priority: request.priority,
             seq,
-            state: TaskState::Queued,
-            progress: 0.0,
-            stage: None,
-            message: None,
             resources,
-            created_ms: crate::util::now_ms(),
-            started_ms: None,
-            finished_ms: None,
-            attempts: 0,
-            not_before_ms: None,
-            gpu_index: None,
-            pid: None,
-            container_id: None,
-            exit_code: None,
-            error: None,
-            outputs: Vec::new(),
-            output_dir: None,
-            peak_vram_mb: None,
-            mean_gpu_util: None,
-            pid_start: None,
-            retry_base: 0,
+            ..Task::queued(id, &template.id, &template.version, crate::util::now_ms())
         };
         if let Err(e) = self.store.put(&task) {
             self.sink.emit(Event::RunnerFailed {

@@ -233,41 +233,9 @@ fn read_owner(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::task::{TaskResources, TaskState};
 
     pub(crate) fn task(id: u64) -> Task {
-        Task {
-            id,
-            function: "demo/countdown".into(),
-            function_version: "1.0.0".into(),
-            preset: None,
-            params: Default::default(),
-            project: None,
-            shot: None,
-            priority: 0,
-            seq: id,
-            state: TaskState::Queued,
-            progress: 0.0,
-            stage: None,
-            message: None,
-            resources: TaskResources::default(),
-            created_ms: 1,
-            started_ms: None,
-            finished_ms: None,
-            attempts: 0,
-            not_before_ms: None,
-            gpu_index: None,
-            pid: None,
-            container_id: None,
-            exit_code: None,
-            error: None,
-            outputs: vec![],
-            output_dir: None,
-            peak_vram_mb: None,
-            mean_gpu_util: None,
-            pid_start: None,
-            retry_base: 0,
-        }
+        Task::queued(id, "demo/countdown", "1.0.0", 1)
     }
 
     #[test]

@@ -131,6 +131,43 @@ pub struct Task {
 }
 
 impl Task {
+    /// A new queued task with nothing run yet; callers set what they know with
+    /// struct-update syntax (`Task { priority, ..Task::queued(…) }`).
+    pub fn queued(id: TaskId, function: &str, function_version: &str, created_ms: u64) -> Task {
+        Task {
+            id,
+            function: function.into(),
+            function_version: function_version.into(),
+            preset: None,
+            params: BTreeMap::new(),
+            project: None,
+            shot: None,
+            priority: 0,
+            seq: id,
+            state: TaskState::Queued,
+            progress: 0.0,
+            stage: None,
+            message: None,
+            resources: TaskResources::default(),
+            created_ms,
+            started_ms: None,
+            finished_ms: None,
+            attempts: 0,
+            not_before_ms: None,
+            gpu_index: None,
+            pid: None,
+            container_id: None,
+            exit_code: None,
+            error: None,
+            outputs: Vec::new(),
+            output_dir: None,
+            peak_vram_mb: None,
+            mean_gpu_util: None,
+            pid_start: None,
+            retry_base: 0,
+        }
+    }
+
     /// Wall time of the last run, when it has started.
     pub fn duration_ms(&self, now_ms: u64) -> Option<u64> {
         let start = self.started_ms?;
