@@ -455,6 +455,15 @@ fn at<'a, T>(v: &'a mut [T], i: usize, what: &str) -> Result<&'a mut T, String> 
         .ok_or_else(|| format!("there is no {what} {} (there are {n})", i + 1))
 }
 
+/// The scene at `chapter`, `scene`, or which of the two does not exist.
+fn scene_at(chapters: &mut [Chapter], chapter: usize, scene: usize) -> Result<&mut Scene, String> {
+    at(
+        &mut at(chapters, chapter, "chapter")?.scenes,
+        scene,
+        "scene",
+    )
+}
+
 fn move_item<T>(v: &mut Vec<T>, from: usize, to: usize, what: &str) -> Result<(), String> {
     if from >= v.len() || to >= v.len() {
         return Err(format!(
@@ -538,12 +547,7 @@ impl StructureEdit {
                 name,
             } => {
                 let name = check_name(name, "scene")?;
-                at(
-                    &mut at(chapters, *chapter, "chapter")?.scenes,
-                    *scene,
-                    "scene",
-                )?
-                .name = name.clone();
+                scene_at(chapters, *chapter, *scene)?.name = name.clone();
                 format!("Rename scene to {name}")
             }
             Self::MoveScene { chapter, scene, to } => {
@@ -570,11 +574,7 @@ impl StructureEdit {
             } => {
                 let name = check_name(name, "shot")?;
                 let duration = check_duration(*duration)?;
-                let sc = at(
-                    &mut at(chapters, *chapter, "chapter")?.scenes,
-                    *scene,
-                    "scene",
-                )?;
+                let sc = scene_at(chapters, *chapter, *scene)?;
                 sc.shots.push(Shot {
                     id: new_id("sh"),
                     name: name.clone(),
@@ -597,11 +597,7 @@ impl StructureEdit {
             } => {
                 let name = check_name(name, "shot")?;
                 let duration = check_duration(*duration)?;
-                let sc = at(
-                    &mut at(chapters, *chapter, "chapter")?.scenes,
-                    *scene,
-                    "scene",
-                )?;
+                let sc = scene_at(chapters, *chapter, *scene)?;
                 let s = at(&mut sc.shots, *shot, "shot")?;
                 s.name = name.clone();
                 s.shot_type = shot_type.clone();
@@ -615,11 +611,7 @@ impl StructureEdit {
                 shot,
                 to,
             } => {
-                let sc = at(
-                    &mut at(chapters, *chapter, "chapter")?.scenes,
-                    *scene,
-                    "scene",
-                )?;
+                let sc = scene_at(chapters, *chapter, *scene)?;
                 move_item(&mut sc.shots, *shot, *to, "shot")?;
                 "Reorder shots".into()
             }
@@ -628,11 +620,7 @@ impl StructureEdit {
                 scene,
                 shot,
             } => {
-                let sc = at(
-                    &mut at(chapters, *chapter, "chapter")?.scenes,
-                    *scene,
-                    "scene",
-                )?;
+                let sc = scene_at(chapters, *chapter, *scene)?;
                 at(&mut sc.shots, *shot, "shot")?;
                 format!("Delete shot {}", sc.shots.remove(*shot).name)
             }
