@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use slate::events::{Command, Event};
 use slate::runner::function::Registry;
-use slate::runner::task::{Task, TaskState};
+use slate::runner::task::TaskState;
 use studio::Studio;
 
 const IMAGE: &str = "slate-demo/busybox-progress:1";
@@ -219,11 +219,8 @@ fn a_killed_slate_re_attaches_to_its_containers() {
     demo_image();
     let dir = tempfile::tempdir().unwrap();
     let slate = |args: &[&str]| {
-        let mut c = Proc::new(env!("CARGO_BIN_EXE_slate"));
-        c.args(args)
-            .env("SLATE_DATA_DIR", dir.path().join("data"))
-            .env("SLATE_WORKSPACE", dir.path().join("ws"))
-            .stdout(std::process::Stdio::null())
+        let mut c = studio::slate_cli(dir.path(), args);
+        c.stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         c
     };
@@ -317,13 +314,7 @@ fn a_killed_slate_re_attaches_to_its_containers() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let listed = Proc::new(env!("CARGO_BIN_EXE_slate"))
-        .args(["tasks", "--json"])
-        .env("SLATE_DATA_DIR", dir.path().join("data"))
-        .env("SLATE_WORKSPACE", dir.path().join("ws"))
-        .output()
-        .unwrap();
-    let tasks: Vec<Task> = serde_json::from_slice(&listed.stdout).unwrap();
+    let tasks = studio::tasks_json(dir.path());
     assert_eq!(tasks.len(), 3);
     for t in &tasks {
         assert_eq!(

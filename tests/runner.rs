@@ -6,11 +6,10 @@
 mod studio;
 
 use std::path::Path;
-use std::process::Command as Proc;
 use std::time::{Duration, Instant};
 
 use slate::events::{Command, Event};
-use slate::runner::task::{Task, TaskRequest, TaskState};
+use slate::runner::task::{TaskRequest, TaskState};
 use studio::{SH_FUNCTION, Studio};
 
 fn one_at_a_time() -> &'static str {
@@ -329,13 +328,7 @@ fn bad_input_is_refused_field_by_field_and_nothing_is_queued() {
 #[test]
 fn a_killed_slate_loses_no_task() {
     let dir = tempfile::tempdir().unwrap();
-    let slate = |args: &[&str]| {
-        let mut c = Proc::new(env!("CARGO_BIN_EXE_slate"));
-        c.args(args)
-            .env("SLATE_DATA_DIR", dir.path().join("data"))
-            .env("SLATE_WORKSPACE", dir.path().join("ws"));
-        c
-    };
+    let slate = |args: &[&str]| studio::slate_cli(dir.path(), args);
     let mut victim = slate(&[
         "run",
         "demo/countdown",
@@ -365,10 +358,7 @@ fn a_killed_slate_loses_no_task() {
 
     victim.kill().unwrap();
     victim.wait().unwrap();
-    let list = |c: &mut Proc| -> Vec<Task> {
-        serde_json::from_slice(&c.output().unwrap().stdout).unwrap()
-    };
-    let tasks = list(&mut slate(&["tasks", "--json"]));
+    let tasks = studio::tasks_json(dir.path());
     assert_eq!(tasks.len(), 1);
     assert_eq!(
         tasks[0].state,
@@ -403,7 +393,7 @@ fn a_killed_slate_loses_no_task() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let tasks = list(&mut slate(&["tasks", "--json"]));
+    let tasks = studio::tasks_json(dir.path());
     assert_eq!(tasks[0].state, TaskState::Queued, "left for the studio");
     assert_eq!(tasks[1].state, TaskState::Succeeded);
     {
@@ -435,7 +425,7 @@ fn a_killed_slate_loses_no_task() {
             }
         }
     }
-    let tasks = list(&mut slate(&["tasks", "--json"]));
+    let tasks = studio::tasks_json(dir.path());
     let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![1, 2], "none lost, none duplicated");
     assert!(
@@ -455,10 +445,7 @@ fn a_corrupt_database_is_kept_aside_and_a_fresh_one_used() {
         b"this is not a redb file at all, sorry",
     )
     .unwrap();
-    let out = Proc::new(env!("CARGO_BIN_EXE_slate"))
-        .args(["tasks", "--json"])
-        .env("SLATE_DATA_DIR", &data)
-        .env("SLATE_WORKSPACE", dir.path().join("ws"))
+    let out = studio::slate_cli(dir.path(), &["tasks", "--json"])
         .output()
         .unwrap();
     assert!(out.status.success());

@@ -226,3 +226,23 @@ impl Studio {
         });
     }
 }
+
+/// The real `slate` binary on `dir`'s data folder (`dir/data`) and workspace (`dir/ws`).
+pub fn slate_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_slate"));
+    c.args(args)
+        .env("SLATE_DATA_DIR", dir.join("data"))
+        .env("SLATE_WORKSPACE", dir.join("ws"));
+    c
+}
+
+/// `slate tasks --json` on `dir`.
+pub fn tasks_json(dir: &std::path::Path) -> Vec<Task> {
+    let out = slate_cli(dir, &["tasks", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
