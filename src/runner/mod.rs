@@ -272,7 +272,6 @@ impl Actor {
 
     async fn run(mut self, mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>) {
         self.recover();
-        self.reconcile_containers().await;
         self.sink.emit(Event::FunctionsLoaded {
             functions: self.registry.summaries(),
             errors: self.registry.errors.clone(),
@@ -281,6 +280,9 @@ impl Actor {
             tasks: self.tasks.values().cloned().collect(),
             paused: self.paused,
         });
+        // After the snapshot: a slow or absent Docker engine must not hold up the task
+        // list; re-attached and collected containers arrive as task updates.
+        self.reconcile_containers().await;
         loop {
             let every = if self.functions_changed_at.is_some() {
                 FUNCTIONS_SETTLE

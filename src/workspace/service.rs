@@ -161,6 +161,9 @@ impl Actor {
             Command::CloseProject => {
                 self.open = None;
                 self.sink.emit(Event::ProjectClosed);
+                // The list (sizes, git state) is only on screen with no project open:
+                // it is read again here rather than after every commit.
+                self.list().await;
             }
             Command::EditProject { edit } => {
                 let Some(path) = self.open.clone() else {
@@ -394,7 +397,6 @@ impl Actor {
                 self.sink.emit(Event::GitCommitted { id, summary });
                 self.refresh_git().await;
                 self.send_log(0, LOG_PAGE).await;
-                self.list().await;
             }
             Ok(Err(files)) => self.sink.emit(Event::GitLargeFiles { message, files }),
             Err(e) => self.git_fail("commit", e),
