@@ -40,6 +40,8 @@ pub struct AssetFile {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LfsSummary {
     pub patterns: Vec<String>,
+    /// The project's `.gitattributes` LFS rules, to match paths exactly as the core does.
+    pub rules: crate::workspace::lfs::Patterns,
     pub files: Vec<LfsFile>,
     pub total_bytes: u64,
     pub large_untracked: Vec<(String, u64)>,

@@ -121,18 +121,13 @@ pub fn object_path(git_dir: &Path, oid: &str) -> PathBuf {
 
 /// The `.gitattributes` rules that say something about the `filter` attribute, in file
 /// order. As in git, the last rule that matches a path decides.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patterns(Vec<(String, bool)>);
 
 impl Patterns {
     pub fn load(workdir: &Path) -> Self {
         let text = std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
         Self(parse_rules(&text))
-    }
-
-    /// Rules from a list of LFS patterns (as the UI holds them).
-    pub fn from_list(patterns: &[String]) -> Self {
-        Self(patterns.iter().map(|p| (p.clone(), true)).collect())
     }
 
     /// The patterns that turn LFS on.

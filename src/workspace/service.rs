@@ -332,8 +332,10 @@ impl Actor {
             let repo = git::open(&path)?;
             let status = git::status(&repo)?;
             let files = lfs::ls_files(&repo)?;
+            let rules = lfs::Patterns::load(&path);
             let lfs = LfsSummary {
-                patterns: lfs::Patterns::load(&path).list(),
+                patterns: rules.list(),
+                rules,
                 total_bytes: files.iter().map(|f| f.size).sum(),
                 files,
                 large_untracked: lfs::large_untracked(&path, threshold),

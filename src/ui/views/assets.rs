@@ -20,7 +20,7 @@ pub fn assets_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         return;
     }
     let mut category = "";
-    let patterns = crate::workspace::lfs::Patterns::from_list(&ctx.vm.lfs.patterns);
+    let patterns = &ctx.vm.lfs.rules;
     egui::ScrollArea::vertical().show(ui, |ui| {
         for a in &p.assets {
             if a.category != category {
