@@ -15,6 +15,7 @@ pub use app::{App, AppOptions};
 
 /// Opens the Slate window and runs until it is closed.
 pub fn run_native(options: AppOptions) -> Result<(), String> {
+    check_can_open_window()?;
     // Always under the data dir: a screenshot must not read or write the user's layout
     // elsewhere (and it saves nothing: see `App::save`).
     let persistence = Some(options.paths.ui_state_file());
@@ -39,4 +40,22 @@ pub fn run_native(options: AppOptions) -> Result<(), String> {
         Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
     )
     .map_err(|e| format!("could not open the window: {e}"))
+}
+
+/// Says what is missing before winit is asked: its own errors ("Failed to load one of
+/// xlib's shared libraries") name no library and no package.
+fn check_can_open_window() -> Result<(), String> {
+    // Slate is built for X11 only (Wayland sessions run it through XWayland).
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err(
+            "could not open the window: no X11 display (DISPLAY is not set). \
+                    Every command except the window works without a display: see \
+                    `slate --help`."
+                .to_owned(),
+        );
+    }
+    match crate::platform::missing_window_library() {
+        Some(missing) => Err(format!("could not open the window: {missing}")),
+        None => Ok(()),
+    }
 }
