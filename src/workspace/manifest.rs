@@ -627,20 +627,15 @@ fn upgrade_value(v: &mut Value, scenes: &mut Vec<Scene>) -> Result<Vec<String>, 
                 "ultra" => "high",
                 _ => "standard",
             };
-            changes.push(format!(
-                "{key} {q:?} becomes {mapped:?} (kept as slateQuality)"
-            ));
+            let kept = if holder.is_some() {
+                "slateDefaultQuality"
+            } else {
+                "slateQuality"
+            };
+            changes.push(format!("{key} {q:?} becomes {mapped:?} (kept as {kept})"));
             let old = q.clone();
             obj.insert(key.into(), mapped.into());
-            obj.insert(
-                if holder.is_some() {
-                    "slateDefaultQuality"
-                } else {
-                    "slateQuality"
-                }
-                .into(),
-                old.into(),
-            );
+            obj.insert(kept.into(), old.into());
         }
     }
     if let Some(settings) = top.get_mut("settings").and_then(Value::as_object_mut) {
