@@ -282,12 +282,18 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             } else {
                 for p in list {
                     println!(
-                        "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s){}",
+                        "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s), {} take(s){}{}",
                         p.name,
                         crate::util::format_bytes(p.size_bytes),
                         p.git_state,
                         p.chapters,
                         p.shots,
+                        p.takes,
+                        if p.upgrade.is_empty() {
+                            ""
+                        } else {
+                            "  (earlier Slate format: `slate project upgrade`)"
+                        },
                         p.error.map(|e| format!("  ⚠ {e}")).unwrap_or_default()
                     );
                 }

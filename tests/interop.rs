@@ -4,6 +4,7 @@
 //! writes them open in Slate with their takes, assets and history, and survive a Slate
 //! edit; projects from an earlier Slate are upgraded once, in one commit, losing nothing.
 
+mod common;
 #[path = "common/git.rs"]
 mod gitcli;
 
@@ -958,4 +959,80 @@ fn a_damaged_story_file_opens_read_only_with_the_exact_error_and_links_are_not_f
     .unwrap();
     assert_eq!(takes::scan(&p).take_count(), 0);
     assert!(assets::scan_project(&p).is_empty());
+}
+
+#[test]
+fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
+    use egui_kittest::kittest::Queryable as _;
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace");
+    web_studio_project(home.path(), &ws);
+    let old = round_one_project(home.path(), &ws);
+    // Uncommitted work: the window must not upgrade it silently.
+    write(&old.join("02_Story/notes.md"), b"draft");
+    let mut options = common::options(dir.path());
+    options.open_project = Some("Old_Reel".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the round-1 project to open", 30, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+            && h.state().vm.git_status.is_some()
+    });
+    assert!(matches!(
+        h.state().vm.project.as_ref().unwrap().upgrade,
+        Upgrade::Pending { .. }
+    ));
+    h.get_by_label_contains("not upgraded yet");
+    assert_eq!(commit_count(home.path(), &old), 1);
+
+    h.get_by_label("Upgrade project format").click();
+    h.run();
+    common::wait_until(&mut h, "the upgrade commit", 30, |h| {
+        h.state()
+            .vm
+            .git_log
+            .first()
+            .is_some_and(|c| c.summary == "chore: upgrade project format")
+            && h.state()
+                .vm
+                .project
+                .as_ref()
+                .is_some_and(|p| p.upgrade == Upgrade::Current)
+    });
+    assert!(h.query_by_label("Upgrade project format").is_none());
+    assert_eq!(commit_count(home.path(), &old), 2);
+    assert_eq!(
+        git(home.path(), &old, &["status", "--porcelain"]),
+        "?? 02_Story/notes.md\n",
+        "only the upgrade was committed"
+    );
+    h.get_by_label("🎬 Kitchen");
+
+    // The web studio's project: its scenes by id, with their takes; its assets counted.
+    h.get_by_label("⏴ Projects").click();
+    h.run();
+    common::wait_until(&mut h, "the project list", 30, |h| {
+        h.state().vm.project.is_none() && h.query_by_label("Nachtzug").is_some()
+    });
+    h.get_by_label("Nachtzug").click();
+    h.run();
+    common::wait_until(&mut h, "the web studio's project to open", 30, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.as_ref().is_some_and(|m| m.name == "Nachtzug"))
+    });
+    h.get_by_label_contains("3 scene(s) · 0 shot(s) · 2 take(s) · 2 asset(s)");
+    h.get_by_label("🎬 scene-1");
+    h.get_by_label("2 take(s)");
+    let open = h.state().vm.project.clone().unwrap();
+    assert_eq!(open.upgrade, Upgrade::Current);
+    assert_eq!(open.takes.deleted_count(), 1);
+    assert_eq!(open.asset_folders.len(), 2);
 }
