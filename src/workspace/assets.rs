@@ -89,6 +89,23 @@ pub fn scan_library(workspace: &Path) -> Vec<Asset> {
     scan(workspace, LIBRARY_DIR)
 }
 
+/// Asset folders of a project, counted without reading them (for the project list).
+pub fn count_project(project: &Path) -> usize {
+    let base = project.join(ASSETS_DIR);
+    if !is_real_dir(&base) {
+        return 0;
+    }
+    subdirs(&base)
+        .iter()
+        .map(|c| {
+            subdirs(&base.join(c))
+                .iter()
+                .filter(|f| !f.starts_with('.'))
+                .count()
+        })
+        .sum()
+}
+
 fn scan(root: &Path, dir: &str) -> Vec<Asset> {
     let base = root.join(dir);
     let mut out = Vec::new();

@@ -234,8 +234,8 @@ pub fn summary(path: &Path) -> ProjectSummary {
             .unwrap_or(0),
         scenes: manifest.as_ref().map(|m| m.scene_count()).unwrap_or(0),
         shots: manifest.as_ref().map(|m| m.shot_count()).unwrap_or(0),
-        takes: takes::scan(path).take_count(),
-        assets: assets::scan_project(path).len(),
+        takes: takes::count(path),
+        assets: assets::count_project(path),
         error,
         upgrade,
     }

@@ -240,6 +240,29 @@ pub fn scan(project: &Path) -> TakeIndex {
     TakeIndex { shots }
 }
 
+/// Live takes under `03_Renders/`, counted from folder names alone (no file is read),
+/// for the project list.
+pub fn count(project: &Path) -> usize {
+    let renders = project.join(RENDERS_DIR);
+    if !is_real_dir(&renders) {
+        return 0;
+    }
+    let mut n = 0;
+    for chapter in subdirs(&renders) {
+        let chapter = renders.join(chapter);
+        for scene in subdirs(&chapter) {
+            let scene = chapter.join(scene);
+            for shot in subdirs(&scene) {
+                n += subdirs(&scene.join(shot).join("takes"))
+                    .iter()
+                    .filter(|t| take_number(t).is_some())
+                    .count();
+            }
+        }
+    }
+    n
+}
+
 fn read_shot(project: &Path, chapter: &str, scene: &str, shot: &str) -> ShotTakes {
     let rel = format!("{RENDERS_DIR}/{chapter}/{scene}/{shot}");
     let dir = project.join(&rel);
