@@ -147,6 +147,34 @@ fn every_template_and_every_structure_edit_writes_a_valid_web_studio_manifest() 
         }
     }
 
+    // Slate's four quality presets map onto the web studio's three; LFS off is said so.
+    for (q, want) in [
+        (slate::settings::Quality::Draft, "low"),
+        (slate::settings::Quality::Ultra, "high"),
+    ] {
+        let options = project::NewProject {
+            lfs: false,
+            quality: q,
+        };
+        let p = project::create_with(
+            root.path(),
+            &format!("Q {want}"),
+            NarrativeTemplate::StoryCircle,
+            &options,
+        )
+        .unwrap();
+        assert_valid(&schema, &p, &format!("creating with {q:?} and LFS off"));
+        let m = read_json(&p.join("project.json"));
+        assert_eq!(
+            (
+                m["quality"].as_str(),
+                m["settings"]["defaultQuality"].as_str()
+            ),
+            (Some(want), Some(want))
+        );
+        assert_eq!(m["git"]["lfs_enabled"], false);
+    }
+
     let p = root.path().join("Film_three-act");
     let shot = |name: &str, t: ShotType| StructureEdit::AddShot {
         chapter: 0,
@@ -967,7 +995,8 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
     let home = home();
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("workspace");
-    web_studio_project(home.path(), &ws);
+    let web = web_studio_project(home.path(), &ws);
+    let web_json = std::fs::read(web.join("project.json")).unwrap();
     let old = round_one_project(home.path(), &ws);
     // Uncommitted work: the window must not upgrade it silently.
     write(&old.join("02_Story/notes.md"), b"draft");
@@ -1035,4 +1064,7 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
     assert_eq!(open.upgrade, Upgrade::Current);
     assert_eq!(open.takes.deleted_count(), 1);
     assert_eq!(open.asset_folders.len(), 2);
+    // Opening it in the window rewrote nothing.
+    assert_eq!(std::fs::read(web.join("project.json")).unwrap(), web_json);
+    assert_eq!(git(home.path(), &web, &["status", "--porcelain"]), "");
 }
