@@ -1020,7 +1020,7 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
     assert_eq!(commit_count(home.path(), &old), 1);
 
     h.get_by_label("Upgrade project format").click();
-    h.run();
+    h.run_steps(3);
     common::wait_until(&mut h, "the upgrade commit", 30, |h| {
         h.state()
             .vm
@@ -1044,12 +1044,12 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
 
     // The web studio's project: its scenes by id, with their takes; its assets counted.
     h.get_by_label("⏴ Projects").click();
-    h.run();
+    h.run_steps(3);
     common::wait_until(&mut h, "the project list", 30, |h| {
         h.state().vm.project.is_none() && h.query_by_label("Nachtzug").is_some()
     });
     h.get_by_label("Nachtzug").click();
-    h.run();
+    h.run_steps(3);
     common::wait_until(&mut h, "the web studio's project to open", 30, |h| {
         h.state()
             .vm
