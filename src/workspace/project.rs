@@ -190,10 +190,7 @@ pub fn list(root: &Path) -> Result<Vec<ProjectSummary>, String> {
     for e in entries.flatten() {
         let path = e.path();
         let folder = e.file_name().to_string_lossy().into_owned();
-        if folder.starts_with('.')
-            || !e.file_type().is_ok_and(|t| t.is_dir())
-            || !path.join(MANIFEST_FILE).exists()
-        {
+        if folder.starts_with('.') || !path.join(MANIFEST_FILE).exists() {
             continue;
         }
         out.push(summary(&path));

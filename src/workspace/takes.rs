@@ -44,6 +44,7 @@ pub struct TakeMetadata {
     /// `{quality, vramUsed, generationTime}`.
     #[serde(default)]
     pub resources: Value,
+    /// As the web studio wrote it: untrusted, never opened as is (use [`Take::media`]).
     #[serde(default)]
     pub file_path: Option<String>,
     #[serde(default)]
