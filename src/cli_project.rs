@@ -7,7 +7,7 @@ use clap::Subcommand;
 use crate::cli::{Failure, Global, paths, print_json, settings_for};
 use crate::workspace::manifest::{NarrativeTemplate, ShotType};
 use crate::workspace::project::{self, StructureEdit};
-use crate::workspace::{git as wgit, lfs as wlfs};
+use crate::workspace::{assets as wassets, git as wgit, lfs as wlfs, takes as wtakes};
 
 #[derive(Subcommand, Debug)]
 pub enum ProjectCmd {
@@ -28,11 +28,14 @@ pub enum ProjectCmd {
         #[arg(long)]
         json: bool,
     },
-    /// The project's manifest: chapters, scenes and shots.
+    /// The project's story (chapters, scenes, shots) with its takes and assets.
     Show {
         #[arg(long)]
         json: bool,
     },
+    /// Upgrade a project made by an earlier Slate to the web studio's format, in one
+    /// commit (`chore: upgrade project format`). Does nothing to a current project.
+    Upgrade,
     /// Rename the project (its name and its folder).
     Rename { new_name: String },
     /// Move the project to the trash (asks first unless --yes).
@@ -279,12 +282,18 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             } else {
                 for p in list {
                     println!(
-                        "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s){}",
+                        "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s), {} take(s){}{}",
                         p.name,
                         crate::util::format_bytes(p.size_bytes),
                         p.git_state,
                         p.chapters,
                         p.shots,
+                        p.takes,
+                        if p.upgrade.is_empty() {
+                            ""
+                        } else {
+                            "  (earlier Slate format: `slate project upgrade`)"
+                        },
                         p.error.map(|e| format!("  ⚠ {e}")).unwrap_or_default()
                     );
                 }
@@ -293,29 +302,114 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
         }
         ProjectCmd::Show { json } => {
             let path = current_project(global)?;
-            let m = project::read_manifest(&path)?;
+            let parsed = project::load(&path)?;
+            let m = parsed.manifest;
+            let takes = wtakes::scan(&path);
+            let assets = wassets::scan_project(&path);
+            if !parsed.upgrade.is_empty() {
+                eprintln!(
+                    "note: this project was made by an earlier Slate; `slate project upgrade` rewrites it in the web studio's format: {}",
+                    parsed.upgrade.join("; ")
+                );
+            }
             if json {
-                print_json(&m);
-            } else {
-                println!("{} ({})", m.name, m.narrative.structure);
-                for (i, c) in m.narrative.chapters.iter().enumerate() {
-                    println!("{}. {}", i + 1, c.name);
-                    for (j, s) in c.scenes.iter().enumerate() {
-                        println!("   {}.{} {}", i + 1, j + 1, s.name);
-                        for (k, sh) in s.shots.iter().enumerate() {
-                            println!(
-                                "      {}.{}.{} {} [{} {}s] {}",
-                                i + 1,
-                                j + 1,
-                                k + 1,
-                                sh.name,
-                                sh.shot_type.label(),
-                                sh.duration,
-                                sh.description
-                            );
-                        }
+                print_json(&serde_json::json!({
+                    "manifest": m, "takes": takes, "assets": assets, "upgrade": parsed.upgrade,
+                }));
+                return Ok(());
+            }
+            println!("{} ({})", m.name, m.narrative.structure);
+            println!(
+                "{} chapter(s), {} scene(s), {} shot(s), {} take(s) ({} deleted, {} shot(s) with an active take), {} asset(s)",
+                m.narrative.chapters.len(),
+                m.scene_count(),
+                m.shot_count(),
+                takes.take_count(),
+                takes.deleted_count(),
+                takes.active_count(),
+                assets.len()
+            );
+            let count = |n: usize| {
+                if n == 0 {
+                    String::new()
+                } else {
+                    format!("  ({n} take(s))")
+                }
+            };
+            for (i, c) in m.narrative.chapters.iter().enumerate() {
+                println!("{}. {}", i + 1, c.name);
+                for (j, s) in c.scenes.iter().enumerate() {
+                    println!(
+                        "   {}.{} {}{}",
+                        i + 1,
+                        j + 1,
+                        s.name,
+                        count(takes.scene_take_count(&c.id, &s.id))
+                    );
+                    for (k, sh) in s.shots.iter().enumerate() {
+                        let shot_takes = takes.shot(&c.id, &s.id, &sh.id);
+                        let active = shot_takes
+                            .and_then(|t| t.active.as_deref())
+                            .map(|a| format!(", active {a}"))
+                            .unwrap_or_default();
+                        println!(
+                            "      {}.{}.{} {} [{} {}s] {}{}",
+                            i + 1,
+                            j + 1,
+                            k + 1,
+                            sh.name,
+                            sh.shot_type.label(),
+                            sh.duration,
+                            sh.description,
+                            shot_takes
+                                .map(|t| format!("  ({} take(s){active})", t.takes.len()))
+                                .unwrap_or_default()
+                        );
                     }
                 }
+            }
+            if !takes.shots.is_empty() {
+                println!("takes:");
+                for s in &takes.shots {
+                    println!(
+                        "   {}: {} take(s), {} deleted{}",
+                        s.shot_id(),
+                        s.takes.len(),
+                        s.deleted.len(),
+                        s.active
+                            .as_deref()
+                            .map(|a| format!(", active {a}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            if !assets.is_empty() {
+                println!("assets:");
+                for a in &assets {
+                    println!(
+                        "   {:<12} {} ({} file(s)){}",
+                        a.category,
+                        a.name,
+                        a.files,
+                        a.error
+                            .as_deref()
+                            .map(|e| format!("  ⚠ {e}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(())
+        }
+        ProjectCmd::Upgrade => {
+            let path = current_project(global)?;
+            match project::upgrade(&path)? {
+                Some((commit, changes)) => {
+                    println!("upgraded {} ({})", path.display(), &commit[..7]);
+                    for c in changes {
+                        println!("  {c}");
+                    }
+                }
+                None => println!("{} is already in the current format", path.display()),
             }
             Ok(())
         }
@@ -486,6 +580,14 @@ fn shot_type(s: &str) -> Result<ShotType, Failure> {
 
 fn structure(global: &Global, edit: StructureEdit) -> Result<(), Failure> {
     let path = current_project(global)?;
+    // As opening in the window does: upgrade an earlier Slate's project when that is safe.
+    match project::upgrade_on_open(&path, false)? {
+        project::Upgrade::Done { commit, .. } => {
+            eprintln!("upgraded the project format first ({})", &commit[..7]);
+        }
+        project::Upgrade::Pending { why, .. } => return Err(why.into()),
+        project::Upgrade::Current => {}
+    }
     let (_, summary) = project::edit(&path, &edit)?;
     println!("{summary}");
     Ok(())

@@ -27,6 +27,19 @@ pub struct OpenProject {
     /// Opened read-only after a manifest error: structure edits are refused.
     pub read_only: bool,
     pub assets: Vec<AssetFile>,
+    /// Asset folders (`01_Assets/<Category>/<Name>_<id8>/`, with `asset.json`).
+    #[serde(default)]
+    pub asset_folders: Vec<crate::workspace::assets::Asset>,
+    /// Every take under `03_Renders/`.
+    #[serde(default)]
+    pub takes: crate::workspace::takes::TakeIndex,
+    /// What opening did about an earlier Slate format (upgraded, or why not yet).
+    #[serde(default = "upgrade_current")]
+    pub upgrade: crate::workspace::project::Upgrade,
+}
+
+fn upgrade_current() -> crate::workspace::project::Upgrade {
+    crate::workspace::project::Upgrade::Current
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,6 +220,9 @@ pub enum Command {
     EditProject { edit: StructureEdit },
     #[serde(rename = "project.rename")]
     RenameProject { new_name: String },
+    /// Upgrades the open project from an earlier Slate format (one commit).
+    #[serde(rename = "project.upgrade")]
+    UpgradeProject,
     /// Moves a project to the trash, or deletes it for good when `permanently`.
     #[serde(rename = "project.delete")]
     DeleteProject { path: PathBuf, permanently: bool },

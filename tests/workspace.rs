@@ -51,10 +51,12 @@ fn every_template_makes_a_complete_committed_project() {
         );
         let files = git(home.path(), &p, &["ls-files"]);
         assert!(files.contains("01_Assets/Characters/.gitkeep") && files.contains("project.json"));
-        assert!(
-            !files.contains("06_Exports/.gitkeep"),
-            "exports are ignored"
-        );
+        assert!(files.contains("02_Story/story.json"), "{files}");
+        // The folder is in git (the web studio's structure check needs it), its contents not.
+        assert!(files.contains("06_Exports/.gitkeep"), "{files}");
+        std::fs::write(p.join("06_Exports/cut.mp4"), b"x").unwrap();
+        assert_eq!(git(home.path(), &p, &["status", "--porcelain"]), "");
+        std::fs::remove_file(p.join("06_Exports/cut.mp4")).unwrap();
     }
     let listed = project::list(root.path()).unwrap();
     assert_eq!(listed.len(), 4);
@@ -76,16 +78,27 @@ fn hostile_names_are_sanitised_or_refused_and_leave_nothing_behind() {
     let root = tempfile::tempdir().unwrap();
     let inside = root.path().join("ws");
     let p = project::create(&inside, "../x", NarrativeTemplate::ThreeAct).unwrap();
-    assert_eq!(p, inside.join("___x"), "stays inside the workspace");
+    assert_eq!(p, inside.join("x"), "stays inside the workspace");
     assert!(!root.path().join("x").exists());
+    // The web studio's sanitiser: Unicode letters kept, `_` trimmed, nothing → untitled.
     assert_eq!(
         project::create(&inside, "🎬 Noir", NarrativeTemplate::ThreeAct).unwrap(),
-        inside.join("__Noir")
+        inside.join("Noir")
+    );
+    assert_eq!(
+        project::create(&inside, "🎬🎬", NarrativeTemplate::ThreeAct).unwrap(),
+        inside.join("untitled_project")
+    );
+    assert_eq!(
+        project::read_manifest(&inside.join("untitled_project"))
+            .unwrap()
+            .name,
+        "🎬🎬"
     );
     for (bad, says) in [
         ("con", "reserved"),
-        ("🎬🎬", "no letters or digits"),
-        ("", "no letters"),
+        ("", "give the project a name"),
+        ("  ", "give the project a name"),
         (&"a".repeat(300) as &str, "300 characters"),
     ] {
         let e = project::create(&inside, bad, NarrativeTemplate::ThreeAct).unwrap_err();
@@ -99,8 +112,8 @@ fn hostile_names_are_sanitised_or_refused_and_leave_nothing_behind() {
         .collect();
     assert_eq!(
         names.len(),
-        2,
-        "only the two good projects, no temp folders: {names:?}"
+        3,
+        "only the three good projects, no temp folders: {names:?}"
     );
 }
 
@@ -194,17 +207,27 @@ fn manifests_round_trip_with_unknown_fields_kept_through_edits() {
     assert_eq!(after["webStudioLayout"]["zoom"], 1.5);
     let ch = &after["narrative"]["chapters"][2];
     assert_eq!(ch["colour"], "#123456");
-    assert_eq!(ch["order"], 2);
-    let shots = ch["scenes"][0]["shots"].as_array().unwrap();
+    assert_eq!(
+        ch["order"], 3,
+        "1-based, as the web studio numbers chapters"
+    );
+    let scene_id = ch["scenes"][0]
+        .as_str()
+        .expect("project.json lists scene ids");
+    let story: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("02_Story/story.json")).unwrap())
+            .unwrap();
+    let scene = &story["scenes"][scene_id];
+    assert_eq!(scene["name"], "Alley");
+    let shots = scene["shots"].as_array().unwrap();
     assert_eq!(shots[0]["name"], "Door");
     assert_eq!(shots[0]["shotType"], "pov");
     assert_eq!(shots[1]["shotType"], "close-up");
     assert_eq!(shots[1]["duration"], 4.5);
-    assert_eq!(shots[1]["order"], 1);
-    // The git CLI sees a modified manifest, and Slate commits it.
+    // The git CLI sees the two story files modified, and Slate commits them.
     assert_eq!(
         git(home.path(), &p, &["status", "--porcelain"]).trim(),
-        "M project.json"
+        "M 02_Story/story.json\n M project.json"
     );
     let repo = wgit::open(&p).unwrap();
     wgit::commit_all(&repo, "story: Add the alley scene").unwrap();

@@ -67,9 +67,16 @@ fn create_a_project_add_a_shot_and_commit_from_the_keyboard() {
     wait_until(&mut h, "the shot", 10, |h| {
         h.query_by_label("Neon sign · wide · 3s").is_some()
     });
-    let manifest =
-        std::fs::read_to_string(dir.path().join("workspace/Midnight_Noir/project.json")).unwrap();
-    assert!(manifest.contains("\"Neon sign\""), "{manifest}");
+    // project.json lists the scene by id; the story sidecar holds its name and shots.
+    let story = std::fs::read_to_string(
+        dir.path()
+            .join("workspace/Midnight_Noir/02_Story/story.json"),
+    )
+    .unwrap();
+    assert!(
+        story.contains("\"Neon sign\"") && story.contains("\"Rainy alley\""),
+        "{story}"
+    );
 
     // Git tab: the manifest is modified; commit it with a message and Enter.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);

@@ -306,6 +306,37 @@ pub fn commit_only(repo: &Repository, rel: &str, message: &str) -> Result<String
     Ok(id.to_string())
 }
 
+/// Commits these files' working copies (plain blobs, not LFS) on top of HEAD in one
+/// commit, leaving whatever else is staged or changed as it was.
+pub fn commit_only_paths(
+    repo: &Repository,
+    paths: &[String],
+    message: &str,
+) -> Result<String, String> {
+    let err = |e: git2::Error| e.message().to_string();
+    let workdir = repo.workdir().ok_or("the repository has no work tree")?;
+    let parent = repo.head().and_then(|h| h.peel_to_commit()).map_err(err)?;
+    let base = parent.tree().map_err(err)?;
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for rel in paths {
+        let bytes = std::fs::read(workdir.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
+        let blob = repo.blob(&bytes).map_err(err)?;
+        update.upsert(rel.as_str(), blob, git2::FileMode::Blob);
+    }
+    let tree_id = update.create_updated(repo, &base).map_err(err)?;
+    let tree = repo.find_tree(tree_id).map_err(err)?;
+    let sig = signature(repo);
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&parent])
+        .map_err(err)?;
+    let mut index = repo.index().map_err(err)?;
+    for rel in paths {
+        index.add_path(Path::new(rel)).map_err(err)?;
+    }
+    index.write().map_err(err)?;
+    Ok(id.to_string())
+}
+
 /// Stages everything and commits it.
 pub fn commit_all(repo: &Repository, message: &str) -> Result<String, String> {
     stage_all(repo)?;

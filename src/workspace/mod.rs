@@ -1,8 +1,11 @@
-//! Projects on disk: layout, manifest, git and LFS.
+//! Projects on disk: layout, manifest, story sidecar, takes, assets, git and LFS.
 
+pub mod assets;
 pub mod git;
 pub mod lfs;
 pub mod manifest;
 pub mod names;
 pub mod project;
 pub mod service;
+pub mod story;
+pub mod takes;

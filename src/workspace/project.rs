@@ -1,14 +1,16 @@
-//! Projects in the workspace: create (atomically), list, open, rename, delete, and
-//! edits to the chapter → scene → shot structure in `project.json`.
+//! Projects in the workspace: create (atomically), list, open, upgrade, rename, delete,
+//! and edits to the chapter → scene → shot structure (`project.json` holds chapters and
+//! scene ids, `02_Story/story.json` the rest).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::workspace::manifest::{
-    Chapter, MANIFEST_FILE, Manifest, NarrativeTemplate, Scene, Shot, ShotType, new_id,
+    Chapter, MANIFEST_FILE, Manifest, NarrativeTemplate, Parsed, Scene, Shot, ShotType, new_id,
 };
-use crate::workspace::{git, lfs, names};
+use crate::workspace::story::STORY_FILE;
+use crate::workspace::{assets, git, lfs, names, takes};
 
 /// The folder layout of every project.
 pub const LAYOUT: &[&str] = &[
@@ -25,9 +27,14 @@ pub const LAYOUT: &[&str] = &[
     "06_Exports",
 ];
 
+/// What an export folder keeps in git: the folder itself (the web studio's structure
+/// check needs it in every clone), not its contents.
+const EXPORTS_IGNORE: &str = "06_Exports/*\n!06_Exports/.gitkeep\n";
+
 pub const GITIGNORE: &str = "\
-# Slate: exports and caches are rebuilt, not versioned
-06_Exports/
+# Slate: exports and caches are rebuilt, not versioned (06_Exports/ itself is kept)
+06_Exports/*
+!06_Exports/.gitkeep
 .slate/cache/
 .slate/tmp/
 
@@ -51,9 +58,17 @@ pub struct ProjectSummary {
     /// `clean`, `modified`, or why the state is unknown.
     pub git_state: String,
     pub chapters: usize,
+    pub scenes: usize,
     pub shots: usize,
-    /// Set when `project.json` could not be read.
+    /// Live takes under `03_Renders/`.
+    pub takes: usize,
+    /// Asset folders under `01_Assets/`.
+    pub assets: usize,
+    /// Set when `project.json` or the story sidecar could not be read.
     pub error: Option<String>,
+    /// What upgrading from an earlier Slate format would change; empty when current.
+    #[serde(default)]
+    pub upgrade: Vec<String>,
 }
 
 /// Creates a project atomically: everything is built in a hidden folder beside the final
@@ -126,12 +141,13 @@ fn build(
         std::fs::write(d.join(".gitkeep"), b"").map_err(|e| io(&d, e))?;
     }
     let mut manifest = Manifest::new(name, template, crate::util::now_ms());
-    manifest.quality = options.quality.label().to_string();
-    manifest.settings.default_quality = options.quality.label().to_string();
-    if !options.lfs {
-        manifest.git = serde_json::json!({ "enabled": true, "lfs": false });
-    }
-    std::fs::write(dir.join(MANIFEST_FILE), manifest.to_json()).map_err(|e| io(dir, e))?;
+    let quality = web_quality(options.quality);
+    manifest.quality = quality.into();
+    manifest.settings.default_quality = quality.into();
+    manifest.git.lfs_enabled = options.lfs;
+    let (project_json, story_json) = manifest.to_json();
+    std::fs::write(dir.join(MANIFEST_FILE), project_json).map_err(|e| io(dir, e))?;
+    std::fs::write(dir.join(STORY_FILE), story_json).map_err(|e| io(dir, e))?;
     std::fs::write(dir.join(".gitignore"), GITIGNORE).map_err(|e| io(dir, e))?;
     let mut attrs = String::new();
     if options.lfs {
@@ -152,7 +168,18 @@ fn build(
     Ok(())
 }
 
+/// The web studio's three quality levels for Slate's four presets.
+pub fn web_quality(q: crate::settings::Quality) -> &'static str {
+    use crate::settings::Quality as Q;
+    match q {
+        Q::Draft => "low",
+        Q::Standard => "standard",
+        Q::High | Q::Ultra => "high",
+    }
+}
+
 /// Every project folder under `root` (folders holding a `project.json`), newest first.
+/// Other folders (the asset `Library/`, anything else) are not projects.
 pub fn list(root: &Path) -> Result<Vec<ProjectSummary>, String> {
     let entries = match std::fs::read_dir(root) {
         Ok(e) => e,
@@ -178,9 +205,9 @@ pub fn summary(path: &Path) -> ProjectSummary {
         .unwrap_or_default()
         .to_string_lossy()
         .into_owned();
-    let (manifest, error) = match read_manifest(path) {
-        Ok(m) => (Some(m), None),
-        Err(e) => (None, Some(e)),
+    let (manifest, upgrade, error) = match load(path) {
+        Ok(p) => (Some(p.manifest), p.upgrade, None),
+        Err(e) => (None, Vec::new(), Some(e)),
     };
     let git_state = match git::open(path).and_then(|r| git::status(&r)) {
         Ok(s) if s.is_clean() => "clean".into(),
@@ -202,8 +229,12 @@ pub fn summary(path: &Path) -> ProjectSummary {
             .as_ref()
             .map(|m| m.narrative.chapters.len())
             .unwrap_or(0),
+        scenes: manifest.as_ref().map(|m| m.scene_count()).unwrap_or(0),
         shots: manifest.as_ref().map(|m| m.shot_count()).unwrap_or(0),
+        takes: takes::count(path),
+        assets: assets::count_project(path),
         error,
+        upgrade,
     }
 }
 
@@ -238,26 +269,199 @@ fn dir_size_and_mtime(dir: &Path) -> (u64, u64) {
     (size, newest)
 }
 
-/// Reads `project.json`. The error names the file, the parse error, and the ways out.
+/// Reads the story: `project.json` and `02_Story/story.json`. The error names the file,
+/// the parse error, and the ways out.
 pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
-    let file = path.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        format!("{} cannot be read ({e}). Restore it from git (`git checkout -- project.json`) or open the folder read-only.", file.display())
-    })?;
-    Manifest::parse(&text).map_err(|e| {
-        format!(
-            "{} is not a valid project manifest: {e}. Nothing was changed. Fix the file, restore it from git (`git checkout -- project.json`), or open the project read-only.",
-            file.display()
-        )
-    })
+    load(path).map(|p| p.manifest)
 }
 
-/// Writes `project.json` atomically with a fresh `modified` time.
+/// Reads a file of the project that must be a regular file inside it (never a link
+/// out). `Ok(None)` when it does not exist.
+fn read_inside(path: &Path, rel: &str) -> Result<Option<String>, String> {
+    let mut at = path.to_path_buf();
+    for part in Path::new(rel).components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!(
+                    "{} is a link; Slate reads project files only from inside the project",
+                    at.display()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{} cannot be read ({e})", at.display())),
+        }
+    }
+    std::fs::read_to_string(&at)
+        .map(Some)
+        .map_err(|e| format!("{} cannot be read ({e})", at.display()))
+}
+
+/// Reads and parses both files, and says what an upgrade from an earlier Slate format
+/// would change (the `.gitignore` of a round-1 project ignores `06_Exports/` whole).
+pub fn load(path: &Path) -> Result<Parsed, String> {
+    let way_out = |rel: &str| {
+        format!(
+            "Nothing was changed. Fix the file, restore it from git (`git checkout -- {rel}`), or open the project read-only."
+        )
+    };
+    let project_text = read_inside(path, MANIFEST_FILE)
+        .and_then(|t| t.ok_or_else(|| format!("{} is missing", path.join(MANIFEST_FILE).display())))
+        .map_err(|e| format!("{e}. {}", way_out(MANIFEST_FILE)))?;
+    let story_text =
+        read_inside(path, STORY_FILE).map_err(|e| format!("{e}. {}", way_out(STORY_FILE)))?;
+    let mut parsed =
+        Manifest::parse(&project_text, story_text.as_deref()).map_err(|(rel, e)| {
+            let what = if rel == MANIFEST_FILE {
+                "is not a valid project manifest"
+            } else {
+                "is not a valid story file"
+            };
+            format!("{} {what}: {e}. {}", path.join(rel).display(), way_out(rel))
+        })?;
+    if exports_ignored(path) {
+        parsed.upgrade.push(
+            ".gitignore ignores 06_Exports/ whole: keep the folder (its .gitkeep) in git".into(),
+        );
+    }
+    Ok(parsed)
+}
+
+/// True when `.gitignore` has round 1's `06_Exports/` line, so clones lack the folder.
+fn exports_ignored(path: &Path) -> bool {
+    read_inside(path, ".gitignore")
+        .ok()
+        .flatten()
+        .is_some_and(|t| {
+            t.lines()
+                .any(|l| matches!(l.trim(), "06_Exports/" | "06_Exports" | "/06_Exports/"))
+        })
+}
+
+/// Writes a file atomically, unless it already holds the same JSON (so a story file
+/// formatted by hand is not rewritten when nothing in it changed).
+fn write_json_if_changed(file: &Path, text: &str) -> Result<(), String> {
+    if let Ok(old) = std::fs::read_to_string(file)
+        && let (Ok(a), Ok(b)) = (
+            serde_json::from_str::<serde_json::Value>(&old),
+            serde_json::from_str::<serde_json::Value>(text),
+        )
+        && a == b
+    {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    crate::util::write_atomic(file, text.as_bytes())
+        .map_err(|e| format!("could not save {}: {e}", file.display()))
+}
+
+/// Writes `project.json` (with a fresh `modified` time) and the story sidecar, each
+/// atomically; the sidecar first, so every id `project.json` lists has its entry.
 pub fn write_manifest(path: &Path, manifest: &mut Manifest) -> Result<(), String> {
     manifest.modified = crate::util::iso8601(crate::util::now_ms());
-    manifest.renumber();
-    crate::util::write_atomic(&path.join(MANIFEST_FILE), manifest.to_json().as_bytes())
+    write_files(path, manifest)
+}
+
+fn write_files(path: &Path, manifest: &Manifest) -> Result<(), String> {
+    // Refuse to write through a link planted in place of a project file or folder.
+    read_inside(path, STORY_FILE)?;
+    read_inside(path, MANIFEST_FILE)?;
+    let (project_json, story_json) = manifest.to_json();
+    write_json_if_changed(&path.join(STORY_FILE), &story_json)?;
+    crate::util::write_atomic(&path.join(MANIFEST_FILE), project_json.as_bytes())
         .map_err(|e| format!("could not save project.json: {e}"))
+}
+
+/// The commit message of an upgrade.
+pub const UPGRADE_MESSAGE: &str = "chore: upgrade project format";
+
+/// What opening a project did about its format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Upgrade {
+    /// The files are in the current format.
+    Current,
+    /// Upgraded and committed.
+    Done {
+        commit: String,
+        changes: Vec<String>,
+    },
+    /// An upgrade is needed but was not made; `why` says why and how to make it.
+    Pending { changes: Vec<String>, why: String },
+}
+
+/// Upgrades a project written by an earlier Slate to the current format in one commit
+/// (`chore: upgrade project format`) holding only the files it rewrote. Returns the
+/// commit and what changed, or `None` when the project was current (so it is
+/// idempotent).
+pub fn upgrade(path: &Path) -> Result<Option<(String, Vec<String>)>, String> {
+    let parsed = load(path)?;
+    if parsed.upgrade.is_empty() {
+        return Ok(None);
+    }
+    let repo = git::open(path)?;
+    write_files(path, &parsed.manifest)?;
+    let mut paths = vec![MANIFEST_FILE.to_string(), STORY_FILE.to_string()];
+    if exports_ignored(path) {
+        let old = read_inside(path, ".gitignore")?.unwrap_or_default();
+        let mut text = String::new();
+        for line in old.lines() {
+            if matches!(line.trim(), "06_Exports/" | "06_Exports" | "/06_Exports/") {
+                text += EXPORTS_IGNORE;
+            } else {
+                text += line;
+                text.push('\n');
+            }
+        }
+        crate::util::write_atomic(&path.join(".gitignore"), text.as_bytes())
+            .map_err(|e| format!("could not save .gitignore: {e}"))?;
+        let keep = path.join("06_Exports");
+        std::fs::create_dir_all(&keep).map_err(|e| format!("{}: {e}", keep.display()))?;
+        if !keep.join(".gitkeep").exists() {
+            std::fs::write(keep.join(".gitkeep"), b"")
+                .map_err(|e| format!("{}: {e}", keep.display()))?;
+        }
+        paths.push(".gitignore".into());
+        paths.push("06_Exports/.gitkeep".into());
+    }
+    let commit = git::commit_only_paths(&repo, &paths, UPGRADE_MESSAGE)?;
+    Ok(Some((commit, parsed.upgrade)))
+}
+
+/// On open: upgrades a writable project with a clean work tree; otherwise leaves it as
+/// it is and says why (nothing is upgraded silently over uncommitted work).
+pub fn upgrade_on_open(path: &Path, read_only: bool) -> Result<Upgrade, String> {
+    let parsed = load(path)?;
+    if parsed.upgrade.is_empty() {
+        return Ok(Upgrade::Current);
+    }
+    let how = "upgrade it from the banner or with `slate project upgrade`";
+    let why = if read_only {
+        Some(format!("it is open read-only; {how}"))
+    } else {
+        match git::open(path).and_then(|r| git::status(&r)) {
+            Ok(st) if st.is_clean() => None,
+            Ok(st) => Some(format!(
+                "it has {} uncommitted change(s); commit them, then {how}",
+                st.changed_count()
+            )),
+            Err(e) => Some(format!("its git state is unknown ({e}); {how}")),
+        }
+    };
+    match why {
+        Some(why) => Ok(Upgrade::Pending {
+            changes: parsed.upgrade,
+            why: format!(
+                "This project was made by an earlier Slate and is not upgraded yet: {why}."
+            ),
+        }),
+        None => Ok(match upgrade(path)? {
+            Some((commit, changes)) => Upgrade::Done { commit, changes },
+            None => Upgrade::Current,
+        }),
+    }
 }
 
 /// Finds a project by name, folder name or path.
@@ -510,7 +714,6 @@ impl StructureEdit {
                     id: new_id("ch"),
                     name: name.clone(),
                     order: 0,
-                    description: String::new(),
                     scenes: Vec::new(),
                     extra: Default::default(),
                 });
@@ -534,7 +737,6 @@ impl StructureEdit {
                 at(chapters, *chapter, "chapter")?.scenes.push(Scene {
                     id: new_id("sc"),
                     name: name.clone(),
-                    order: 0,
                     description: String::new(),
                     shots: Vec::new(),
                     extra: Default::default(),
@@ -578,10 +780,10 @@ impl StructureEdit {
                 sc.shots.push(Shot {
                     id: new_id("sh"),
                     name: name.clone(),
-                    order: 0,
                     shot_type: shot_type.clone(),
                     duration,
                     description: description.clone(),
+                    assets: Vec::new(),
                     extra: Default::default(),
                 });
                 format!("Add shot {name}")
@@ -625,14 +827,32 @@ impl StructureEdit {
                 format!("Delete shot {}", sc.shots.remove(*shot).name)
             }
         };
-        m.renumber();
+        // Chapter order is the web studio's 1-based `order`; scenes and shots are ordered
+        // by their place in the lists. Other edits leave every stored order as it was.
+        if matches!(
+            self,
+            Self::AddChapter { .. } | Self::MoveChapter { .. } | Self::DeleteChapter { .. }
+        ) {
+            m.renumber_chapters();
+        }
         Ok(summary)
     }
 }
 
-/// Reads, edits and writes the manifest (not committed: the user or auto-commit does).
+/// Reads, edits and writes the story (not committed: the user or auto-commit does). A
+/// project in an earlier Slate format is refused until it is upgraded, so an edit never
+/// hides an upgrade inside it.
 pub fn edit(path: &Path, edit: &StructureEdit) -> Result<(Manifest, String), String> {
-    let mut m = read_manifest(path)?;
+    let Parsed {
+        manifest: mut m,
+        upgrade,
+    } = load(path)?;
+    if !upgrade.is_empty() {
+        return Err(format!(
+            "this project was made by an earlier Slate; upgrade it first (`slate project upgrade`, or the banner in the window): {}",
+            upgrade.join("; ")
+        ));
+    }
     let summary = edit.apply(&mut m)?;
     write_manifest(path, &mut m)?;
     Ok((m, summary))

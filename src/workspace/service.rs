@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::core::EventSink;
-use crate::events::{AssetFile, Command, Event, LfsSummary, OpenProject};
+use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
-use crate::workspace::{git, lfs, project};
+use crate::workspace::project::Upgrade;
+use crate::workspace::{assets, git, lfs, project, takes};
 
 /// History is sent in pages of this many commits.
 pub const LOG_PAGE: usize = 200;
@@ -58,6 +59,7 @@ pub fn handles(c: &Command) -> bool {
             | C::CloseProject
             | C::EditProject { .. }
             | C::RenameProject { .. }
+            | C::UpgradeProject
             | C::DeleteProject { .. }
             | C::RefreshGit
             | C::GitLog { .. }
@@ -183,6 +185,36 @@ impl Actor {
                     Err(e) => self.fail("edit the story", e),
                 }
             }
+            Command::UpgradeProject => {
+                let Some(path) = self.open.clone() else {
+                    return self.fail("upgrade the project", "no project is open".into());
+                };
+                if self.read_only {
+                    return self.fail(
+                        "upgrade the project",
+                        "the project is open read-only; open it for writing, then upgrade".into(),
+                    );
+                }
+                let p = path.clone();
+                match blocking(move || project::upgrade(&p)).await {
+                    Ok(done) => {
+                        if let Some((commit, changes)) = done {
+                            self.sink.emit(Event::Notification {
+                                level: Level::Success,
+                                title: "Project format upgraded".into(),
+                                body: format!(
+                                    "{} (commit {})",
+                                    changes.join("; "),
+                                    &commit[..7.min(commit.len())]
+                                ),
+                                task: None,
+                            });
+                        }
+                        self.open_project(path, false).await;
+                    }
+                    Err(e) => self.fail("upgrade the project", e),
+                }
+            }
             Command::RenameProject { new_name } => {
                 let Some(path) = self.open.clone() else {
                     return;
@@ -300,6 +332,18 @@ impl Actor {
     async fn open_project(&mut self, path: PathBuf, read_only: bool) {
         let p = path.clone();
         let opened = blocking(move || {
+            // A project from an earlier Slate is upgraded here, once, when that is safe.
+            let upgrade = match project::upgrade_on_open(&p, read_only) {
+                Ok(u) => u,
+                Err(e) => match project::load(&p) {
+                    Ok(parsed) => Upgrade::Pending {
+                        changes: parsed.upgrade,
+                        why: format!("Upgrading the project format failed: {e}"),
+                    },
+                    // Damaged: the error below says so.
+                    Err(_) => Upgrade::Current,
+                },
+            };
             let (manifest, error) = match project::read_manifest(&p) {
                 Ok(m) => (Some(m), None),
                 Err(e) => (None, Some(e)),
@@ -310,6 +354,9 @@ impl Actor {
                 manifest,
                 error,
                 assets: scan_assets(&p),
+                asset_folders: assets::scan_project(&p),
+                takes: takes::scan(&p),
+                upgrade,
             }
         })
         .await;
@@ -318,6 +365,18 @@ impl Actor {
         }
         self.read_only = opened.read_only;
         self.open = Some(path);
+        if let Upgrade::Done { commit, changes } = &opened.upgrade {
+            self.sink.emit(Event::Notification {
+                level: Level::Info,
+                title: "Project format upgraded".into(),
+                body: format!(
+                    "{} (commit {})",
+                    changes.join("; "),
+                    &commit[..7.min(commit.len())]
+                ),
+                task: None,
+            });
+        }
         self.sink.emit(Event::ProjectOpened { project: opened });
         self.refresh_git().await;
         self.send_log(0, LOG_PAGE).await;

@@ -61,11 +61,29 @@ impl ProjectBrowser {
                     *selection = None;
                 }
                 ui.weak(format!(
-                    "{} · {} chapter(s) · {} shot(s)",
+                    "{} · {} chapter(s) · {} scene(s) · {} shot(s) · {} take(s) · {} asset(s)",
                     m.narrative.structure,
                     m.narrative.chapters.len(),
-                    m.shot_count()
+                    m.scene_count(),
+                    m.shot_count(),
+                    open.takes.take_count(),
+                    open.asset_folders.len()
                 ));
+                if let crate::workspace::project::Upgrade::Pending { changes, why } = &open.upgrade
+                {
+                    ui.colored_label(theme::WARN, why)
+                        .on_hover_text(changes.join("\n"));
+                    if !open.read_only
+                        && ui
+                            .button("Upgrade project format")
+                            .on_hover_text(
+                                "Rewrite project.json in the web studio's format, in one commit",
+                            )
+                            .clicked()
+                    {
+                        ctx.commands.send(Command::UpgradeProject);
+                    }
+                }
                 // The LFS badge: what is stored with LFS, and a warning when large files
                 // are not; it opens the Git tab's LFS panel.
                 let lfs = &ctx.vm.lfs;
@@ -121,15 +139,21 @@ impl ProjectBrowser {
                             ui.indent(("chapter", ci), |ui| {
                                 for (si, s) in c.scenes.iter().enumerate() {
                                     let item = StoryItem::Scene(ci, si);
-                                    if ui
-                                        .selectable_label(
-                                            *selection == Some(item),
-                                            format!("🎬 {}", s.name),
-                                        )
-                                        .clicked()
-                                    {
-                                        *selection = Some(item);
-                                    }
+                                    ui.horizontal(|ui| {
+                                        if ui
+                                            .selectable_label(
+                                                *selection == Some(item),
+                                                format!("🎬 {}", s.name),
+                                            )
+                                            .clicked()
+                                        {
+                                            *selection = Some(item);
+                                        }
+                                        let n = open.takes.scene_take_count(&c.id, &s.id);
+                                        if n > 0 {
+                                            ui.weak(format!("{n} take(s)"));
+                                        }
+                                    });
                                     ui.indent(("scene", ci, si), |ui| {
                                         for (hi, sh) in s.shots.iter().enumerate() {
                                             let item = StoryItem::Shot(ci, si, hi);
@@ -139,12 +163,30 @@ impl ProjectBrowser {
                                                 sh.shot_type.label(),
                                                 sh.duration
                                             );
-                                            if ui
-                                                .selectable_label(*selection == Some(item), text)
-                                                .clicked()
-                                            {
-                                                *selection = Some(item);
-                                            }
+                                            ui.horizontal(|ui| {
+                                                if ui
+                                                    .selectable_label(
+                                                        *selection == Some(item),
+                                                        text,
+                                                    )
+                                                    .clicked()
+                                                {
+                                                    *selection = Some(item);
+                                                }
+                                                if let Some(t) =
+                                                    open.takes.shot(&c.id, &s.id, &sh.id)
+                                                {
+                                                    let active = t
+                                                        .active
+                                                        .as_deref()
+                                                        .map(|a| format!(" · ▶ {a}"))
+                                                        .unwrap_or_default();
+                                                    ui.weak(format!(
+                                                        "{} take(s){active}",
+                                                        t.takes.len()
+                                                    ));
+                                                }
+                                            });
                                         }
                                     });
                                 }
