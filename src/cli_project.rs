@@ -262,7 +262,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             if json {
                 print_json(&project::summary(&path));
             } else {
-                println!("created {}", path.display());
+                crate::say!("created {}", path.display());
             }
             Ok(())
         }
@@ -275,10 +275,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             if json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("no projects in {}", workspace_root(global).display());
+                crate::say!("no projects in {}", workspace_root(global).display());
             } else {
                 for p in list {
-                    println!(
+                    crate::say!(
                         "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s){}",
                         p.name,
                         crate::util::format_bytes(p.size_bytes),
@@ -297,13 +297,13 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             if json {
                 print_json(&m);
             } else {
-                println!("{} ({})", m.name, m.narrative.structure);
+                crate::say!("{} ({})", m.name, m.narrative.structure);
                 for (i, c) in m.narrative.chapters.iter().enumerate() {
-                    println!("{}. {}", i + 1, c.name);
+                    crate::say!("{}. {}", i + 1, c.name);
                     for (j, s) in c.scenes.iter().enumerate() {
-                        println!("   {}.{} {}", i + 1, j + 1, s.name);
+                        crate::say!("   {}.{} {}", i + 1, j + 1, s.name);
                         for (k, sh) in s.shots.iter().enumerate() {
-                            println!(
+                            crate::say!(
                                 "      {}.{}.{} {} [{} {}s] {}",
                                 i + 1,
                                 j + 1,
@@ -322,7 +322,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
         ProjectCmd::Rename { new_name } => {
             let path = current_project(global)?;
             let dest = project::rename(&path, &new_name)?;
-            println!("renamed to {}", dest.display());
+            crate::say!("renamed to {}", dest.display());
             Ok(())
         }
         ProjectCmd::Delete { yes, permanently } => {
@@ -340,10 +340,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             }
             if permanently {
                 project::delete_permanently(&path)?;
-                println!("deleted {}", path.display());
+                crate::say!("deleted {}", path.display());
             } else {
                 let dest = project::move_to_trash(&path)?;
-                println!("moved to the trash: {}", dest.display());
+                crate::say!("moved to the trash: {}", dest.display());
             }
             Ok(())
         }
@@ -487,7 +487,7 @@ fn shot_type(s: &str) -> Result<ShotType, Failure> {
 fn structure(global: &Global, edit: StructureEdit) -> Result<(), Failure> {
     let path = current_project(global)?;
     let (_, summary) = project::edit(&path, &edit)?;
-    println!("{summary}");
+    crate::say!("{summary}");
     Ok(())
 }
 
@@ -500,18 +500,18 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             if json {
                 print_json(&st);
             } else {
-                println!("on branch {}", st.branch);
+                crate::say!("on branch {}", st.branch);
                 if st.is_clean() {
-                    println!("clean");
+                    crate::say!("clean");
                 }
                 for c in &st.staged {
-                    println!("  staged    {:<10} {}", c.kind, c.path);
+                    crate::say!("  staged    {:<10} {}", c.kind, c.path);
                 }
                 for c in &st.modified {
-                    println!("  modified  {:<10} {}", c.kind, c.path);
+                    crate::say!("  modified  {:<10} {}", c.kind, c.path);
                 }
                 for p in &st.untracked {
-                    println!("  untracked            {p}");
+                    crate::say!("  untracked            {p}");
                 }
             }
             Ok(())
@@ -527,7 +527,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                     } else {
                         format!(" ({})", c.tags.join(", "))
                     };
-                    println!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
+                    crate::say!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
                 }
             }
             Ok(())
@@ -543,9 +543,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 print_json(&files);
             } else {
                 for f in files {
-                    println!(
+                    crate::say!(
                         "{:<10} +{:<6} -{:<6} {}",
-                        f.kind, f.additions, f.deletions, f.path
+                        f.kind,
+                        f.additions,
+                        f.deletions,
+                        f.path
                     );
                 }
             }
@@ -590,12 +593,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 });
             }
             let id = wgit::commit_all(&repo, &wgit::prefixed(prefix.as_deref(), &message))?;
-            println!("committed {}", &id[..7]);
+            crate::say!("committed {}", &id[..7]);
             Ok(())
         }
         GitCmd::Tag { name, message } => {
             wgit::tag(&repo, &name, message.as_deref())?;
-            println!("tagged {name}");
+            crate::say!("tagged {name}");
             Ok(())
         }
         GitCmd::Tags { json } => {
@@ -604,7 +607,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 print_json(&tags);
             } else {
                 for t in tags {
-                    println!("{t}");
+                    crate::say!("{t}");
                 }
             }
             Ok(())
@@ -626,7 +629,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 });
             }
             wgit::rollback(&repo, &commit, mode)?;
-            println!("rolled back to {commit} ({mode:?})");
+            crate::say!("rolled back to {commit} ({mode:?})");
             Ok(())
         }
     }
@@ -637,15 +640,15 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
     match cmd {
         LfsCmd::Track { pattern } => {
             if wlfs::track(&path, &pattern)? {
-                println!("tracking {pattern}");
+                crate::say!("tracking {pattern}");
             } else {
-                println!("{pattern} was already tracked");
+                crate::say!("{pattern} was already tracked");
             }
             Ok(())
         }
         LfsCmd::Untrack { pattern } => {
             if wlfs::untrack(&path, &pattern)? {
-                println!("no longer tracking {pattern}");
+                crate::say!("no longer tracking {pattern}");
                 Ok(())
             } else {
                 Err(format!("{pattern} was not tracked").into())
@@ -658,7 +661,7 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                 print_json(&files);
             } else {
                 for f in files {
-                    println!(
+                    crate::say!(
                         "{} {} {} ({})",
                         &f.oid[..10],
                         if f.present { "*" } else { "-" },
@@ -686,24 +689,26 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                     "problems": problems,
                 }));
             } else {
-                println!("patterns: {}", patterns.join(" "));
-                println!(
+                crate::say!("patterns: {}", patterns.join(" "));
+                crate::say!(
                     "{} LFS file(s), {}",
                     files.len(),
                     crate::util::format_bytes(total)
                 );
                 for problem in &problems {
-                    println!("  ✖ {problem}");
+                    crate::say!("  ✖ {problem}");
                 }
                 for (p, s) in &large {
-                    println!(
+                    crate::say!(
                         "  ⚠ large and not tracked: {p} ({})",
                         crate::util::format_bytes(*s)
                     );
                 }
                 match git_lfs {
-                    Ok(v) => println!("git-lfs: {v}"),
-                    Err(e) => println!("git-lfs: {e} (needed only to push and pull LFS objects)"),
+                    Ok(v) => crate::say!("git-lfs: {v}"),
+                    Err(e) => {
+                        crate::say!("git-lfs: {e} (needed only to push and pull LFS objects)")
+                    }
                 }
             }
             Ok(())

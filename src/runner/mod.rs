@@ -205,8 +205,8 @@ struct Actor {
     sink: EventSink,
     reports_tx: exec::ReportSender,
     reports_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, exec::ExecReport)>,
-    finished_tx: tokio::sync::mpsc::UnboundedSender<(TaskId, Outcome)>,
-    finished_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, Outcome)>,
+    finished_tx: tokio::sync::mpsc::UnboundedSender<(TaskId, Outcome, Option<Outputs>)>,
+    finished_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, Outcome, Option<Outputs>)>,
     /// Tasks told "waiting for VRAM", so the notice goes out once.
     waiting_noted: HashMap<TaskId, String>,
     rng: u64,
@@ -238,10 +238,10 @@ impl Actor {
     ) -> Self {
         let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
         let (finished_tx, finished_rx) = tokio::sync::mpsc::unbounded_channel();
-        let functions_dir = paths.workspace_root(&settings).join("functions");
+        let functions_dir = paths.functions_dir();
         let functions_dir2 = functions_dir.clone();
         Self {
-            registry: Registry::load(Some(&functions_dir2)),
+            registry: Registry::load_with_legacy(&functions_dir2, &paths.workspace_root(&settings)),
             paused: store.paused(),
             paths,
             settings,
@@ -314,12 +314,12 @@ impl Actor {
                     }
                 },
                 Some((id, report)) = self.reports_rx.recv() => self.on_report(id, report),
-                Some((id, outcome)) = self.finished_rx.recv() => {
+                Some((id, outcome, outputs)) = self.finished_rx.recv() => {
                     // Drain reports sent before the end so no log line is lost.
                     while let Ok((rid, report)) = self.reports_rx.try_recv() {
                         self.on_report(rid, report);
                     }
-                    self.on_finished(id, outcome);
+                    self.on_finished(id, outcome, outputs);
                     self.queue_changed = true;
                 }
                 _ = tokio::time::sleep_until(self.wake_at) => {
@@ -424,7 +424,13 @@ impl Actor {
                             false,
                         ),
                     };
-                    self.on_finished(t.id, outcome);
+                    let outputs = match (&outcome, &t.output_dir) {
+                        (Outcome::Exited { code: 0, .. }, Some(dir)) => {
+                            Some(outputs_off_thread(dir.clone(), template.outputs.clone()).await)
+                        }
+                        _ => None,
+                    };
+                    self.on_finished(t.id, outcome, outputs);
                 }
                 None => {
                     recover_lost(&mut t, template.requeue_on_interrupt, now);
@@ -446,7 +452,7 @@ impl Actor {
     /// Reloads templates when files in the functions folder changed and then stayed
     /// unchanged for [`FUNCTIONS_SETTLE`] (debounced).
     fn watch_functions(&mut self) {
-        let dir = self.paths.workspace_root(&self.settings).join("functions");
+        let dir = self.paths.functions_dir();
         let now = function::fingerprint(&dir);
         if now != self.functions_seen {
             self.functions_seen = now;
@@ -500,8 +506,9 @@ impl Actor {
                 self.sink.emit(Event::QueuePaused { paused });
             }
             Command::ReloadFunctions => {
-                let dir = self.paths.workspace_root(&self.settings).join("functions");
-                self.registry = Registry::load(Some(&dir));
+                let dir = self.paths.functions_dir();
+                self.registry =
+                    Registry::load_with_legacy(&dir, &self.paths.workspace_root(&self.settings));
                 self.sink.emit(Event::FunctionsLoaded {
                     functions: self.registry.summaries(),
                     errors: self.registry.errors.clone(),
@@ -525,11 +532,46 @@ impl Actor {
                 return;
             }
         };
-        let (params, resources) = match template.resolve(
-            request.preset.as_deref(),
-            &request.params,
-            self.settings.runner.default_timeout_s,
-        ) {
+        let workspace = self.paths.workspace_root(&self.settings);
+        let project_dir = request
+            .project
+            .as_deref()
+            .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok());
+        let resolved = template
+            .resolve(
+                request.preset.as_deref(),
+                &request.params,
+                self.settings.runner.default_timeout_s,
+            )
+            .and_then(|(mut params, resources)| {
+                // `file` inputs become checked absolute paths inside the project (or the
+                // workspace when the task has none).
+                let root = project_dir.as_deref().unwrap_or(&workspace);
+                let errors: Vec<_> = template
+                    .inputs
+                    .iter()
+                    .filter(|i| i.kind == function::InputKind::File)
+                    .filter_map(|i| {
+                        let given = params.get(&i.name)?.as_str()?.to_string();
+                        match function::check_file_input(&given, root) {
+                            Ok(p) => {
+                                params.insert(i.name.clone(), p.display().to_string().into());
+                                None
+                            }
+                            Err(message) => Some(function::FieldError {
+                                field: i.name.clone(),
+                                message,
+                            }),
+                        }
+                    })
+                    .collect();
+                if errors.is_empty() {
+                    Ok((params, resources))
+                } else {
+                    Err(errors)
+                }
+            });
+        let (params, resources) = match resolved {
             Ok(v) => v,
             Err(errors) => {
                 self.sink.emit(Event::TaskRejected {
@@ -945,10 +987,33 @@ impl Actor {
         {
             env.insert("CUDA_VISIBLE_DEVICES".into(), g.to_string());
         }
+        // A container sees each file input read-only under /inputs, never the host path.
+        let mut params = t.params.clone();
+        let mut input_files = Vec::new();
+        for input in template
+            .inputs
+            .iter()
+            .filter(|i| i.kind == function::InputKind::File)
+        {
+            let Some(host) = params.get(&input.name).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let path = PathBuf::from(host);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "input".into());
+            if in_container {
+                let inside = format!("/inputs/{}/{name}", input_files.len());
+                params.insert(input.name.clone(), inside.into());
+            }
+            input_files.push(exec::InputFile { name, path });
+        }
         let launch = Launch {
             task_id: id,
             reattach,
-            argv: template.render_command(&t.params, &builtins),
+            input_files,
+            argv: template.render_command(&params, &builtins),
             env,
             output_dir,
             log_file: self.paths.logs_dir().join(format!("{id}.log")),
@@ -975,12 +1040,19 @@ impl Actor {
                 gpu_index: t.gpu_index,
             }),
         };
+        let patterns = template.outputs.clone();
         tokio::spawn(async move {
+            let dir = launch.output_dir.clone();
             let outcome = match spec {
                 None => process::run(launch).await,
                 Some(spec) => docker::run(launch, spec).await,
             };
-            finished.send((id, outcome)).ok();
+            // The output folder was filled by the task: walk it here, off the actor.
+            let outputs = match outcome {
+                Outcome::Exited { code: 0, .. } => Some(outputs_off_thread(dir, patterns).await),
+                _ => None,
+            };
+            finished.send((id, outcome, outputs)).ok();
         });
     }
 
@@ -1065,7 +1137,7 @@ impl Actor {
         }
     }
 
-    fn on_finished(&mut self, id: TaskId, outcome: Outcome) {
+    fn on_finished(&mut self, id: TaskId, outcome: Outcome, outputs: Option<Outputs>) {
         let stats = self.running.remove(&id);
         self.send_owners();
         let Some(mut t) = self.tasks.get(&id).cloned() else {
@@ -1083,15 +1155,15 @@ impl Actor {
         t.finished_ms = Some(now);
         t.stage = None;
         t.pid = None;
-        let function = self.registry.functions.get(&t.function);
         match outcome {
             Outcome::Exited { code: 0, .. } => {
                 t.state = TaskState::Succeeded;
                 t.exit_code = Some(0);
                 t.progress = 1.0;
-                let patterns = function.map(|f| f.outputs.clone()).unwrap_or_default();
-                if let Some(dir) = &t.output_dir {
-                    t.outputs = exec::collect_outputs(dir, &patterns);
+                match outputs {
+                    Some(Ok(found)) => t.outputs = found,
+                    Some(Err(e)) => t.error = Some(format!("outputs not listed: {e}")),
+                    None => {}
                 }
                 self.sink.emit(Event::Notification {
                     level: Level::Success,
@@ -1256,6 +1328,17 @@ pub fn recover_lost(t: &mut Task, requeue: bool, now: u64) {
         t.finished_ms = Some(now);
         t.stage = None;
     }
+}
+
+/// What the output walk found: relative paths, or why it could not list them.
+type Outputs = Result<Vec<String>, String>;
+
+/// Lists a finished task's outputs on a blocking thread: the folder was written by the
+/// task and the walk must never hold the runner.
+async fn outputs_off_thread(dir: PathBuf, patterns: Vec<String>) -> Outputs {
+    tokio::task::spawn_blocking(move || exec::collect_outputs(&dir, &patterns))
+        .await
+        .unwrap_or_else(|e| Err(format!("the output walk failed: {e}")))
 }
 
 #[cfg(test)]

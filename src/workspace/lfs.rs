@@ -121,18 +121,46 @@ pub fn object_path(git_dir: &Path, oid: &str) -> PathBuf {
 
 /// The `.gitattributes` rules that say something about the `filter` attribute, in file
 /// order. As in git, the last rule that matches a path decides.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Patterns(Vec<(String, bool)>);
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<(String, bool)>", into = "Vec<(String, bool)>")]
+pub struct Patterns {
+    rules: Vec<(String, bool)>,
+    /// The rules compiled once (linear-time matchers), on first use.
+    compiled: std::sync::OnceLock<Vec<(Option<crate::util::glob::Pattern>, bool)>>,
+}
+
+impl PartialEq for Patterns {
+    fn eq(&self, other: &Self) -> bool {
+        self.rules == other.rules
+    }
+}
+
+impl Eq for Patterns {}
+
+impl From<Vec<(String, bool)>> for Patterns {
+    fn from(rules: Vec<(String, bool)>) -> Self {
+        Self {
+            rules,
+            compiled: Default::default(),
+        }
+    }
+}
+
+impl From<Patterns> for Vec<(String, bool)> {
+    fn from(p: Patterns) -> Self {
+        p.rules
+    }
+}
 
 impl Patterns {
     pub fn load(workdir: &Path) -> Self {
         let text = std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
-        Self(parse_rules(&text))
+        parse_rules(&text).into()
     }
 
     /// The patterns that turn LFS on.
     pub fn list(&self) -> Vec<String> {
-        self.0
+        self.rules
             .iter()
             .filter(|(_, on)| *on)
             .map(|(p, _)| p.clone())
@@ -143,17 +171,27 @@ impl Patterns {
     /// depth; with `/` it matches the path from the root; the last matching rule wins.
     pub fn matches(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        self.0
+        let compiled = self.compiled.get_or_init(|| {
+            self.rules
+                .iter()
+                .map(|(p, on)| {
+                    // A malformed pattern matches nothing, as in git.
+                    (
+                        crate::util::glob::Pattern::new(p.trim_start_matches('/')).ok(),
+                        *on,
+                    )
+                })
+                .collect()
+        });
+        self.rules
             .iter()
+            .zip(compiled)
             .rev()
-            .find(|(p, _)| {
-                if p.contains('/') {
-                    crate::runner::exec::glob_match(p.trim_start_matches('/'), path)
-                } else {
-                    crate::runner::exec::glob_match(p, name)
-                }
+            .find(|((p, _), (m, _))| {
+                let subject = if p.contains('/') { path } else { name };
+                m.as_ref().is_some_and(|m| m.is_match(subject))
             })
-            .is_some_and(|(_, on)| *on)
+            .is_some_and(|(_, (_, on))| *on)
     }
 }
 
@@ -684,7 +722,7 @@ mod tests {
 
     #[test]
     fn patterns_match_like_gitattributes() {
-        let p = Patterns(parse_rules(
+        let p = Patterns::from(parse_rules(
             "*.mp4 filter=lfs diff=lfs merge=lfs -text\n/plates/*.exr filter=lfs\n*.txt text\n*.png filter=lfs\n02_Story/*.png -filter\n",
         ));
         assert!(p.matches("03_Renders/a.png"));

@@ -1,5 +1,9 @@
 //! Small helpers shared by the core modules.
 
+pub mod glob;
+pub mod text;
+pub mod walk;
+
 use std::io::Write as _;
 use std::path::Path;
 

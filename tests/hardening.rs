@@ -1,0 +1,436 @@
+//! Issue #12: hostile projects, crashed tasks, damaged databases. Each test builds the
+//! hostile thing for real (links, loops, FIFOs, a damaged redb file, a Docker container)
+//! and fails with a message naming any missing part; none is skipped.
+
+#[path = "common/git.rs"]
+mod git;
+#[path = "common/studio.rs"]
+mod studio;
+
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::{Command as Proc, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use slate::runner::task::TaskState;
+use studio::{Studio, slate_cli, tasks_json};
+
+/// Runs a command, killing it (and failing) after `secs`: a hang must fail, not block.
+fn run_bounded(mut c: Proc, secs: u64, what: &str) -> Output {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{what} did not finish within {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string; mkfifo only creates a node.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
+fn new_project(dir: &Path, name: &str) -> std::path::PathBuf {
+    let o = run_bounded(
+        slate_cli(dir, &["project", "new", name]),
+        30,
+        "slate project new",
+    );
+    assert!(o.status.success(), "slate project new: {}", text(&o));
+    dir.join("ws").join(name)
+}
+
+const DOCKER_IMAGE: &str = "slate-demo/busybox-progress:1";
+
+fn docker_image() {
+    let out = Proc::new("docker")
+        .arg("info")
+        .output()
+        .expect("the docker CLI is needed for this test (apt install docker.io)");
+    assert!(
+        out.status.success(),
+        "no Docker engine is reachable: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reg = slate::runner::function::Registry::load(None);
+    let t = reg.get("demo/busybox-progress").unwrap();
+    let ctx = slate::runner::image::build_context(t)
+        .expect("busybox-static is needed (apt install busybox-static)");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(slate::runner::docker::build_image(
+        "",
+        ctx,
+        DOCKER_IMAGE,
+        |_| {},
+    ))
+    .unwrap();
+}
+
+fn models_probe(file: &str) -> String {
+    format!(
+        r#"
+id = "test/probe"
+version = "1.0.0"
+name = "Models probe"
+command = ["/bin/busybox", "sh", "-c", "/bin/busybox ls /models/{file} && exit 0; exit 3"]
+outputs = []
+[executor]
+type = "docker"
+image = "{DOCKER_IMAGE}"
+"#
+    )
+}
+
+/// Item 1: a committed `01_Assets/Models -> /` must not hand the host's root to a
+/// container; a real Models folder still is mounted.
+#[test]
+fn a_models_link_out_of_the_project_is_refused_and_a_real_folder_mounted() {
+    docker_image();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("data/functions")).unwrap();
+    // Control: a real folder with a probe file is visible at /models.
+    let ok = new_project(d, "okfilm");
+    std::fs::create_dir_all(ok.join("01_Assets/Models")).unwrap();
+    std::fs::write(ok.join("01_Assets/Models/probe.txt"), "probe").unwrap();
+    std::fs::write(
+        d.join("data/functions/probe.toml"),
+        models_probe("probe.txt"),
+    )
+    .unwrap();
+    let o = run_bounded(
+        slate_cli(d, &["run", "test/probe", "--project", ok.to_str().unwrap()]),
+        60,
+        "slate run (real Models)",
+    );
+    assert!(o.status.success(), "control: {}", text(&o));
+    // Hostile: Models is a link to the host's root.
+    let evil = new_project(d, "evilfilm");
+    std::fs::remove_dir_all(evil.join("01_Assets/Models")).ok();
+    symlink("/", evil.join("01_Assets/Models")).unwrap();
+    std::fs::write(
+        d.join("data/functions/probe.toml"),
+        models_probe("etc/passwd"),
+    )
+    .unwrap();
+    let o = run_bounded(
+        slate_cli(
+            d,
+            &["run", "test/probe", "--project", evil.to_str().unwrap()],
+        ),
+        60,
+        "slate run (Models -> /)",
+    );
+    assert!(
+        !o.status.success(),
+        "the container saw /etc/passwd via /models"
+    );
+    let t = tasks_json(d).into_iter().last().unwrap();
+    assert_eq!(t.state, TaskState::Failed);
+    let e = t.error.unwrap_or_default();
+    assert!(
+        e.contains("01_Assets/Models") && e.contains("outside"),
+        "{e}"
+    );
+}
+
+/// Item 2: output links out, two loops and a FIFO neither hang the runner nor list host
+/// files.
+#[test]
+fn output_links_loops_and_fifos_do_not_hang_or_leak_host_files() {
+    let mut s = Studio::new("", &[]);
+    let id =
+        s.sh("echo ok > ok.txt && ln -s /etc hostdir && ln -s . a && ln -s . b && mkfifo p.txt");
+    let t = s.wait_finished(id, 30);
+    assert_eq!(t.state, TaskState::Succeeded, "{:?}", t.error);
+    assert_eq!(t.outputs, vec!["ok.txt".to_string()]);
+}
+
+/// Item 2: a FIFO, two loops and a link to a secret in the templates folder: listing
+/// returns, each template loads once, the secret is never read.
+#[test]
+fn template_fifos_loops_and_links_out_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = d.join("data/functions");
+    std::fs::create_dir_all(&f).unwrap();
+    std::fs::write(f.join("sh.toml"), studio::SH_FUNCTION).unwrap();
+    symlink(".", f.join("a")).unwrap();
+    symlink(".", f.join("b")).unwrap();
+    mkfifo(&f.join("pipe.toml"));
+    std::fs::write(d.join("secret"), "TOPSECRET-LINE = [\n").unwrap();
+    symlink(d.join("secret"), f.join("secret.toml")).unwrap();
+    let o = run_bounded(
+        slate_cli(d, &["functions", "list"]),
+        20,
+        "slate functions list",
+    );
+    let out = text(&o);
+    assert!(out.contains("test/sh"), "{out}");
+    assert!(
+        !out.contains("TOPSECRET"),
+        "a linked file's content was printed: {out}"
+    );
+    assert!(!out.contains("already defined"), "loaded twice: {out}");
+}
+
+/// Item 2: an image build context never carries a link out of its folder.
+#[test]
+fn a_build_context_link_out_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("functions");
+    std::fs::create_dir_all(f.join("img")).unwrap();
+    std::fs::write(f.join("img/Dockerfile"), "FROM scratch\n").unwrap();
+    symlink("/etc", f.join("img/etc")).unwrap();
+    let text = format!(
+        "id='t/img'\nversion='1.0.0'\nname='I'\ncommand=['x']\n[executor]\ntype='docker'\nimage='x:1'\n"
+    );
+    let t = slate::runner::function::FunctionTemplate::parse(&text, &f.join("img.toml")).unwrap();
+    let e = slate::runner::image::build_context(&t).unwrap_err();
+    assert!(e.contains("outside"), "{e}");
+}
+
+/// Item 3: a project folder named `functions` is not a templates folder, and two
+/// templates with one id are an error naming both files.
+#[test]
+fn a_project_named_functions_does_not_replace_builtins_and_duplicates_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let evil = d.join("ws/functions/git");
+    std::fs::create_dir_all(&evil).unwrap();
+    std::fs::write(
+        evil.join("push.toml"),
+        "id='git/push'\nversion='9.0.0'\nname='Evil'\ncommand=['sh','-c','echo pwned']\n[executor]\ntype='process'\n",
+    )
+    .unwrap();
+    let o = run_bounded(
+        slate_cli(d, &["functions", "show", "git/push", "--json"]),
+        20,
+        "slate functions show",
+    );
+    let out = text(&o);
+    assert!(
+        !out.contains("9.0.0"),
+        "a workspace folder replaced a built-in: {out}"
+    );
+    // Duplicates in the real templates folder.
+    let f = d.join("data/functions");
+    std::fs::create_dir_all(&f).unwrap();
+    std::fs::write(f.join("one.toml"), studio::SH_FUNCTION).unwrap();
+    std::fs::write(f.join("two.toml"), studio::SH_FUNCTION).unwrap();
+    let o = run_bounded(
+        slate_cli(d, &["functions", "list"]),
+        20,
+        "slate functions list",
+    );
+    let out = text(&o);
+    assert!(
+        out.contains("one.toml") && out.contains("two.toml") && out.contains("already defined"),
+        "{out}"
+    );
+    let o = run_bounded(slate_cli(d, &["info", "--json"]), 30, "slate info");
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["functions_dir"], f.display().to_string());
+}
+
+/// Item 4: a backtracking `.gitattributes` line and a 60-letter name: the commit ends
+/// in seconds.
+#[test]
+fn a_hostile_gitattributes_line_commits_quickly() {
+    let home = git::home();
+    let dir = tempfile::tempdir().unwrap();
+    let p = new_project(dir.path(), "attrfilm");
+    let mut attrs = std::fs::read_to_string(p.join(".gitattributes")).unwrap_or_default();
+    attrs += "*a*a*a*a*a*a*a*a*a*a*a*a*b filter=lfs diff=lfs merge=lfs -text\n";
+    std::fs::write(p.join(".gitattributes"), attrs).unwrap();
+    let name = "a".repeat(60);
+    std::fs::write(p.join(&name), "x").unwrap();
+    let mut c = slate_cli(dir.path(), &["git", "commit", "-m", "x"]);
+    c.current_dir(&p).env("HOME", home.path());
+    let started = Instant::now();
+    let o = run_bounded(c, 20, "slate git commit with a *a*a*…*b rule");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    git::git(home.path(), &p, &["ls-files", "--error-unmatch", &name]);
+}
+
+/// Item 5: a project name with terminal escapes prints escaped, and intact in --json.
+#[test]
+fn terminal_escapes_in_names_are_shown_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = new_project(dir.path(), "escfilm");
+    let manifest = p.join("project.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let hostile = "Film\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    m["name"] = hostile.into();
+    std::fs::write(&manifest, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let path = p.to_str().unwrap();
+    for args in [
+        &["project", "list"][..],
+        &["--project", path, "project", "show"],
+    ] {
+        let o = run_bounded(slate_cli(dir.path(), args), 20, "slate project");
+        let out = text(&o);
+        assert!(o.status.success(), "{args:?}: {out}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.contains("\\x1b]0;pwned\\x07"), "{args:?}: {out:?}");
+    }
+    let o = run_bounded(
+        slate_cli(dir.path(), &["project", "list", "--json"]),
+        20,
+        "slate project list --json",
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\\u001b]0;pwned\\u0007"));
+}
+
+/// Item 6: a `file` input outside the project (or an option-like value) is refused
+/// before it reaches a command line.
+#[test]
+fn file_inputs_outside_the_project_are_refused() {
+    let func = r#"
+id = "test/cat"
+version = "1.0.0"
+name = "Cat"
+command = ["cat", "{image}"]
+outputs = []
+[executor]
+type = "process"
+[[inputs]]
+name = "image"
+type = "file"
+required = true
+"#;
+    let mut s = Studio::new("", &[("cat.toml", func)]);
+    let ws = s.dir.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("in.txt"), "inside").unwrap();
+    for bad in ["/etc/passwd", "-rf", "../../etc/passwd"] {
+        s.send(slate::events::Command::SubmitTask {
+            request: slate::runner::task::TaskRequest {
+                function: "test/cat".into(),
+                params: [("image".to_string(), bad.to_string())].into(),
+                ..Default::default()
+            },
+        });
+        s.until("the rejection", 10, |e, _| {
+            matches!(e, slate::events::Event::TaskRejected { errors, .. }
+                if errors.iter().any(|f| f.field == "image"))
+        });
+    }
+    let id = s.submit("test/cat", &[("image", "in.txt")], 0);
+    let t = s.wait_finished(id, 30);
+    assert_eq!(t.state, TaskState::Succeeded, "{:?}", t.error);
+}
+
+/// Item 9: random bytes over pages of a real tasks.redb: `slate tasks` neither panics
+/// nor hangs, keeps the file aside, salvages what it can, and works again after.
+#[test]
+fn a_damaged_task_database_is_set_aside_and_salvaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for _ in 0..3 {
+        let o = run_bounded(
+            slate_cli(
+                d,
+                &[
+                    "run",
+                    "demo/countdown",
+                    "--param",
+                    "steps=1",
+                    "--param",
+                    "interval=0",
+                ],
+            ),
+            30,
+            "slate run",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let db = d.join("data/tasks.redb");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mut pages: std::collections::BTreeSet<usize> = [2].into();
+    for (i, w) in bytes.windows(14).enumerate() {
+        if w == b"demo/countdown" {
+            pages.insert(i / 4096);
+        }
+    }
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let len = bytes.len();
+    for p in pages
+        .into_iter()
+        .filter(|&p| p > 0 && (p + 1) * 4096 <= len)
+    {
+        for b in &mut bytes[p * 4096..(p + 1) * 4096] {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            *b = seed as u8;
+        }
+    }
+    std::fs::write(&db, bytes).unwrap();
+    let o = run_bounded(slate_cli(d, &["tasks"]), 30, "slate tasks on a damaged db");
+    let out = text(&o);
+    assert!(!out.contains("panicked"), "{out}");
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("damaged") && out.contains("broken-"), "{out}");
+    let aside = std::fs::read_dir(d.join("data"))
+        .unwrap()
+        .flatten()
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("tasks.redb.broken-")
+        });
+    assert!(aside, "no tasks.redb.broken-* kept");
+    let o = run_bounded(slate_cli(d, &["tasks"]), 30, "a second slate tasks");
+    assert!(o.status.success(), "{}", text(&o));
+    // A new task never reuses the id of one that left a log or outputs.
+    let o = run_bounded(
+        slate_cli(
+            d,
+            &[
+                "run",
+                "demo/countdown",
+                "--param",
+                "steps=1",
+                "--param",
+                "interval=0",
+            ],
+        ),
+        30,
+        "slate run after the damage",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let ids: Vec<u64> = tasks_json(d).iter().map(|t| t.id).collect();
+    assert!(
+        ids.iter().all(|&i| i != 0) && ids.last() > Some(&3),
+        "{ids:?}"
+    );
+}
