@@ -495,7 +495,11 @@ fn read_tasks(global: &Global) -> Result<Vec<Task>, Failure> {
     if let Some(w) = &opened.warning {
         crate::say_err!("warning: {w}");
     }
-    let (tasks, problems) = crate::runner::load_and_recover(&opened.store, &registry(&paths));
+    let (tasks, problems) = crate::runner::load_and_recover(
+        &opened.store,
+        &registry(&paths),
+        crate::runner::Recovery::Preview,
+    );
     for p in problems {
         crate::say_err!("warning: {p}");
     }

@@ -205,10 +205,8 @@ fn a_build_context_link_out_is_refused() {
     std::fs::create_dir_all(f.join("img")).unwrap();
     std::fs::write(f.join("img/Dockerfile"), "FROM scratch\n").unwrap();
     symlink("/etc", f.join("img/etc")).unwrap();
-    let text = format!(
-        "id='t/img'\nversion='1.0.0'\nname='I'\ncommand=['x']\n[executor]\ntype='docker'\nimage='x:1'\n"
-    );
-    let t = slate::runner::function::FunctionTemplate::parse(&text, &f.join("img.toml")).unwrap();
+    let text = "id='t/img'\nversion='1.0.0'\nname='I'\ncommand=['x']\n[executor]\ntype='docker'\nimage='x:1'\n";
+    let t = slate::runner::function::FunctionTemplate::parse(text, &f.join("img.toml")).unwrap();
     let e = slate::runner::image::build_context(&t).unwrap_err();
     assert!(e.contains("outside"), "{e}");
 }
@@ -433,4 +431,118 @@ fn a_damaged_task_database_is_set_aside_and_salvaged() {
         ids.iter().all(|&i| i != 0) && ids.last() > Some(&3),
         "{ids:?}"
     );
+}
+
+/// Item 8: a crashed task's recorded PID now belongs to an unrelated process (PID
+/// reuse: same number, later start). Neither `slate tasks` nor the runner's recovery
+/// may kill it.
+#[test]
+fn recovery_never_kills_a_process_that_reused_a_tasks_pid() {
+    use std::os::unix::process::CommandExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut bystander = Proc::new("sleep")
+        .arg("120")
+        .process_group(0)
+        .spawn()
+        .expect("sleep");
+    let pid = bystander.id();
+    let start = slate::runner::process::start_time(pid).expect("/proc/PID/stat");
+    {
+        let store = slate::runner::store::Store::open(&d.join("data/tasks.redb"))
+            .unwrap()
+            .store;
+        let id = store.next_id().unwrap();
+        let mut t = slate::runner::task::Task::queued(id, "demo/countdown", "1.0.0", 1);
+        t.state = TaskState::Running;
+        t.pid = Some(pid);
+        // Recorded earlier than the process now holding the PID, as after a reuse.
+        t.pid_start = Some(start.saturating_sub(100));
+        store.put(&t).unwrap();
+    }
+    let alive = |b: &mut std::process::Child| b.try_wait().unwrap().is_none();
+    let o = run_bounded(slate_cli(d, &["tasks"]), 30, "slate tasks");
+    assert!(o.status.success(), "{}", text(&o));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        alive(&mut bystander),
+        "slate tasks killed an unrelated process"
+    );
+    let o = run_bounded(
+        slate_cli(
+            d,
+            &[
+                "run",
+                "demo/countdown",
+                "--param",
+                "steps=1",
+                "--param",
+                "interval=0",
+            ],
+        ),
+        30,
+        "slate run (recovery)",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        alive(&mut bystander),
+        "recovery killed an unrelated process"
+    );
+    bystander.kill().ok();
+    bystander.wait().ok();
+}
+
+/// Item 7: containers run with no-new-privileges and no capabilities.
+#[test]
+fn containers_run_without_privileges_or_capabilities() {
+    docker_image();
+    let func = format!(
+        r#"
+id = "test/privs"
+version = "1.0.0"
+name = "Privileges"
+command = ["/bin/busybox", "sh", "-c", "/bin/busybox grep -q '^NoNewPrivs:.1' /proc/self/status && /bin/busybox grep -q '^CapEff:.0000000000000000' /proc/self/status || {{ /bin/busybox grep -E 'NoNewPrivs|CapEff' /proc/self/status; exit 3; }}"]
+outputs = []
+[executor]
+type = "docker"
+image = "{DOCKER_IMAGE}"
+"#
+    );
+    let mut s = Studio::new("", &[("privs.toml", &func)]);
+    let id = s.submit("test/privs", &[], 0);
+    let t = s.wait_finished(id, 60);
+    assert_eq!(t.state, TaskState::Succeeded, "{:?}", t.error);
+}
+
+/// Item 7: the owner file names the pid and subcommand only, readable by the user only.
+#[test]
+fn the_owner_file_is_private_and_holds_no_parameter_values() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_bounded(
+        slate_cli(
+            dir.path(),
+            &[
+                "run",
+                "demo/countdown",
+                "--param",
+                "steps=1",
+                "--param",
+                "interval=0",
+            ],
+        ),
+        30,
+        "slate run",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let owner = dir.path().join("data/tasks.owner");
+    let body = std::fs::read_to_string(&owner).unwrap();
+    assert!(
+        !body.contains("steps=1") && !body.contains("interval"),
+        "{body}"
+    );
+    assert!(body.contains("pid ") && body.contains("run"), "{body}");
+    let mode = std::fs::metadata(&owner).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

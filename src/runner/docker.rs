@@ -324,6 +324,11 @@ async fn create_and_start(
                 .filter(|c| c.is_finite() && *c > 0.0)
                 .map(|c| (c * 1e9) as i64),
             network_mode: Some(spec.network.clone()),
+            // A render job needs no privileges: no setuid escalation inside the
+            // container, and none of the kernel capabilities Docker grants by default
+            // (chown, raw sockets, mknod, …). Files in /out are written as the user.
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            cap_drop: Some(vec!["ALL".into()]),
             device_requests,
             ..Default::default()
         }),

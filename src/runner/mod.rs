@@ -349,7 +349,13 @@ impl Actor {
     /// After a crash: a local process is gone with the Slate that started it, so its
     /// task becomes `interrupted` (and is queued again when the template allows).
     fn recover(&mut self) {
-        let (tasks, bad) = load_and_recover(&self.store, &self.registry);
+        let (tasks, bad) = load_and_recover(
+            &self.store,
+            &self.registry,
+            Recovery::Apply {
+                studio: &self.paths.data_dir,
+            },
+        );
         for b in bad {
             self.sink.emit(Event::Notification {
                 level: Level::Warning,
@@ -982,6 +988,12 @@ impl Actor {
         ]);
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
         let mut env = template.env.clone();
+        // With SLATE_TASK_ID (set by the executor) this marks the task's processes, so
+        // recovery after a crash can tell them from a reused PID.
+        env.insert(
+            process::STUDIO_ENV.into(),
+            self.paths.data_dir.display().to_string(),
+        );
         if let Some(g) = t.gpu_index
             && !in_container
         {
@@ -1281,11 +1293,26 @@ pub fn backoff_ms(attempt: u32, rng: &mut u64) -> u64 {
     cap / 2 + *rng % (cap / 2 + 1)
 }
 
+/// What [`load_and_recover`] may do about tasks a crash left active.
+#[derive(Clone, Copy, Debug)]
+pub enum Recovery<'a> {
+    /// The runner starting: record the new states and stop what is left of each task
+    /// (only processes proven to be that task's, see [`process::kill_leftovers`]).
+    Apply { studio: &'a std::path::Path },
+    /// A read-only command (`slate tasks`): show the states recovery would give, change
+    /// nothing and never signal a process.
+    Preview,
+}
+
 /// Reads every task and reconciles those a crash left active. Only the store's owner
 /// calls this, so an active local process is gone with the Slate that ran it; container
 /// tasks are left for [`Runner`] to re-attach. Returns the tasks and
 /// one message per problem.
-pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>, Vec<String>) {
+pub fn load_and_recover(
+    store: &store::Store,
+    registry: &Registry,
+    mode: Recovery<'_>,
+) -> (Vec<Task>, Vec<String>) {
     let (mut tasks, mut problems) = match store.all() {
         Ok(v) => v,
         Err(e) => (Vec::new(), vec![format!("could not read tasks: {e}")]),
@@ -1299,13 +1326,14 @@ pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>
             continue;
         }
         let requeue = template.is_some_and(|f| f.requeue_on_interrupt);
-        if let (Some(pid), Some(start)) = (t.pid, t.pid_start) {
-            process::kill_leftovers(pid, start);
+        if let (Some(pid), Some(start), Recovery::Apply { studio }) = (t.pid, t.pid_start, mode) {
+            process::kill_leftovers(pid, start, t.id, studio);
         }
         recover_lost(t, requeue, now);
         changed.push(t.clone());
     }
-    if !changed.is_empty()
+    if matches!(mode, Recovery::Apply { .. })
+        && !changed.is_empty()
         && let Err(e) = store.put_all(&changed)
     {
         problems.push(format!("could not record recovered tasks: {e}"));

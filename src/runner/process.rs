@@ -123,11 +123,22 @@ pub fn start_time(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// The environment variable naming the studio (data dir) that started a task process.
+pub const STUDIO_ENV: &str = "SLATE_STUDIO";
+
 /// Kills what is left of a task's process group after Slate died: `PR_SET_PDEATHSIG`
-/// only reaches the direct child, so its own children may still run. Only processes of
-/// that group that started no earlier than the task's process are touched, so a reused
-/// PID is never mistaken for ours. Returns how many were killed.
-pub fn kill_leftovers(pgid: u32, leader_start: u64) -> usize {
+/// only reaches the direct child, so its own children may still run.
+///
+/// A PID, a group id and a start time can all be reused, so none alone proves a process
+/// is ours: a process is killed only when it is in the recorded group, started no
+/// earlier than the recorded leader, and carries this task's `SLATE_TASK_ID` and this
+/// studio's `SLATE_STUDIO` in its environment (inherited from the task's process).
+/// Returns how many were killed.
+pub fn kill_leftovers(pgid: u32, leader_start: u64, task: u64, studio: &std::path::Path) -> usize {
+    let marks = [
+        format!("SLATE_TASK_ID={task}"),
+        format!("{STUDIO_ENV}={}", studio.display()),
+    ];
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
@@ -145,13 +156,24 @@ pub fn kill_leftovers(pgid: u32, leader_start: u64) -> usize {
         let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
         let pg = fields.get(2).and_then(|f| f.parse::<u32>().ok());
         let start = fields.get(19).and_then(|f| f.parse::<u64>().ok());
-        if pg == Some(pgid) && start.is_some_and(|s| s >= leader_start) {
+        if pg == Some(pgid) && start.is_some_and(|s| s >= leader_start) && environ_has(pid, &marks)
+        {
             // SAFETY: plain kill(2) on a process we identified as the task's.
             unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             killed += 1;
         }
     }
     killed
+}
+
+/// Whether `/proc/PID/environ` holds every one of `marks` as a whole `KEY=value` entry.
+fn environ_has(pid: u32, marks: &[String]) -> bool {
+    let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    marks
+        .iter()
+        .all(|m| env.split(|&b| b == 0).any(|e| e == m.as_bytes()))
 }
 
 async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, sink: StreamSink, stderr: bool) {

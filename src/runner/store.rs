@@ -104,7 +104,7 @@ impl Store {
                 Ok(Opened {
                     store,
                     warning: Some(format!(
-                        "The task database was damaged ({e}). It was kept as {} and Slate started a fresh one; {saved}.",
+                        "The task database could not be opened: it is damaged ({e}). It was kept as {} and Slate started a fresh one; {saved}.",
                         aside.display()
                     )),
                 })
@@ -148,10 +148,24 @@ impl Store {
         path.with_extension("owner")
     }
 
+    /// Names the owner for a second Slate's "in use" message: the pid and the program
+    /// with its subcommand only. Parameter values (prompts, paths) stay out, and the
+    /// file is readable by the user only.
     fn write_owner(&self) {
-        let cmd: Vec<String> = std::env::args().collect();
-        let text = format!("pid {} `{}`", std::process::id(), cmd.join(" "));
-        crate::util::write_atomic(&Self::owner_file(&self.path), text.as_bytes()).ok();
+        let mut args = std::env::args();
+        let program = args
+            .next()
+            .map(|p| {
+                Path::new(&p)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(p)
+            })
+            .unwrap_or_else(|| "slate".into());
+        let sub = args.find(|a| !a.starts_with('-')).unwrap_or_default();
+        let text = format!("pid {} `{program} {sub}`", std::process::id());
+        crate::util::write_atomic_private(&Self::owner_file(&self.path), text.trim().as_bytes())
+            .ok();
     }
 
     /// One durable write transaction (fsync before returning), quick-repair enabled so a
