@@ -155,7 +155,12 @@ impl From<Patterns> for Vec<(String, bool)> {
 impl Patterns {
     pub fn load(workdir: &Path) -> Self {
         let text = std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
-        parse_rules(&text).into()
+        Self::parse(&text)
+    }
+
+    /// The rules of a `.gitattributes` text.
+    pub fn parse(text: &str) -> Self {
+        parse_rules(text).into()
     }
 
     /// The patterns that turn LFS on.
