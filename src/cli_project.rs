@@ -258,6 +258,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 ),
                 code: 2,
             })?;
+            crate::workspace::leftovers::clean_creating(&workspace_root(global));
             let path = project::create(&workspace_root(global), &name, t)?;
             if json {
                 print_json(&project::summary(&path));
@@ -267,6 +268,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             Ok(())
         }
         ProjectCmd::List { search, json } => {
+            crate::workspace::leftovers::clean_creating(&workspace_root(global));
             let mut list = project::list(&workspace_root(global))?;
             if let Some(s) = search {
                 let s = s.to_lowercase();

@@ -10,6 +10,7 @@ pub mod core;
 pub mod events;
 pub mod gpu;
 pub mod paths;
+pub mod platform_hardening;
 pub mod probe;
 pub mod runner;
 pub mod settings;

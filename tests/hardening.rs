@@ -546,3 +546,44 @@ fn the_owner_file_is_private_and_holds_no_parameter_values() {
     let mode = std::fs::metadata(&owner).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// A pid that belonged to a process that has exited.
+fn dead_pid() -> u32 {
+    let mut c = Proc::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// Item 13: a killed LFS commit's partial objects and a killed project creation's temp
+/// folder are removed on the next run; a live process's files are left alone.
+#[test]
+fn leftovers_of_killed_commits_and_creations_are_cleaned() {
+    let home = git::home();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let p = new_project(d, "leftfilm");
+    let tmp = p.join(".git/lfs/tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let dead = dead_pid();
+    std::fs::write(tmp.join(format!("slate-{dead}-obj_1")), vec![0u8; 4096]).unwrap();
+    std::fs::write(tmp.join(format!("smudge-{dead}-0123456789abcdef")), b"x").unwrap();
+    let live = tmp.join(format!("slate-{}-obj_2", std::process::id()));
+    std::fs::write(&live, b"in use").unwrap();
+    let creating = d.join(format!("ws/.slate-creating-Half-{dead}"));
+    std::fs::create_dir_all(creating.join("02_Story")).unwrap();
+    std::fs::write(p.join("03_Renders/a.png"), b"png").unwrap();
+    let mut c = slate_cli(d, &["git", "commit", "-m", "render"]);
+    c.current_dir(&p).env("HOME", home.path());
+    let o = run_bounded(c, 30, "slate git commit");
+    assert!(o.status.success(), "{}", text(&o));
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec![format!("slate-{}-obj_2", std::process::id())]);
+    let o = run_bounded(slate_cli(d, &["project", "list"]), 20, "slate project list");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!creating.exists(), "the half-made project is still there");
+}

@@ -238,6 +238,8 @@ pub fn stage_paths(repo: &Repository, paths: &[String]) -> Result<(), String> {
         .ok_or("the repository has no work tree")?
         .to_path_buf();
     let mut index = repo.index().map_err(|e| e.message().to_string())?;
+    // Partial objects of a commit that was killed would stay forever otherwise.
+    crate::workspace::leftovers::clean_lfs_tmp(repo.path());
     let lfs = crate::workspace::lfs::Patterns::load(&workdir);
     for p in paths {
         let full = workdir.join(p);

@@ -132,7 +132,13 @@ impl Actor {
 
     async fn list(&self) {
         let root = self.root();
-        match blocking(move || project::list(&root)).await {
+        match blocking(move || {
+            // A creation killed half-way left its temp folder: gone on the next look.
+            crate::workspace::leftovers::clean_creating(&root);
+            project::list(&root)
+        })
+        .await
+        {
             Ok(projects) => self.sink.emit(Event::ProjectsListed { projects }),
             Err(e) => self.fail("list projects", e),
         }
