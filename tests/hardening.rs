@@ -587,3 +587,63 @@ fn leftovers_of_killed_commits_and_creations_are_cleaned() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(!creating.exists(), "the half-made project is still there");
 }
+
+/// Item 12: a studio started while another Slate holds the task store takes it as soon
+/// as that one lets go, without a restart.
+#[test]
+fn the_studio_takes_the_store_once_another_slate_lets_go() {
+    use slate::events::Event;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let paths = slate::paths::Paths::in_dir(&d.join("data"), Some(d.join("ws")));
+    let held = slate::runner::store::Store::open(&paths.database_file()).unwrap();
+    let core = slate::core::spawn(
+        slate::core::CoreOptions {
+            paths,
+            run_tasks: true,
+            runner: slate::runner::RunnerConfig {
+                slate_exe: Some(env!("CARGO_BIN_EXE_slate").into()),
+                ..Default::default()
+            },
+        },
+        std::sync::Arc::new(|| {}),
+    );
+    let wait = |what: &str, secs: u64, pred: &dyn Fn(&Event) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            match core
+                .events
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(e) if pred(&e) => return,
+                Ok(_) => {}
+                Err(_) => panic!("timed out waiting for {what}"),
+            }
+        }
+    };
+    wait(
+        "the store to be reported in use",
+        20,
+        &|e| matches!(e, Event::RunnerFailed { error } if error.contains("in use")),
+    );
+    drop(held);
+    wait("the task snapshot after the store was released", 15, &|e| {
+        matches!(e, Event::TasksSnapshot { .. })
+    });
+    core.send(slate::events::Command::SubmitTask {
+        request: slate::runner::task::TaskRequest {
+            function: "demo/countdown".into(),
+            params: [
+                ("steps".to_string(), "1".to_string()),
+                ("interval".to_string(), "0".to_string()),
+            ]
+            .into(),
+            ..Default::default()
+        },
+    });
+    wait(
+        "the task to succeed",
+        30,
+        &|e| matches!(e, Event::TaskUpdated { task } if task.state == TaskState::Succeeded),
+    );
+}

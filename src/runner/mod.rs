@@ -87,32 +87,23 @@ impl Runner {
                 .expect("store open task")
         };
         match opened {
-            Ok(opened) => {
-                if let Some(w) = opened.warning {
-                    sink.emit(Event::Notification {
-                        level: Level::Warning,
-                        title: "Task database replaced".into(),
-                        body: w,
-                        task: None,
-                    });
-                }
-                let mut actor = Actor::new(paths, settings, opened.store, sampler, sink);
-                actor.hold_queue = config.hold_queue;
-                actor.only_submitted = config.only_submitted;
-                actor.slate_exe = config
-                    .slate_exe
-                    .clone()
-                    .or_else(|| std::env::current_exe().ok())
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "slate".into());
-                tokio::spawn(actor.run(rx));
-            }
+            Ok(opened) => spawn_actor(paths, settings, config, sink, sampler, opened, rx),
             Err(e) => {
                 let error = e.to_string();
                 sink.emit(Event::RunnerFailed {
                     error: error.clone(),
                 });
-                tokio::spawn(refuse_all(rx, error, sink));
+                tokio::spawn(wait_for_store(
+                    rx,
+                    error,
+                    Start {
+                        paths,
+                        settings,
+                        config,
+                        sink,
+                        sampler,
+                    },
+                ));
             }
         }
         Self { tx }
@@ -141,21 +132,90 @@ impl Runner {
     }
 }
 
-async fn refuse_all(
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
-    error: String,
+/// What starting the actor needs, kept while the store is unavailable.
+struct Start {
+    paths: Paths,
+    settings: Settings,
+    config: RunnerConfig,
     sink: EventSink,
+    sampler: crate::gpu::sampler::SamplerHandle,
+}
+
+fn spawn_actor(
+    paths: Paths,
+    settings: Settings,
+    config: RunnerConfig,
+    sink: EventSink,
+    sampler: crate::gpu::sampler::SamplerHandle,
+    opened: store::Opened,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
 ) {
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            Msg::Shutdown(done) => {
-                done.send(()).ok();
-                break;
+    if let Some(w) = opened.warning {
+        sink.emit(Event::Notification {
+            level: Level::Warning,
+            title: "Task database replaced".into(),
+            body: w,
+            task: None,
+        });
+    }
+    let mut actor = Actor::new(paths, settings, opened.store, sampler, sink);
+    actor.hold_queue = config.hold_queue;
+    actor.only_submitted = config.only_submitted;
+    actor.slate_exe = config
+        .slate_exe
+        .clone()
+        .or_else(|| std::env::current_exe().ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "slate".into());
+    tokio::spawn(actor.run(rx));
+}
+
+/// How often a runner without its store tries again (another Slate may let go of it).
+pub const STORE_RETRY: Duration = Duration::from_secs(2);
+
+/// The store could not be opened (most often: a CLI run holds it). Commands are refused
+/// with the reason meanwhile, and the store is tried again every [`STORE_RETRY`]; once
+/// it opens, the runner starts as usual (snapshot, recovery, scheduling).
+async fn wait_for_store(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    mut error: String,
+    mut start: Start,
+) {
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                None => return,
+                Some(Msg::Shutdown(done)) => {
+                    done.send(()).ok();
+                    return;
+                }
+                Some(Msg::Command(_)) => start.sink.emit(Event::RunnerFailed {
+                    error: error.clone(),
+                }),
+                Some(Msg::Settings(s)) => start.settings = s,
+                Some(Msg::Gpu(_)) => {}
+            },
+            _ = tokio::time::sleep(STORE_RETRY) => {
+                let db = start.paths.database_file();
+                let opened = tokio::task::spawn_blocking(move || store::Store::open(&db))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+                match opened {
+                    Ok(opened) => {
+                        start.sink.emit(Event::Notification {
+                            level: Level::Success,
+                            title: "Task queue available".into(),
+                            body: "The other Slate let go of the task store; this one runs the queue now.".into(),
+                            task: None,
+                        });
+                        let Start { paths, settings, config, sink, sampler } = start;
+                        spawn_actor(paths, settings, config, sink, sampler, opened, rx);
+                        return;
+                    }
+                    Err(e) => error = e,
+                }
             }
-            Msg::Command(_) => sink.emit(Event::RunnerFailed {
-                error: error.clone(),
-            }),
-            Msg::Settings(_) | Msg::Gpu(_) => {}
         }
     }
 }
