@@ -647,3 +647,233 @@ fn the_studio_takes_the_store_once_another_slate_lets_go() {
         &|e| matches!(e, Event::TaskUpdated { task } if task.state == TaskState::Succeeded),
     );
 }
+
+/// Whether `pid` is a live (not zombie) process.
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let after = s.rfind(')').map(|i| s[i + 2..].to_string())?;
+            after
+                .split_whitespace()
+                .next()
+                .map(|st| st != "Z" && st != "X")
+        })
+        .unwrap_or(false)
+}
+
+/// Item 10: a background job holding stdout and a `setsid` daemon neither keep the task
+/// running nor outlive it.
+#[test]
+fn a_tasks_background_jobs_and_daemons_end_with_it() {
+    let mut s = Studio::new("", &[]);
+    let started = Instant::now();
+    let id = s.sh(
+        "sleep 300 & echo $! > bg.pid; setsid sleep 300 >/dev/null 2>&1 & echo $! > daemon.pid; echo done",
+    );
+    let t = s.wait_finished(id, 20);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "a background job holding stdout kept the task running"
+    );
+    assert_eq!(t.state, TaskState::Succeeded, "{:?}", t.error);
+    let dir = t.output_dir.unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    for f in ["bg.pid", "daemon.pid"] {
+        let pid: u32 = std::fs::read_to_string(dir.join(f))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(!running(pid), "{f}: process {pid} outlived its task");
+    }
+}
+
+/// A core on a 3 MiB tmpfs data dir running one `test/sh` task: it waits until the
+/// test has filled the disk to the last page, then ends. Returns what it announced
+/// before space came back (an unsaved end, or the end itself), then what it announced
+/// after, and the state the database holds once the core is gone.
+fn end_on_a_full_disk(
+    script: &str,
+) -> (
+    slate::events::Event,
+    Option<slate::runner::task::Task>,
+    TaskState,
+) {
+    use slate::events::Event;
+    let disk = git::SmallDisk::mount("3m", false);
+    let data = disk.path.join("data");
+    std::fs::create_dir_all(data.join("functions")).unwrap();
+    std::fs::write(data.join("functions/sh.toml"), studio::SH_FUNCTION).unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let paths = slate::paths::Paths::in_dir(&data, Some(ws.path().to_path_buf()));
+    let core = slate::core::spawn(
+        slate::core::CoreOptions {
+            paths: paths.clone(),
+            run_tasks: true,
+            runner: slate::runner::RunnerConfig {
+                slate_exe: Some(env!("CARGO_BIN_EXE_slate").into()),
+                ..Default::default()
+            },
+        },
+        std::sync::Arc::new(|| {}),
+    );
+    let events = &core.events;
+    let mut seen: Vec<String> = Vec::new();
+    let mut wait = |what: &str, secs: u64, pred: &dyn Fn(&Event) -> bool| -> Event {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(e) if pred(&e) => return e,
+                Ok(e) => seen.push(format!("{e:?}").chars().take(300).collect()),
+                Err(_) => panic!("timed out waiting for {what}; seen: {seen:#?}"),
+            }
+        }
+    };
+    wait("the task snapshot", 20, &|e| {
+        matches!(e, Event::TasksSnapshot { .. })
+    });
+    let script = format!("{script}; touch hold; while [ -e hold ]; do sleep 0.05; done; exit 0");
+    core.send(slate::events::Command::SubmitTask {
+        request: slate::runner::task::TaskRequest {
+            function: "test/sh".into(),
+            params: [("script".to_string(), script)].into(),
+            ..Default::default()
+        },
+    });
+    let hold = data.join("outputs/1/hold");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !hold.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the task never made {}",
+            hold.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let filler = disk.path.join("filler");
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        while f.write_all(&[0u8; 4096]).is_ok() {}
+        f.sync_all().ok();
+    }
+    std::fs::remove_file(&hold).unwrap();
+    let first = wait("the task's end or why it is not saved", 60, &|e| {
+        matches!(e, Event::RunnerFailed { .. })
+            || matches!(e, Event::TaskUpdated { task } if task.state.is_finished())
+    });
+    // Space comes back.
+    std::fs::remove_file(&filler).unwrap();
+    let after = match &first {
+        Event::RunnerFailed { .. } => {
+            let Event::TaskUpdated { task } = wait(
+                "the end once saved",
+                20,
+                &|e| matches!(e, Event::TaskUpdated { task } if task.state.is_finished()),
+            ) else {
+                unreachable!()
+            };
+            Some(task)
+        }
+        _ => None,
+    };
+    drop(core);
+    std::thread::sleep(Duration::from_millis(500));
+    let store = slate::runner::store::Store::open(&paths.database_file())
+        .unwrap()
+        .store;
+    let stored = store.all().unwrap().0.last().unwrap().state;
+    (first, after, stored)
+}
+
+/// Item 11: the disk fills while a task runs, so the end of its log is lost: the task
+/// must not pass for a success, and the database agrees with what was announced.
+#[test]
+fn a_task_whose_log_was_cut_by_a_full_disk_is_not_a_success() {
+    use slate::events::Event;
+    let (first, after, stored) = end_on_a_full_disk("echo started");
+    let task = match (first, after) {
+        (Event::TaskUpdated { task }, None) | (_, Some(task)) => task,
+        (e, None) => panic!("{e:?}"),
+    };
+    assert_eq!(
+        task.state,
+        TaskState::Failed,
+        "a run that lost its log passed for a success"
+    );
+    assert!(
+        task.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("log could not be written"),
+        "{:?}",
+        task.error
+    );
+    assert_eq!(stored, TaskState::Failed);
+}
+
+/// Item 11: the end of a task cannot be saved (a full disk, a record that needs new
+/// pages): Slate says so instead of announcing it, keeps it, saves it once space is
+/// back, and only then announces it; the database agrees.
+#[test]
+fn a_task_end_that_cannot_be_saved_is_kept_retried_and_announced_once_saved() {
+    use slate::events::Event;
+    // 3000 outputs with long names: a record far larger than any before it.
+    let (first, after, stored) = end_on_a_full_disk(
+        "i=0; while [ $i -lt 3000 ]; do : > output_with_a_rather_long_descriptive_name_$i.txt; i=$((i+1)); done",
+    );
+    let Event::RunnerFailed { error } = first else {
+        panic!("the end was announced although it could not be saved: {first:?}")
+    };
+    assert!(
+        error.contains("could not be saved") && error.contains("free some disk space"),
+        "{error}"
+    );
+    let task = after.expect("announced once saved");
+    assert_eq!(task.state, TaskState::Succeeded, "{:?}", task.error);
+    assert_eq!(task.outputs.len(), 3000);
+    assert_eq!(stored, TaskState::Succeeded);
+}
+
+/// Items 9 and 11: a full disk is not damage. `slate run` on a full disk says why and
+/// leaves tasks.redb where it is, with its tasks.
+#[test]
+fn a_full_disk_never_sets_the_task_database_aside() {
+    let disk = git::SmallDisk::mount("3m", false);
+    let cli = |args: &[&str]| {
+        let mut c = Proc::new(env!("CARGO_BIN_EXE_slate"));
+        c.args(args)
+            .env("SLATE_DATA_DIR", disk.path.join("data"))
+            .env("SLATE_WORKSPACE", disk.path.join("ws"));
+        run_bounded(c, 30, "slate")
+    };
+    let run = [
+        "run",
+        "demo/countdown",
+        "--param",
+        "steps=1",
+        "--param",
+        "interval=0",
+    ];
+    assert!(cli(&run).status.success());
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(disk.path.join("filler")).unwrap();
+        while f.write_all(&[0u8; 4096]).is_ok() {}
+    }
+    let o = cli(&run);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("No space left"), "{}", text(&o));
+    let names: Vec<String> = std::fs::read_dir(disk.path.join("data"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("broken")), "{names:?}");
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    let o = cli(&["tasks", "--json"]);
+    let tasks: Vec<slate::runner::task::Task> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(tasks.len(), 1, "{}", text(&o));
+}

@@ -155,6 +155,7 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
                     .and_then(Result::ok)
                     .unwrap_or((u64::MAX, u64::MAX));
                 pump_logs(&docker, &id, &sink, false, seen).await;
+                sink.finish();
                 let oom = docker
                     .inspect_container(&id, None::<InspectContainerOptions>)
                     .await

@@ -27,6 +27,11 @@ pub enum ExecReport {
         stderr: bool,
         line: String,
     },
+    /// The task's log could not be written (a full disk): the run's record is
+    /// incomplete, so it must not pass for a success.
+    LogFailed {
+        error: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -93,11 +98,19 @@ impl Launch {
 
     /// A sink for the child's output lines: log file, progress parsing, last lines.
     pub fn stream_sink(&self) -> StreamSink {
-        let file = std::fs::OpenOptions::new()
+        let file = match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.log_file)
-            .ok();
+        {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.report(ExecReport::LogFailed {
+                    error: format!("{}: {e}", self.log_file.display()),
+                });
+                None
+            }
+        };
         let written = file
             .as_ref()
             .and_then(|f| f.metadata().ok())
@@ -109,6 +122,8 @@ impl Launch {
             file: file.map(|f| std::io::BufWriter::with_capacity(64 * 1024, f)),
             written,
             last: VecDeque::new(),
+            failed: false,
+            log_file: self.log_file.clone(),
         })))
     }
 }
@@ -124,6 +139,27 @@ struct SinkInner {
     file: Option<std::io::BufWriter<std::fs::File>>,
     written: u64,
     last: VecDeque<String>,
+    /// A write failed and was reported (once).
+    failed: bool,
+    log_file: PathBuf,
+}
+
+impl SinkInner {
+    fn write_failed(&mut self, e: std::io::Error) {
+        if !self.failed {
+            self.failed = true;
+            self.reports
+                .send((
+                    self.task_id,
+                    ExecReport::LogFailed {
+                        error: format!("{}: {e}", self.log_file.display()),
+                    },
+                ))
+                .ok();
+        }
+        // Nothing more goes to a file that lost lines: it would read as complete.
+        self.file = None;
+    }
 }
 
 impl StreamSink {
@@ -136,17 +172,21 @@ impl StreamSink {
         {
             let tag = if stderr { "err" } else { "out" };
             let rec = format!("{tag} {line}\n");
-            if f.write_all(rec.as_bytes()).is_ok() {
+            let mut wrote = f.write_all(rec.as_bytes());
+            if wrote.is_ok() {
                 s.written += rec.len() as u64;
                 if s.written >= MAX_LOG_BYTES {
-                    f.write_all(b"--- log truncated: limit reached ---\n").ok();
+                    wrote = f.write_all(b"--- log truncated: limit reached ---\n");
                 }
+            }
+            if let Err(e) = wrote {
+                s.write_failed(e);
             }
         }
         if let Some(update) = progress {
             // Progress lines are kept on disk but are not log text on screen.
-            if let Some(f) = s.file.as_mut() {
-                f.flush().ok();
+            if let Some(Err(e)) = s.file.as_mut().map(|f| f.flush()) {
+                s.write_failed(e);
             }
             s.reports
                 .send((s.task_id, ExecReport::Progress(update)))
@@ -160,6 +200,19 @@ impl StreamSink {
         s.reports
             .send((s.task_id, ExecReport::Log { stderr, line }))
             .ok();
+    }
+
+    /// Flushes the log at the end of a run; a failure is reported like any write's.
+    pub fn finish(&self) {
+        let mut guard = self.0.lock().expect("sink lock");
+        let s = &mut *guard;
+        if let Some(Err(e)) = s
+            .file
+            .as_mut()
+            .map(|f| f.flush().and_then(|()| f.get_ref().sync_data()))
+        {
+            s.write_failed(e);
+        }
     }
 
     pub fn last_lines(&self) -> Vec<String> {

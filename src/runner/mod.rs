@@ -232,6 +232,8 @@ struct Running {
     log_window: std::time::Instant,
     log_shown: u32,
     log_skipped: u64,
+    /// Why the log could not be written, if it could not.
+    log_error: Option<String>,
 }
 
 impl Running {
@@ -247,6 +249,7 @@ impl Running {
             log_window: std::time::Instant::now(),
             log_shown: 0,
             log_skipped: 0,
+            log_error: None,
         }
     }
 }
@@ -286,7 +289,13 @@ struct Actor {
     only_submitted: bool,
     /// Tasks submitted through this runner (see `only_submitted`).
     own: std::collections::HashSet<TaskId>,
+    /// States that could not be written yet (a full disk), by task; see `commit`.
+    unsaved: BTreeMap<TaskId, Task>,
+    save_retry_at: Option<tokio::time::Instant>,
 }
+
+/// How often unsaved task states are written again.
+pub const SAVE_RETRY: Duration = Duration::from_secs(2);
 
 impl Actor {
     fn new(
@@ -327,6 +336,8 @@ impl Actor {
             functions_checked: std::time::Instant::now(),
             only_submitted: false,
             own: Default::default(),
+            unsaved: BTreeMap::new(),
+            save_retry_at: None,
         }
     }
 
@@ -383,6 +394,7 @@ impl Actor {
                     self.queue_changed = true;
                 }
                 _ = tokio::time::sleep_until(self.wake_at) => {
+                    self.retry_unsaved();
                     self.queue_changed = true;
                     if self.reconcile_pending {
                         self.reconcile_containers().await;
@@ -393,17 +405,65 @@ impl Actor {
     }
 
     /// Records a change durably, then announces it.
+    /// Records a task's new state, durably, then announces it. When the write fails
+    /// (a full disk) the state is kept in memory, not announced, retried every
+    /// [`SAVE_RETRY`], and no new task starts until every state is saved: the store,
+    /// the window and the CLI never tell different stories.
     fn commit(&mut self, task: Task) {
-        if let Err(e) = self.store.put(&task) {
-            self.sink.emit(Event::Notification {
-                level: Level::Error,
-                title: "Could not save a task".into(),
-                body: format!("{}: {e}. Check free disk space.", task.title()),
-                task: Some(task.id),
-            });
-        }
         self.tasks.insert(task.id, task.clone());
-        self.sink.emit(Event::TaskUpdated { task });
+        if !self.unsaved.is_empty() {
+            // Keep the order of changes: behind the ones already waiting.
+            self.unsaved.insert(task.id, task);
+            return;
+        }
+        match self.store.put(&task) {
+            Ok(()) => self.sink.emit(Event::TaskUpdated { task }),
+            Err(e) => {
+                self.sink.emit(Event::RunnerFailed {
+                    error: format!(
+                        "task {}: its new state ({}) could not be saved: {e}. Slate keeps it, starts no new task and tries again every {} s; free some disk space",
+                        task.id,
+                        task.state.label(),
+                        SAVE_RETRY.as_secs()
+                    ),
+                });
+                self.unsaved.insert(task.id, task);
+                self.save_retry_at = Some(tokio::time::Instant::now() + SAVE_RETRY);
+            }
+        }
+    }
+
+    /// Tries again to save what [`Actor::commit`] could not; announces it once saved.
+    fn retry_unsaved(&mut self) {
+        if self.unsaved.is_empty()
+            || self
+                .save_retry_at
+                .is_some_and(|at| tokio::time::Instant::now() < at)
+        {
+            return;
+        }
+        let saved = self.store.put_all(self.unsaved.values()).or_else(|_| {
+            // redb refuses every write after a failed one until it is reopened.
+            self.store.reopen()?;
+            self.store.put_all(self.unsaved.values())
+        });
+        match saved {
+            Ok(()) => {
+                let n = self.unsaved.len();
+                for (_, task) in std::mem::take(&mut self.unsaved) {
+                    self.sink.emit(Event::TaskUpdated { task });
+                }
+                self.save_retry_at = None;
+                self.queue_changed = true;
+                self.sink.emit(Event::Notification {
+                    level: Level::Success,
+                    title: "Task states saved".into(),
+                    body: format!("{n} task state(s) that could not be written are saved now; the queue runs again."),
+                    task: None,
+                });
+            }
+            Err(_) => self.save_retry_at = Some(tokio::time::Instant::now() + SAVE_RETRY),
+        }
     }
 
     /// After a crash: a local process is gone with the Slate that started it, so its
@@ -782,6 +842,9 @@ impl Actor {
         if self.functions_changed_at.is_some() {
             wake = wake.min(FUNCTIONS_SETTLE);
         }
+        if !self.unsaved.is_empty() {
+            wake = wake.min(SAVE_RETRY);
+        }
         for t in self.tasks.values().filter(|t| t.state == TaskState::Queued) {
             if let Some(nb) = t.not_before_ms {
                 wake = wake.min(Duration::from_millis(nb.saturating_sub(now).max(10)));
@@ -795,7 +858,7 @@ impl Actor {
     }
 
     fn schedule(&mut self) {
-        if self.paused || self.hold_queue {
+        if self.paused || self.hold_queue || !self.unsaved.is_empty() {
             return;
         }
         let now = crate::util::now_ms();
@@ -1129,6 +1192,12 @@ impl Actor {
     }
 
     fn on_report(&mut self, id: TaskId, report: ExecReport) {
+        if let ExecReport::LogFailed { error } = report {
+            if let Some(r) = self.running.get_mut(&id) {
+                r.log_error.get_or_insert(error);
+            }
+            return;
+        }
         let Some(t) = self.tasks.get_mut(&id) else {
             return;
         };
@@ -1206,6 +1275,7 @@ impl Actor {
                     r.log_skipped += 1;
                 }
             }
+            ExecReport::LogFailed { .. } => {}
         }
     }
 
@@ -1214,6 +1284,17 @@ impl Actor {
         self.send_owners();
         let Some(mut t) = self.tasks.get(&id).cloned() else {
             return;
+        };
+        let log_error = stats.as_ref().and_then(|r| r.log_error.clone());
+        // A run whose log lost lines is not a success that can be trusted.
+        let outcome = match (outcome, log_error) {
+            (Outcome::Exited { code: 0, .. }, Some(e)) => Outcome::failed(
+                format!(
+                    "the task's log could not be written ({e}); free some disk space and retry"
+                ),
+                false,
+            ),
+            (o, _) => o,
         };
         if let Some(r) = stats {
             if r.peak_vram_mb > 0 {

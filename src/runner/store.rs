@@ -24,7 +24,8 @@ pub enum StoreError {
 }
 
 pub struct Store {
-    db: Database,
+    /// `None` only for the moment of a reopen.
+    db: Option<Database>,
     path: PathBuf,
 }
 
@@ -91,7 +92,18 @@ impl Store {
                 let salvaged = salvage(path);
                 std::fs::rename(path, &aside)
                     .map_err(|re| io(format!("{e}; it could not be moved aside either: {re}")))?;
-                let store = Self::open_exact(path).map_err(|e2| io(e2.to_string()))?;
+                let store = match Self::open_exact(path) {
+                    Ok(s) => s,
+                    Err(e2) => {
+                        // No fresh store (a full disk?): put the old file back as it was,
+                        // rather than leave a half-made one in its place.
+                        std::fs::remove_file(path).ok();
+                        std::fs::rename(&aside, path).ok();
+                        return Err(io(format!(
+                            "{e}; a fresh one could not be made either ({e2}). Nothing was changed; check free space"
+                        )));
+                    }
+                };
                 store.write_owner();
                 let kept = salvaged.tasks.len();
                 let restore = store
@@ -117,10 +129,9 @@ impl Store {
     fn open_checked(path: &Path) -> Result<Store, redb::DatabaseError> {
         let mut store = Self::open_exact(path)?;
         let corrupted = |m: String| redb::DatabaseError::Storage(redb::StorageError::Corrupted(m));
-        if !store.db.check_integrity()? {
-            return Err(corrupted(
-                "its integrity check failed (damaged pages)".into(),
-            ));
+        // Ok(false) means redb found damage and repaired it: the file is usable then.
+        if let Some(db) = store.db.as_mut() {
+            db.check_integrity()?;
         }
         store.all().map_err(corrupted)?;
         store.read_meta("next_id");
@@ -130,18 +141,27 @@ impl Store {
     fn open_exact(path: &Path) -> Result<Store, redb::DatabaseError> {
         let db = Database::builder().create(path)?;
         let store = Store {
-            db,
+            db: Some(db),
             path: path.to_owned(),
         };
-        // Create the tables so readers never see them missing.
-        store
-            .write(|txn| {
-                txn.open_table(TASKS)?;
-                txn.open_table(META)?;
-                Ok(())
-            })
-            .map_err(|e| redb::DatabaseError::Storage(redb::StorageError::Corrupted(e)))?;
-        Ok(store)
+        // Create the tables so readers never see them missing. An I/O error here (a
+        // full disk) stays an I/O error: it is not the file's fault.
+        let created = (|| -> Result<(), redb::Error> {
+            let db = store.db.as_ref().expect("just opened");
+            let mut txn = db.begin_write()?;
+            txn.set_quick_repair(true);
+            txn.open_table(TASKS)?;
+            txn.open_table(META)?;
+            txn.commit()?;
+            Ok(())
+        })();
+        match created {
+            Ok(()) => Ok(store),
+            Err(redb::Error::Io(e)) => Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))),
+            Err(e) => Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(
+                e.to_string(),
+            ))),
+        }
     }
 
     fn owner_file(path: &Path) -> PathBuf {
@@ -177,12 +197,29 @@ impl Store {
         // Damage found after opening must be an error the caller reports, not a panic
         // that takes the runner down.
         guarded(|| {
-            let mut txn = self.db.begin_write().map_err(|e| e.to_string())?;
+            let mut txn = self.db()?.begin_write().map_err(|e| e.to_string())?;
             txn.set_quick_repair(true);
             f(&txn).map_err(|e| e.to_string())?;
             txn.commit().map_err(|e| e.to_string())
         })
         .unwrap_or_else(|panic| Err(format!("the task database is damaged ({panic}); restart Slate to set it aside and start a fresh one")))
+    }
+
+    fn db(&self) -> Result<&Database, String> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| format!("the task store {} is not open", self.path.display()))
+    }
+
+    /// Closes and opens the file again: after a failed commit (a full disk) redb refuses
+    /// every write until then.
+    pub fn reopen(&mut self) -> Result<(), String> {
+        drop(self.db.take());
+        let db = guarded(|| Database::builder().create(&self.path))
+            .map_err(|p| format!("the task database is damaged ({p})"))?
+            .map_err(|e| e.to_string())?;
+        self.db = Some(db);
+        Ok(())
     }
 
     /// Raises the next task id to at least `next` (after a salvage, so ids never repeat).
@@ -261,7 +298,7 @@ impl Store {
     }
 
     fn read_meta(&self, key: &str) -> Option<u64> {
-        let txn = self.db.begin_read().ok()?;
+        let txn = self.db().ok()?.begin_read().ok()?;
         let table = txn.open_table(META).ok()?;
         table.get(key).ok()?.map(|v| v.value())
     }
@@ -275,7 +312,7 @@ impl Store {
     }
 
     fn all_unguarded(&self) -> Result<(Vec<Task>, Vec<String>), String> {
-        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        let txn = self.db()?.begin_read().map_err(|e| e.to_string())?;
         let table = txn.open_table(TASKS).map_err(|e| e.to_string())?;
         let mut tasks = Vec::new();
         let mut bad = Vec::new();
