@@ -182,6 +182,9 @@ pub enum GitCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Write the media of LFS files left as pointer text (after a rollback or checkout
+    /// that could not write them, e.g. on a full disk) from the local LFS store.
+    RestoreMedia,
     /// Move the branch back to a commit: soft keeps changes staged, mixed keeps them
     /// unstaged, hard discards them (refused while there are uncommitted changes).
     Rollback {
@@ -515,7 +518,26 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 for p in &st.untracked {
                     crate::say!("  untracked            {p}");
                 }
+                for p in &st.media_missing {
+                    crate::say!("  media not restored   {p}");
+                }
+                if !st.media_missing.is_empty() {
+                    crate::say!(
+                        "{} file(s) are LFS pointers, not media: run `slate git restore-media`",
+                        st.media_missing.len()
+                    );
+                }
             }
+            Ok(())
+        }
+        GitCmd::RestoreMedia => {
+            let before = crate::workspace::lfs::pointers_in_work_tree(&repo);
+            if before.is_empty() {
+                crate::say!("every LFS file already has its media");
+                return Ok(());
+            }
+            let written = crate::workspace::lfs::smudge_work_tree(&repo)?;
+            crate::say!("restored the media of {} file(s)", written.len());
             Ok(())
         }
         GitCmd::Log { limit, skip, json } => {

@@ -877,3 +877,76 @@ fn a_full_disk_never_sets_the_task_database_aside() {
     let tasks: Vec<slate::runner::task::Task> = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(tasks.len(), 1, "{}", text(&o));
 }
+
+/// Item 14: a hard rollback that could not write a file's media (here its object is
+/// briefly away, as when the disk is full) leaves the pointer text in the work tree,
+/// which git calls clean: Slate's status names it, and restore-media writes it.
+#[test]
+fn media_left_as_pointers_after_a_rollback_is_shown_and_restored() {
+    let home = git::home();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let p = new_project(d, "mediafilm");
+    let commit = |msg: &str| {
+        let mut c = slate_cli(d, &["git", "commit", "-m", msg]);
+        c.current_dir(&p).env("HOME", home.path());
+        let o = run_bounded(c, 30, "slate git commit");
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    let media = p.join("03_Renders/plate.mp4");
+    let v1: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&media, &v1).unwrap();
+    commit("render: v1");
+    let first = git::git(home.path(), &p, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    std::fs::write(&media, vec![7u8; 150_000]).unwrap();
+    commit("render: v2");
+    // The v1 object is away while the rollback writes the work tree.
+    let oid = slate::workspace::lfs::hash_bytes(&v1);
+    let object = slate::workspace::lfs::object_path(&p.join(".git"), &oid);
+    let aside = d.join("object-aside");
+    std::fs::rename(&object, &aside).unwrap();
+    let mut c = slate_cli(d, &["git", "rollback", &first, "--mode", "hard", "--yes"]);
+    c.current_dir(&p).env("HOME", home.path());
+    let o = run_bounded(c, 30, "slate git rollback --mode hard");
+    assert!(
+        !o.status.success(),
+        "the rollback hid that media was not written"
+    );
+    std::fs::rename(&aside, &object).unwrap();
+    assert!(
+        std::fs::read(&media)
+            .unwrap()
+            .starts_with(b"version https://git-lfs")
+    );
+    assert_eq!(
+        git::git(home.path(), &p, &["status", "--porcelain"]),
+        "",
+        "git calls it clean"
+    );
+    let status = |json: bool| {
+        let args: &[&str] = if json {
+            &["git", "status", "--json"]
+        } else {
+            &["git", "status"]
+        };
+        let mut c = slate_cli(d, args);
+        c.current_dir(&p).env("HOME", home.path());
+        text(&run_bounded(c, 30, "slate git status"))
+    };
+    let out = status(false);
+    assert!(
+        out.contains("media not restored") && out.contains("03_Renders/plate.mp4"),
+        "{out}"
+    );
+    assert!(out.contains("restore-media"), "{out}");
+    let st: serde_json::Value = serde_json::from_str(&status(true)).unwrap();
+    assert_eq!(st["media_missing"][0], "03_Renders/plate.mp4");
+    let mut c = slate_cli(d, &["git", "restore-media"]);
+    c.current_dir(&p).env("HOME", home.path());
+    let o = run_bounded(c, 30, "slate git restore-media");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(&media).unwrap(), v1);
+    assert!(!status(false).contains("media not restored"));
+}

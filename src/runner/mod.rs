@@ -310,7 +310,9 @@ impl Actor {
         let functions_dir = paths.functions_dir();
         let functions_dir2 = functions_dir.clone();
         Self {
-            registry: Registry::load_with_legacy(&functions_dir2, &paths.workspace_root(&settings)),
+            registry: off_the_workers(|| {
+                Registry::load_with_legacy(&functions_dir2, &paths.workspace_root(&settings))
+            }),
             paused: store.paused(),
             paths,
             settings,
@@ -331,7 +333,7 @@ impl Actor {
             slate_exe: "slate".into(),
             queue_changed: true,
             wake_at: tokio::time::Instant::now(),
-            functions_seen: function::fingerprint(&functions_dir),
+            functions_seen: off_the_workers(|| function::fingerprint(&functions_dir)),
             functions_changed_at: None,
             functions_checked: std::time::Instant::now(),
             only_submitted: false,
@@ -579,7 +581,7 @@ impl Actor {
     /// unchanged for [`FUNCTIONS_SETTLE`] (debounced).
     fn watch_functions(&mut self) {
         let dir = self.paths.functions_dir();
-        let now = function::fingerprint(&dir);
+        let now = off_the_workers(|| function::fingerprint(&dir));
         if now != self.functions_seen {
             self.functions_seen = now;
             self.functions_changed_at = Some(std::time::Instant::now());
@@ -633,8 +635,8 @@ impl Actor {
             }
             Command::ReloadFunctions => {
                 let dir = self.paths.functions_dir();
-                self.registry =
-                    Registry::load_with_legacy(&dir, &self.paths.workspace_root(&self.settings));
+                let workspace = self.paths.workspace_root(&self.settings);
+                self.registry = off_the_workers(|| Registry::load_with_legacy(&dir, &workspace));
                 self.sink.emit(Event::FunctionsLoaded {
                     functions: self.registry.summaries(),
                     errors: self.registry.errors.clone(),
@@ -1496,6 +1498,15 @@ pub fn recover_lost(t: &mut Task, requeue: bool, now: u64) {
         t.error = Some("interrupted when Slate stopped; retry to run it again".into());
         t.finished_ms = Some(now);
         t.stage = None;
+    }
+}
+
+/// Runs folder I/O from the actor without holding an async worker: the runtime moves
+/// its other tasks elsewhere meanwhile. (The walk itself is bounded: see util::walk.)
+fn off_the_workers<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 

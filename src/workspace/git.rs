@@ -23,6 +23,10 @@ pub struct GitStatus {
     pub modified: Vec<FileChange>,
     pub untracked: Vec<String>,
     pub conflicted: Vec<String>,
+    /// LFS files left as pointer text in the work tree (media not restored): git calls
+    /// them clean, so they are listed apart. `slate git restore-media` writes them.
+    #[serde(default)]
+    pub media_missing: Vec<String>,
 }
 
 impl GitStatus {
@@ -150,6 +154,7 @@ pub fn status(repo: &Repository) -> Result<GitStatus, String> {
             .ok()
             .and_then(|h| h.target())
             .map(|o| o.to_string()),
+        media_missing: crate::workspace::lfs::pointers_in_work_tree(repo),
         ..Default::default()
     };
     let workdir = repo.workdir().map(Path::to_path_buf);

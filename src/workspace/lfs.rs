@@ -494,6 +494,40 @@ pub fn unchanged_lfs_file(repo: &Repository, workdir: &Path, path: &str) -> bool
     hash_file(&full).is_ok_and(|p| p == pointer)
 }
 
+/// LFS files whose work-tree copy is still the pointer text, not the media (a hard
+/// rollback or checkout that could not write them, e.g. on a full disk). git itself
+/// calls these clean (the bytes equal the index), so Slate lists them apart and offers
+/// to restore them ([`smudge_work_tree`]). Cheap: only small files are read.
+pub fn pointers_in_work_tree(repo: &Repository) -> Vec<String> {
+    let (Ok(index), Some(workdir)) = (repo.index(), repo.workdir()) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in index.iter() {
+        let rel = String::from_utf8_lossy(&entry.path).into_owned();
+        let full = workdir.join(&rel);
+        let Ok(meta) = std::fs::symlink_metadata(&full) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() as usize > MAX_POINTER_BYTES {
+            continue;
+        }
+        let Ok(Some(pointer)) = read_head(&full, MAX_POINTER_BYTES + 1)
+            .ok()
+            .as_deref()
+            .map(Pointer::parse)
+            .unwrap_or(Ok(None))
+        else {
+            continue;
+        };
+        // A pointer to an empty object is the content itself.
+        if pointer.size > 0 {
+            found.push(rel);
+        }
+    }
+    found
+}
+
 /// After a checkout or hard reset, replaces pointer text in the work tree with the
 /// content from the local store. A missing object is reported by file name and the
 /// pointer is left as it is (never silently passed off as content).

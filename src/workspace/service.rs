@@ -65,6 +65,7 @@ pub fn handles(c: &Command) -> bool {
             | C::GitCommit { .. }
             | C::GitTag { .. }
             | C::GitRollback { .. }
+            | C::GitRestoreMedia
             | C::LfsTrack { .. }
             | C::LfsUntrack { .. }
     )
@@ -276,6 +277,18 @@ impl Actor {
                     }
                     Err(e) => self.git_fail("roll back", e),
                 }
+            }
+            Command::GitRestoreMedia => {
+                let Some(path) = self.open.clone() else {
+                    return;
+                };
+                let restored =
+                    blocking(move || git::open(&path).and_then(|r| lfs::smudge_work_tree(&r)))
+                        .await;
+                if let Err(e) = restored {
+                    self.git_fail("restore media", e);
+                }
+                self.refresh_git().await;
             }
             Command::LfsTrack { pattern } | Command::LfsUntrack { pattern }
                 if self.open.is_none() =>
