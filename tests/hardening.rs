@@ -950,3 +950,41 @@ fn media_left_as_pointers_after_a_rollback_is_shown_and_restored() {
     assert_eq!(std::fs::read(&media).unwrap(), v1);
     assert!(!status(false).contains("media not restored"));
 }
+
+/// Item 6: a container gets a `file` input read-only under /inputs, never the host path.
+#[test]
+fn a_file_input_reaches_a_container_read_only() {
+    docker_image();
+    let func = format!(
+        r#"
+id = "test/readfile"
+version = "1.0.0"
+name = "Read a file"
+command = ["/bin/busybox", "sh", "-c", "case \"$0\" in /inputs/*) ;; *) exit 4;; esac; /bin/busybox grep -q secret-content \"$0\" || exit 5; echo x > \"$0\" && exit 6; exit 0", "{{image}}"]
+outputs = []
+[executor]
+type = "docker"
+image = "{DOCKER_IMAGE}"
+[[inputs]]
+name = "image"
+type = "file"
+required = true
+"#
+    );
+    let mut s = Studio::new("", &[("readfile.toml", &func)]);
+    let ws = s.dir.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("still.txt"), "secret-content").unwrap();
+    let id = s.submit("test/readfile", &[("image", "still.txt")], 0);
+    let t = s.wait_finished(id, 60);
+    assert_eq!(
+        t.state,
+        TaskState::Succeeded,
+        "{:?} (4: host path, 5: unreadable, 6: writable)",
+        t.error
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("still.txt")).unwrap(),
+        "secret-content"
+    );
+}

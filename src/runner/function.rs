@@ -881,4 +881,64 @@ mod tests {
         assert!(argv.contains(&"/o".to_string()));
         assert!(argv.iter().all(|w| !w.contains('{')), "{argv:?}");
     }
+
+    #[test]
+    fn placeholders_expand_once() {
+        let t = FunctionTemplate::parse(
+            "id='x'\nversion='1.0.0'\nname='X'\ncommand=['p={a}', '{b}{a}{', '{nope']\n[executor]\ntype='process'\n[[inputs]]\nname='a'\ntype='string'\n[[inputs]]\nname='b'\ntype='string'\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let params = BTreeMap::from([
+            ("a".to_string(), serde_json::Value::from("{b}")),
+            ("b".to_string(), serde_json::Value::from("{output_dir}")),
+        ]);
+        let b = BTreeMap::from([("output_dir", "/out".to_string())]);
+        assert_eq!(
+            t.render_command(&params, &b),
+            ["p={b}", "{output_dir}{b}{", "{nope"]
+        );
+    }
+
+    #[test]
+    fn resource_numbers_are_bounded() {
+        for (bad, says) in [
+            ("cpu = -2.0", "`cpu`"),
+            ("cpu = nan", "`cpu`"),
+            ("cpu = inf", "`cpu`"),
+            ("memory_mb = 18446744073709551000", "memory_mb"),
+            ("memory_mb = 0", "memory_mb"),
+            ("max_concurrent = 0", "max_concurrent"),
+            ("timeout_s = 99999999999", "timeout_s"),
+            ("vram_mb = 99999999999", "vram_mb"),
+        ] {
+            let text = format!(
+                "id='x'\nversion='1.0.0'\nname='X'\ncommand=['run']\n[executor]\ntype='process'\n[resources]\n{bad}\n"
+            );
+            let e = FunctionTemplate::parse(&text, Path::new("x.toml")).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+            let preset = format!(
+                "id='x'\nversion='1.0.0'\nname='X'\ncommand=['run']\n[executor]\ntype='process'\n[presets.draft.resources]\n{bad}\n"
+            );
+            let e = FunctionTemplate::parse(&preset, Path::new("x.toml")).unwrap_err();
+            assert!(e.contains("preset `draft`"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn file_inputs_must_be_regular_files_inside_the_root() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("project");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("in.png"), "png").unwrap();
+        std::fs::write(root.join("-rf"), "x").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", root.join("link.png")).unwrap();
+        let ok = check_file_input("in.png", &root).unwrap();
+        assert!(ok.is_absolute() && ok.ends_with("in.png"));
+        // An option-like name is passed as an absolute path, never as `-rf`.
+        assert!(check_file_input("-rf", &root).unwrap().is_absolute());
+        for bad in ["/etc/passwd", "../x", "link.png", "missing.png", ".", ""] {
+            assert!(check_file_input(bad, &root).is_err(), "{bad}");
+        }
+    }
 }
