@@ -262,10 +262,7 @@ fn registry(paths: &Paths) -> Registry {
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("serialisable")
-    );
+    crate::util::text::out_line(&serde_json::to_string_pretty(value).expect("serialisable"));
 }
 
 fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
@@ -409,7 +406,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
             .recv()
             .map_err(|_| "the task runner stopped unexpectedly")?;
         if args.json {
-            println!("{}", serde_json::to_string(&event).expect("serialisable"));
+            crate::util::text::out_line(&serde_json::to_string(&event).expect("serialisable"));
         }
         match event {
             Event::TaskRejected { function, errors } => {
@@ -707,7 +704,7 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
                         .map_err(|e| e.to_string())?;
                 }
                 if args.watch {
-                    println!("{}", serde_json::to_string(gpus).expect("json"));
+                    crate::util::text::out_line(&serde_json::to_string(gpus).expect("json"));
                 } else if !streaming && args.json {
                     let (driver, cuda) = source.versions();
                     print_json(&serde_json::json!({
@@ -734,7 +731,9 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
             }
             Err(e) => {
                 if args.json || args.watch {
-                    println!("{}", serde_json::json!({ "error": e, "gpus": [] }));
+                    crate::util::text::out_line(
+                        &serde_json::json!({ "error": e, "gpus": [] }).to_string(),
+                    );
                 } else {
                     crate::say_err!("{e}\n\n{}", crate::ui::views::gpu::INSTALL_STEPS);
                 }

@@ -32,11 +32,23 @@ fn is_hostile(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Writes one line to stdout as is. A closed pipe (`slate tasks | head -1`) ends the
+/// program successfully, as a Unix tool does, instead of panicking.
+pub fn out_line(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
 /// `println!` for people: the formatted text goes through [`escape_controls`].
 #[macro_export]
 macro_rules! say {
-    () => { println!() };
-    ($($arg:tt)*) => { println!("{}", $crate::util::text::escape_controls(&format!($($arg)*))) };
+    () => { $crate::util::text::out_line("") };
+    ($($arg:tt)*) => { $crate::util::text::out_line(&$crate::util::text::escape_controls(&format!($($arg)*))) };
 }
 
 /// `eprintln!` for people (see [`say!`]).
