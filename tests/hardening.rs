@@ -441,12 +441,24 @@ fn recovery_never_kills_a_process_that_reused_a_tasks_pid() {
     use std::os::unix::process::CommandExt as _;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut bystander = Proc::new("sleep")
-        .arg("120")
-        .process_group(0)
-        .spawn()
-        .expect("sleep");
-    let pid = bystander.id();
+    /// Killed however the test ends, so a failure leaves no process behind.
+    struct Bystander(std::process::Child);
+    impl Drop for Bystander {
+        fn drop(&mut self) {
+            self.0.kill().ok();
+            self.0.wait().ok();
+        }
+    }
+    let mut bystander = Bystander(
+        Proc::new("sleep")
+            .arg("120")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("sleep"),
+    );
+    let pid = bystander.0.id();
     let start = slate::runner::process::start_time(pid).expect("/proc/PID/stat");
     {
         let store = slate::runner::store::Store::open(&d.join("data/tasks.redb"))
@@ -460,7 +472,7 @@ fn recovery_never_kills_a_process_that_reused_a_tasks_pid() {
         t.pid_start = Some(start.saturating_sub(100));
         store.put(&t).unwrap();
     }
-    let alive = |b: &mut std::process::Child| b.try_wait().unwrap().is_none();
+    let alive = |b: &mut Bystander| b.0.try_wait().unwrap().is_none();
     let o = run_bounded(slate_cli(d, &["tasks"]), 30, "slate tasks");
     assert!(o.status.success(), "{}", text(&o));
     std::thread::sleep(Duration::from_millis(200));
@@ -489,8 +501,6 @@ fn recovery_never_kills_a_process_that_reused_a_tasks_pid() {
         alive(&mut bystander),
         "recovery killed an unrelated process"
     );
-    bystander.kill().ok();
-    bystander.wait().ok();
 }
 
 /// Item 7: containers run with no-new-privileges and no capabilities.
