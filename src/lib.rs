@@ -11,6 +11,7 @@ pub mod events;
 pub mod gpu;
 pub mod paths;
 pub mod platform;
+pub mod platform_hardening;
 pub mod probe;
 pub mod runner;
 pub mod settings;

@@ -48,10 +48,45 @@ pub fn build_context(t: &FunctionTemplate) -> Result<Vec<u8>, String> {
                 dir.display()
             ));
         }
-        tar.append_dir_all(".", &dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        // The one safe walk: a link out of the folder (`weights -> /home`) is not sent
+        // to the engine, nor are FIFOs or loops.
+        let walk = crate::util::walk::walk(&dir, crate::util::walk::Limits::default());
+        if let Some(s) = walk.skipped.iter().find(|s| s.contains("outside")) {
+            return Err(format!(
+                "the build context {} has {s}: copy what the image needs into the folder",
+                dir.display()
+            ));
+        }
+        for f in &walk.files {
+            let bytes = crate::util::walk::read_regular(&f.path, MAX_CONTEXT_FILE_BYTES)
+                .map_err(|e| format!("{}: {e}", f.path.display()))?;
+            let mode = file_mode(&f.path);
+            append(&mut tar, &f.rel, &bytes, mode)?;
+        }
     }
     tar.into_inner().map_err(|e| e.to_string())
+}
+
+/// One file in a build context larger than this is almost surely a mistake (weights
+/// belong in 01_Assets/Models, mounted at run time).
+const MAX_CONTEXT_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+// Unix-only: keep the executable bit of context files (platform module candidate).
+#[cfg(unix)]
+fn file_mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).map_or(0o644, |m| {
+        if m.permissions().mode() & 0o111 != 0 {
+            0o755
+        } else {
+            0o644
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn file_mode(_: &Path) -> u32 {
+    0o644
 }
 
 fn context_dir(template: &Path) -> PathBuf {

@@ -64,26 +64,47 @@ pub async fn run(launch: Launch) -> Outcome {
     let timeout = tokio::time::sleep(launch.timeout);
     tokio::pin!(timeout);
     let ended_by = tokio::select! {
-        status = child.wait() => {
-            out_task.await.ok();
-            err_task.await.ok();
-            return match status {
-                Ok(s) => Outcome::Exited {
-                    code: exit_code(s),
-                    oom: false,
-                    last_lines: sink.last_lines(),
-                },
-                Err(e) => Outcome::failed(format!("lost track of the process: {e}"), false),
-            };
-        }
-        _ = cancelled(&mut cancel) => Outcome::Cancelled,
-        _ = &mut timeout => Outcome::TimedOut { after: launch.timeout },
+        status = child.wait() => Ok(status),
+        _ = cancelled(&mut cancel) => Err(Outcome::Cancelled),
+        _ = &mut timeout => Err(Outcome::TimedOut { after: launch.timeout }),
     };
-    terminate(&mut child, pid).await;
-    out_task.await.ok();
-    err_task.await.ok();
-    ended_by
+    match &ended_by {
+        // The task is over when its process is: background jobs it left in its group
+        // go with it.
+        Ok(_) => {
+            if let Some(pid) = pid {
+                // SAFETY: plain kill(2) on the group of our own (just reaped) child.
+                unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            }
+        }
+        Err(_) => terminate(&mut child, pid).await,
+    }
+    // Descendants that left the group (`setsid` daemons) still carry the task's marks.
+    if let Some(studio) = launch.env.get(STUDIO_ENV) {
+        kill_marked(launch.task_id, std::path::Path::new(studio), None);
+    }
+    // Whatever still holds the output pipes must not hold the task: the pumps get a
+    // short grace to deliver what is buffered, then stop.
+    for pump in [out_task, err_task] {
+        let abort = pump.abort_handle();
+        if tokio::time::timeout(PIPE_GRACE, pump).await.is_err() {
+            abort.abort();
+        }
+    }
+    sink.finish();
+    match ended_by {
+        Ok(Ok(s)) => Outcome::Exited {
+            code: exit_code(s),
+            oom: false,
+            last_lines: sink.last_lines(),
+        },
+        Ok(Err(e)) => Outcome::failed(format!("lost track of the process: {e}"), false),
+        Err(outcome) => outcome,
+    }
 }
+
+/// How long output pipes may stay open after the task's processes are gone.
+pub const PIPE_GRACE: Duration = Duration::from_secs(2);
 
 /// Resolves once cancel is asked for (never, if the sender is gone without asking).
 pub async fn cancelled(cancel: &mut tokio::sync::watch::Receiver<bool>) {
@@ -123,11 +144,28 @@ pub fn start_time(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// The environment variable naming the studio (data dir) that started a task process.
+pub const STUDIO_ENV: &str = "SLATE_STUDIO";
+
 /// Kills what is left of a task's process group after Slate died: `PR_SET_PDEATHSIG`
-/// only reaches the direct child, so its own children may still run. Only processes of
-/// that group that started no earlier than the task's process are touched, so a reused
-/// PID is never mistaken for ours. Returns how many were killed.
-pub fn kill_leftovers(pgid: u32, leader_start: u64) -> usize {
+/// only reaches the direct child, so its own children may still run.
+///
+/// A PID, a group id and a start time can all be reused, so none alone proves a process
+/// is ours: a process is killed only when it is in the recorded group, started no
+/// earlier than the recorded leader, and carries this task's `SLATE_TASK_ID` and this
+/// studio's `SLATE_STUDIO` in its environment (inherited from the task's process).
+/// Returns how many were killed.
+pub fn kill_leftovers(pgid: u32, leader_start: u64, task: u64, studio: &std::path::Path) -> usize {
+    kill_marked(task, studio, Some((pgid, leader_start)))
+}
+
+/// SIGKILLs every process carrying task `task`'s marks from `studio` in its environment
+/// (and, when given, in group `pgid` and started no earlier than `leader_start`).
+pub fn kill_marked(task: u64, studio: &std::path::Path, group: Option<(u32, u64)>) -> usize {
+    let marks = [
+        format!("SLATE_TASK_ID={task}"),
+        format!("{STUDIO_ENV}={}", studio.display()),
+    ];
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
@@ -145,13 +183,26 @@ pub fn kill_leftovers(pgid: u32, leader_start: u64) -> usize {
         let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
         let pg = fields.get(2).and_then(|f| f.parse::<u32>().ok());
         let start = fields.get(19).and_then(|f| f.parse::<u64>().ok());
-        if pg == Some(pgid) && start.is_some_and(|s| s >= leader_start) {
+        let in_group = group.is_none_or(|(pgid, leader_start)| {
+            pg == Some(pgid) && start.is_some_and(|s| s >= leader_start)
+        });
+        if pid != std::process::id() && in_group && environ_has(pid, &marks) {
             // SAFETY: plain kill(2) on a process we identified as the task's.
             unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             killed += 1;
         }
     }
     killed
+}
+
+/// Whether `/proc/PID/environ` holds every one of `marks` as a whole `KEY=value` entry.
+fn environ_has(pid: u32, marks: &[String]) -> bool {
+    let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    marks
+        .iter()
+        .all(|m| env.split(|&b| b == 0).any(|e| e == m.as_bytes()))
 }
 
 async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, sink: StreamSink, stderr: bool) {

@@ -711,8 +711,9 @@ fn upgrade_value(v: &mut Value, scenes: &mut Vec<Scene>) -> Result<Vec<String>, 
     {
         if chapters
             .iter()
-            .any(|c| c.get("order").and_then(Value::as_u64) == Some(0))
+            .any(|c| matches!(c.get("order").and_then(Value::as_u64), None | Some(0)))
         {
+            // Missing (the web studio requires it) or 0-based (an earlier Slate).
             changes.push("chapter order becomes 1-based".into());
             for (i, c) in chapters.iter_mut().enumerate() {
                 if let Some(c) = c.as_object_mut() {
