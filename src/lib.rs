@@ -11,7 +11,6 @@ pub mod events;
 pub mod gpu;
 pub mod paths;
 pub mod platform;
-pub mod platform_hardening;
 pub mod probe;
 pub mod runner;
 pub mod settings;

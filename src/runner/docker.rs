@@ -303,13 +303,12 @@ async fn create_and_start(
     let mut env: Vec<String> = launch.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     env.push(format!("SLATE_TASK_ID={}", launch.task_id));
     env.push("SLATE_OUTPUT_DIR=/out".into());
-    // SAFETY: getuid/getgid cannot fail.
-    let user = unsafe { format!("{}:{}", libc::getuid(), libc::getgid()) };
+    let user = crate::platform::user_and_group();
     let body = ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: Some(launch.argv.clone()),
         env: Some(env),
-        user: Some(user),
+        user,
         working_dir: Some("/out".into()),
         labels: Some(HashMap::from([
             (LABEL_TASK.to_string(), launch.task_id.to_string()),

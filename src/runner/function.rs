@@ -932,7 +932,7 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("in.png"), "png").unwrap();
         std::fs::write(root.join("-rf"), "x").unwrap();
-        std::os::unix::fs::symlink("/etc/passwd", root.join("link.png")).unwrap();
+        crate::platform::symlink(Path::new("/etc/passwd"), &root.join("link.png")).unwrap();
         let ok = check_file_input("in.png", &root).unwrap();
         assert!(ok.is_absolute() && ok.ends_with("in.png"));
         // An option-like name is passed as an absolute path, never as `-rf`.

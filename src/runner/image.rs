@@ -71,22 +71,12 @@ pub fn build_context(t: &FunctionTemplate) -> Result<Vec<u8>, String> {
 /// belong in 01_Assets/Models, mounted at run time).
 const MAX_CONTEXT_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
-// Unix-only: keep the executable bit of context files (platform module candidate).
-#[cfg(unix)]
+/// Keeps the executable bit of context files.
 fn file_mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path).map_or(0o644, |m| {
-        if m.permissions().mode() & 0o111 != 0 {
-            0o755
-        } else {
-            0o644
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn file_mode(_: &Path) -> u32 {
-    0o644
+    match std::fs::metadata(path) {
+        Ok(m) if crate::platform::is_executable(&m) => 0o755,
+        _ => 0o644,
+    }
 }
 
 fn context_dir(template: &Path) -> PathBuf {

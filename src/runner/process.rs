@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt as _;
 
+use crate::platform::{self, Signal};
 use crate::runner::exec::{ExecReport, Launch, Outcome, StreamSink};
 
 /// How long a cancelled or timed-out process gets between SIGTERM and SIGKILL.
@@ -26,15 +27,8 @@ pub async fn run(launch: Launch) -> Outcome {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .process_group(0);
-    // SAFETY: prctl is async-signal-safe; it runs in the forked child before exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+        .kill_on_drop(true);
+    platform::own_group_dies_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -73,8 +67,7 @@ pub async fn run(launch: Launch) -> Outcome {
         // go with it.
         Ok(_) => {
             if let Some(pid) = pid {
-                // SAFETY: plain kill(2) on the group of our own (just reaped) child.
-                unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+                platform::signal_group(pid, Signal::Kill);
             }
         }
         Err(_) => terminate(&mut child, pid).await,
@@ -94,7 +87,7 @@ pub async fn run(launch: Launch) -> Outcome {
     sink.finish();
     match ended_by {
         Ok(Ok(s)) => Outcome::Exited {
-            code: exit_code(s),
+            code: platform::exit_code(s),
             oom: false,
             last_lines: sink.last_lines(),
         },
@@ -113,35 +106,23 @@ pub async fn cancelled(cancel: &mut tokio::sync::watch::Receiver<bool>) {
     }
 }
 
-fn exit_code(s: std::process::ExitStatus) -> i64 {
-    use std::os::unix::process::ExitStatusExt as _;
-    match (s.code(), s.signal()) {
-        (Some(c), _) => c as i64,
-        (None, Some(sig)) => 128 + sig as i64,
-        _ => -1,
-    }
-}
-
 /// SIGTERM to the whole group, a grace period, then SIGKILL. Always ends.
 async fn terminate(child: &mut tokio::process::Child, pid: Option<u32>) {
     if let Some(pid) = pid {
-        // SAFETY: plain syscall on our own child's process group.
-        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        platform::signal_group(pid, Signal::Terminate);
         if tokio::time::timeout(GRACE, child.wait()).await.is_ok() {
-            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            platform::signal_group(pid, Signal::Kill);
             return;
         }
-        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        platform::signal_group(pid, Signal::Kill);
     }
     child.kill().await.ok();
     child.wait().await.ok();
 }
 
-/// When `pid` started, in clock ticks since boot (`/proc/PID/stat` field 22).
+/// When `pid` started, in clock ticks since boot.
 pub fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split_whitespace().nth(19)?.parse().ok()
+    platform::process_start_time(pid)
 }
 
 /// The environment variable naming the studio (data dir) that started a task process.
@@ -166,43 +147,16 @@ pub fn kill_marked(task: u64, studio: &std::path::Path, group: Option<(u32, u64)
         format!("SLATE_TASK_ID={task}"),
         format!("{STUDIO_ENV}={}", studio.display()),
     ];
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
     let mut killed = 0;
-    for e in entries.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        let pg = fields.get(2).and_then(|f| f.parse::<u32>().ok());
-        let start = fields.get(19).and_then(|f| f.parse::<u64>().ok());
-        let in_group = group.is_none_or(|(pgid, leader_start)| {
-            pg == Some(pgid) && start.is_some_and(|s| s >= leader_start)
-        });
-        if pid != std::process::id() && in_group && environ_has(pid, &marks) {
-            // SAFETY: plain kill(2) on a process we identified as the task's.
-            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    for p in platform::processes() {
+        let in_group =
+            group.is_none_or(|(pgid, leader_start)| p.group == pgid && p.start >= leader_start);
+        if p.pid != std::process::id() && in_group && platform::environ_has(p.pid, &marks) {
+            platform::signal_process(p.pid, Signal::Kill);
             killed += 1;
         }
     }
     killed
-}
-
-/// Whether `/proc/PID/environ` holds every one of `marks` as a whole `KEY=value` entry.
-fn environ_has(pid: u32, marks: &[String]) -> bool {
-    let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
-        return false;
-    };
-    marks
-        .iter()
-        .all(|m| env.split(|&b| b == 0).any(|e| e == m.as_bytes()))
 }
 
 async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, sink: StreamSink, stderr: bool) {

@@ -71,23 +71,7 @@ fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()
     result
 }
 
-// Unix-only: the mode is set at creation, so the file is never readable by others, not
-// even for a moment (platform module candidate).
-#[cfg(unix)]
-fn create_with_mode(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn create_with_mode(path: &Path, _mode: u32) -> std::io::Result<std::fs::File> {
-    std::fs::File::create(path)
-}
+use crate::platform::create_with_mode;
 
 /// Human duration: `12s`, `4m`, `1h 3m`. Never negative.
 pub fn format_duration_secs(secs: f64) -> String {

@@ -182,21 +182,7 @@ pub fn read_regular(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-// Unix-only: open without blocking on a FIFO swapped in after the walk (platform module
-// candidate).
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::open(path)
-}
+use crate::platform::open_nonblocking;
 
 /// Resolves `path` (every link) and checks that it stays inside `root` (also resolved).
 /// Returns the resolved path, or an error naming the link and where it leads. For paths
@@ -222,7 +208,11 @@ pub fn resolve_inside(root: &Path, path: &Path) -> Result<PathBuf, String> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::os::unix::fs::symlink;
+    use crate::platform::make_fifo;
+
+    fn symlink(target: &str, link: std::path::PathBuf) -> std::io::Result<()> {
+        crate::platform::symlink(Path::new(target), &link)
+    }
 
     #[test]
     fn links_out_loops_and_fifos_are_left_out() {
@@ -235,9 +225,7 @@ mod tests {
         symlink(".", r.join("b")).unwrap();
         symlink("/etc", r.join("hostdir")).unwrap();
         symlink("sub/in.txt", r.join("inner-link.txt")).unwrap();
-        let fifo = std::ffi::CString::new(r.join("pipe").to_str().unwrap()).unwrap();
-        // SAFETY: a valid C string; mkfifo only creates a node.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        make_fifo(&r.join("pipe")).unwrap();
         let w = walk(r, Limits::default());
         let rels: Vec<_> = w.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["inner-link.txt", "ok.txt", "sub/in.txt"]);

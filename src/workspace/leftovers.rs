@@ -36,7 +36,7 @@ fn clean(dir: &Path, prefixes: &[&str], folders: bool) -> usize {
         }
         .and_then(|p| p.parse::<u32>().ok());
         let Some(pid) = pid else { continue };
-        if pid == std::process::id() || crate::platform_hardening::pid_alive(pid) {
+        if pid == std::process::id() || crate::platform::pid_alive(pid) {
             continue;
         }
         // Never follow a link planted under one of these names.

@@ -372,7 +372,7 @@ pub fn store_file(git_dir: &Path, src: &Path) -> Result<Pointer, String> {
 }
 
 fn disk_error(path: &Path, e: std::io::Error) -> String {
-    if e.raw_os_error() == Some(libc::ENOSPC) {
+    if crate::platform::is_disk_full(&e) {
         format!(
             "the disk is full (while writing {}): free some space and try again",
             path.display()
@@ -453,16 +453,15 @@ fn read_head(path: &Path, n: usize) -> Result<Vec<u8>, String> {
 }
 
 fn index_entry(meta: &std::fs::Metadata, rel: &str, id: git2::Oid) -> git2::IndexEntry {
-    use std::os::unix::fs::MetadataExt as _;
-    let exec = meta.mode() & 0o111 != 0;
+    let st = crate::platform::stat_data(meta);
     git2::IndexEntry {
-        ctime: git2::IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
-        mtime: git2::IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
-        dev: meta.dev() as u32,
-        ino: meta.ino() as u32,
-        mode: if exec { 0o100755 } else { 0o100644 },
-        uid: meta.uid(),
-        gid: meta.gid(),
+        ctime: git2::IndexTime::new(st.ctime.0 as i32, st.ctime.1 as u32),
+        mtime: git2::IndexTime::new(st.mtime.0 as i32, st.mtime.1 as u32),
+        dev: st.dev as u32,
+        ino: st.ino as u32,
+        mode: if st.executable { 0o100755 } else { 0o100644 },
+        uid: st.uid,
+        gid: st.gid,
         // git keeps the size modulo 2^32, as here.
         file_size: meta.len() as u32,
         id,
@@ -564,14 +563,12 @@ pub fn smudge_work_tree(repo: &Repository) -> Result<Vec<String>, String> {
             let copied = std::fs::copy(&object, &tmp)
                 .map_err(|e| disk_error(&tmp, e))
                 .and_then(|_| {
-                    use std::os::unix::fs::PermissionsExt as _;
                     let mode = if entry.mode & 0o111 != 0 {
                         0o755
                     } else {
                         0o644
                     };
-                    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
-                        .map_err(|e| e.to_string())?;
+                    crate::platform::set_mode(&tmp, mode).map_err(|e| e.to_string())?;
                     std::fs::rename(&tmp, &full).map_err(|e| disk_error(&full, e))
                 });
             if copied.is_err() {

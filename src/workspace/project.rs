@@ -571,7 +571,7 @@ pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
     let dest = files.join(&name);
     if let Err(e) = std::fs::rename(path, &dest) {
         std::fs::remove_file(&info_file).ok();
-        return Err(if e.raw_os_error() == Some(libc::EXDEV) {
+        return Err(if crate::platform::is_cross_device(&e) {
             "the trash is on another disk; delete permanently instead?".to_string()
         } else {
             format!("could not move the project to the trash: {e}")
@@ -583,9 +583,7 @@ pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
 /// A path as the trash spec stores it: bytes other than unreserved characters and `/`
 /// written as `%XX`.
 fn percent_encode_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt as _;
-    path.as_os_str()
-        .as_bytes()
+    crate::platform::path_bytes(path)
         .iter()
         .map(|&b| {
             if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
