@@ -71,6 +71,11 @@ pub enum Cmd {
     },
     /// Run a function and wait for it, with a progress bar (`--detach` only queues it).
     Run(RunArgs),
+    /// Takes: generate a shot's next take; list, review, delete and restore takes.
+    Take {
+        #[command(subcommand)]
+        command: crate::cli_take::TakeCmd,
+    },
     /// List tasks: the queue and history.
     Tasks {
         #[arg(long)]
@@ -230,6 +235,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Git { command } => crate::cli_project::git(global, command),
         Cmd::Lfs { command } => crate::cli_project::lfs(global, command),
         Cmd::Run(args) => run_function(global, args),
+        Cmd::Take { command } => crate::cli_take::take(global, command),
         Cmd::Tasks {
             json,
             state,
@@ -256,7 +262,7 @@ pub(crate) fn settings_for(paths: &Paths) -> crate::settings::Settings {
     loaded.settings
 }
 
-fn registry(paths: &Paths) -> Registry {
+pub(crate) fn registry(paths: &Paths) -> Registry {
     let settings = settings_for(paths);
     Registry::load(Some(&paths.workspace_root(&settings).join("functions")))
 }
@@ -332,7 +338,7 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
     }
 }
 
-fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
+pub(crate) fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
     raw.iter()
         .map(|kv| {
             kv.split_once('=')
@@ -348,7 +354,7 @@ fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
 /// Starts an in-process core and waits for its runner to be ready.
 /// Starts an in-process core. `slate run` starts only what it submits
 /// (`only_submitted`); queue edits hold the queue.
-fn start_core(
+pub(crate) fn start_core(
     global: &Global,
     hold_queue: bool,
     only_submitted: bool,
@@ -392,6 +398,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         priority: args.priority,
         project: global.project.clone(),
         shot: args.shot.clone(),
+        shot_ref: None,
     };
     let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });

@@ -79,6 +79,10 @@ pub struct ViewModel {
     pub gpu: crate::gpu::history::GpuHistory,
     /// The full log of one task, read from disk on request.
     pub log_text: Option<(TaskId, Vec<String>)>,
+    /// Takes made from tasks: task → (shot id, take id), for "Open take".
+    pub takes_made: BTreeMap<TaskId, (String, String)>,
+    /// Bumped whenever the open project's takes are read again.
+    pub takes_version: u64,
 }
 
 impl ViewModel {
@@ -183,6 +187,31 @@ impl ViewModel {
                 body,
                 task,
             } => self.notify(level, &title, &body, task, now_ms),
+            Event::TakeCreated { task, created, .. } => {
+                self.takes_made
+                    .insert(task, (created.shot_id, created.take.id));
+            }
+            Event::TakeFailed {
+                action,
+                error,
+                task,
+            } => {
+                self.notify(
+                    Level::Error,
+                    &format!("Could not {action}"),
+                    &error,
+                    task,
+                    now_ms,
+                );
+            }
+            Event::TakesChanged { project, takes, .. } => {
+                if let Some(p) = self.project.as_mut()
+                    && p.path == project
+                {
+                    p.takes = takes;
+                    self.takes_version += 1;
+                }
+            }
             Event::ProjectsListed { projects } => {
                 self.projects = projects;
                 self.projects_loaded = true;

@@ -409,7 +409,7 @@ fn read_head(path: &Path, n: usize) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-fn index_entry(meta: &std::fs::Metadata, rel: &str, id: git2::Oid) -> git2::IndexEntry {
+pub(crate) fn index_entry(meta: &std::fs::Metadata, rel: &str, id: git2::Oid) -> git2::IndexEntry {
     use std::os::unix::fs::MetadataExt as _;
     let exec = meta.mode() & 0o111 != 0;
     git2::IndexEntry {

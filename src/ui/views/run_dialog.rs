@@ -217,6 +217,7 @@ impl RunDialog {
                     priority,
                     project,
                     shot,
+                    shot_ref: None,
                 },
             });
         }
