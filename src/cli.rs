@@ -104,6 +104,18 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Built-in demo: writes a gradient PNG into a folder (a real picture for takes).
+    #[command(hide = true)]
+    DemoGradient {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        width: u32,
+        #[arg(long, default_value_t = 48)]
+        height: u32,
+        #[arg(long, default_value_t = 0)]
+        seed: u32,
+    },
     /// Built-in demo: counts down with progress lines (used by `demo/countdown`).
     #[command(hide = true)]
     DemoCountdown {
@@ -245,6 +257,12 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Gpu(args) => gpu(global, args),
         Cmd::Image { command } => image(global, command),
         Cmd::Info { json } => info(global, json),
+        Cmd::DemoGradient {
+            out,
+            width,
+            height,
+            seed,
+        } => demo_gradient(&out, width, height, seed),
         Cmd::DemoCountdown {
             steps,
             interval,
@@ -814,6 +832,25 @@ fn info(global: &Global, json: bool) -> Result<(), Failure> {
 }
 
 /// The built-in countdown: a progress JSON line per step, a file at the end.
+fn demo_gradient(out: &std::path::Path, width: u32, height: u32, seed: u32) -> Result<(), Failure> {
+    let (w, h) = (width.clamp(1, 8192), height.clamp(1, 8192));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            ((x * 255 / w.max(2)) as u32 + seed) as u8,
+            (y * 255 / h.max(2)) as u8,
+            ((x + 2 * y) as u32).wrapping_add(seed.wrapping_mul(7)) as u8,
+        ])
+    });
+    let path = out.join("gradient.png");
+    img.save(&path)
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    println!(
+        "{}",
+        serde_json::json!({"progress": 1.0, "message": "wrote gradient.png"})
+    );
+    Ok(())
+}
+
 fn demo_countdown(
     steps: u64,
     interval: f64,
