@@ -182,7 +182,7 @@ fn generate(
     let mut params = crate::cli::parse_params(&raw)?;
     let paths = crate::cli::paths(global);
     if let Ok(t) = crate::cli::registry(&paths).get(&function) {
-        take_store::bind_inputs(t, &manifest, &r, &mut params);
+        take_store::bind_inputs(&t.inputs, &manifest, &r, &mut params);
     }
     let request = TaskRequest {
         function: function.clone(),

@@ -926,13 +926,13 @@ pub fn find_shot<'a>(
 /// Parameters for a template's inputs declared `from = "…"`, filled from the shot and
 /// the project (only inputs the user left empty).
 pub fn bind_inputs(
-    template: &crate::runner::function::FunctionTemplate,
+    inputs: &[crate::runner::function::Input],
     manifest: &crate::workspace::manifest::Manifest,
     r: &ShotRef,
     given: &mut std::collections::BTreeMap<String, String>,
 ) {
     let shot = find_shot(manifest, r);
-    for input in &template.inputs {
+    for input in inputs {
         let Some(from) = input.from.as_deref() else {
             continue;
         };
