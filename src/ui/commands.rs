@@ -168,7 +168,7 @@ pub const VIEW_KEYS: &[(&str, &str)] = &[
     ("Tasks: cancel the selection", "Delete"),
     ("Tasks: retry the selection", "Ctrl+Enter"),
     ("Tasks: raise / lower priority", "+ / −"),
-    ("Scene: select a take", "← / →"),
+    ("Scene: select a take", "Left / Right"),
     ("Scene: open a take full-size / close", "Enter / Esc"),
     ("Scene: set the active take", "Space"),
     ("Scene: approve / reject / star", "A / R / S"),

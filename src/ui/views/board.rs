@@ -484,7 +484,11 @@ impl SceneBoard {
         takes: &[Take],
         active: Option<&str>,
     ) {
-        if ui.ctx().egui_wants_keyboard_input() || egui::Popup::is_any_open(ui.ctx()) {
+        let ctx_egui = ui.ctx().clone();
+        if ctx_egui.egui_wants_keyboard_input()
+            || egui::Popup::is_any_open(&ctx_egui)
+            || ctx_egui.memory(|m| m.top_modal_layer().is_some())
+        {
             return;
         }
         let key = |k: Key| ui.input_mut(|i| i.consume_key(Modifiers::NONE, k));
@@ -682,11 +686,11 @@ impl SceneBoard {
             ui.horizontal(|ui| {
                 let is_active = active == Some(t.id.as_str());
                 let star = if take_store::is_starred(t) {
-                    "★ "
+                    "⭐ "
                 } else {
                     ""
                 };
-                let mark = if is_active { "● " } else { "" };
+                let mark = if is_active { "⏺ " } else { "" };
                 if ui
                     .selectable_label(picked, format!("{mark}{star}{}", t.id))
                     .on_hover_text(if is_active { "the active take" } else { "" })
@@ -709,7 +713,7 @@ impl SceneBoard {
             if ui.button("Close").on_hover_text("Esc").clicked() {
                 self.full = None;
             }
-            ui.weak("← → step · Esc closes");
+            ui.weak("Left/Right step · Esc closes");
         });
         let rect = ui.available_rect_before_wrap();
         ui.allocate_rect(rect, Sense::hover());

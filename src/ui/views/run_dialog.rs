@@ -58,8 +58,14 @@ impl RunDialog {
     ) {
         self.shot = Some(binding);
         self.function.clear();
-        if let Some((id, _, _)) = &prefill {
-            self.function = id.clone();
+        match &prefill {
+            Some((id, _, _)) => self.function = id.clone(),
+            // A shot wants a picture or a clip: start on a generator when there is one.
+            None => {
+                if let Some(f) = functions.iter().find(|f| f.category == "gen") {
+                    self.function = f.id.clone();
+                }
+            }
         }
         self.open_inner(functions, default_quality);
         if let Some(f) = functions.iter().find(|f| f.id == self.function) {
