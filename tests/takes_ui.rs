@@ -66,7 +66,16 @@ fn film(dir: &Path) -> std::path::PathBuf {
     slate(
         dir,
         &p,
-        &["project", "shot", "add", "1", "1", "Hero", "--description", "a rider at dawn"],
+        &[
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Hero",
+            "--description",
+            "a rider at dawn",
+        ],
     );
     p
 }
@@ -89,7 +98,13 @@ fn shot_takes(h: &H) -> Vec<(String, Review, bool)> {
         .map(|s| {
             s.takes
                 .iter()
-                .map(|t| (t.id.clone(), Review::of(t), slate::workspace::take_store::is_starred(t)))
+                .map(|t| {
+                    (
+                        t.id.clone(),
+                        Review::of(t),
+                        slate::workspace::take_store::is_starred(t),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -117,11 +132,20 @@ fn generate(h: &mut H, n: usize) {
     if shot_takes(h).len() != n {
         let vm = &h.state().vm;
         eprintln!("notifications: {:#?}", vm.notifications);
-        eprintln!("tasks: {:#?}", vm.tasks.values().map(|t| (t.id, t.state, t.error.clone(), t.shot_ref.clone())).collect::<Vec<_>>());
+        eprintln!(
+            "tasks: {:#?}",
+            vm.tasks
+                .values()
+                .map(|t| (t.id, t.state, t.error.clone(), t.shot_ref.clone()))
+                .collect::<Vec<_>>()
+        );
         eprintln!("rejected: {:?}", vm.rejected);
     }
     wait_until(h, &format!("take {n} in the grid"), 60, |h| {
-        shot_takes(h).len() == n && h.query_all_by_label_contains(&format!("take_00{n}")).next().is_some()
+        shot_takes(h).len() == n
+            && h.query_all_by_label_contains(&format!("take_00{n}"))
+                .next()
+                .is_some()
     });
 }
 
@@ -134,7 +158,11 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
     let mut h = harness_with(opts);
     settle(&mut h);
     wait_until(&mut h, "the project to open", 20, |h| {
-        h.state().vm.project.as_ref().is_some_and(|p| p.manifest.is_some())
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
             && !h.state().vm.functions.is_empty()
     });
     press(&mut h, "🎬 Opening");
@@ -155,27 +183,38 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
     .unwrap();
     assert_eq!(meta["generationParams"]["prompt"], "a rider at dawn");
     assert_eq!(meta["provenance"]["function"], "test/gradient@1.0.0");
-    assert_eq!(meta["provenance"]["projectCommit"].as_str().unwrap().len(), 40);
+    assert_eq!(
+        meta["provenance"]["projectCommit"].as_str().unwrap().len(),
+        40
+    );
 
     // The newest take is selected: ← selects take_001; Space makes it active; A approves.
     h.key_press(Key::ArrowLeft);
     h.run_steps(2);
     h.key_press(Key::Space);
-    wait_until(&mut h, "take_001 active", 20, |h| active(h).as_deref() == Some("take_001"));
+    wait_until(&mut h, "take_001 active", 20, |h| {
+        active(h).as_deref() == Some("take_001")
+    });
     h.get_by_label("⏺ take_001");
     h.key_press(Key::A);
     wait_until(&mut h, "take_001 approved", 20, |h| {
-        shot_takes(h).first().is_some_and(|t| t.1 == Review::Approved)
+        shot_takes(h)
+            .first()
+            .is_some_and(|t| t.1 == Review::Approved)
     });
     // → take_002: reject and star.
     h.key_press(Key::ArrowRight);
     h.run_steps(2);
     h.key_press(Key::R);
     wait_until(&mut h, "take_002 rejected", 20, |h| {
-        shot_takes(h).get(1).is_some_and(|t| t.1 == Review::Rejected)
+        shot_takes(h)
+            .get(1)
+            .is_some_and(|t| t.1 == Review::Rejected)
     });
     h.key_press(Key::S);
-    wait_until(&mut h, "take_002 starred", 20, |h| shot_takes(h).get(1).is_some_and(|t| t.2));
+    wait_until(&mut h, "take_002 starred", 20, |h| {
+        shot_takes(h).get(1).is_some_and(|t| t.2)
+    });
     let active_json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(shot_dir.join("active_take.json")).unwrap()).unwrap();
     assert_eq!(active_json["activeTakeId"], "take_001");
@@ -209,10 +248,15 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
         std::fs::read_dir(shot_dir.join("takes"))
             .unwrap()
             .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with(".deleted_take_002_"))
+            .any(|e| e
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".deleted_take_002_"))
     );
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
-    wait_until(&mut h, "take_002 restored", 20, |h| shot_takes(h).len() == 2);
+    wait_until(&mut h, "take_002 restored", 20, |h| {
+        shot_takes(h).len() == 2
+    });
 
     // Re-run take_001 with its settings: a third take with the same parameters.
     h.key_press(Key::ArrowLeft);
@@ -323,7 +367,10 @@ fn compare_modes_snapshots() {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         h.run_steps(3);
-        let name = format!("takes_compare_{}", mode.label().to_lowercase().replace(' ', "_"));
+        let name = format!(
+            "takes_compare_{}",
+            mode.label().to_lowercase().replace(' ', "_")
+        );
         results.push(h.try_snapshot_options(&name, &snapshot_options()));
     }
     // The grid with thumbnails, too.

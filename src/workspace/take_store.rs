@@ -358,15 +358,21 @@ fn write_take_files(
         thumbnails::make_all(&media, dir, &base)?;
         None
     } else if thumbnails::is_video(&media) {
-        if thumbnails::video_all(&media, dir, &base)? {
-            None
-        } else {
-            thumbnails::placeholder_all(dir, &base)?;
-            Some("install ffmpeg for video thumbnails")
+        match thumbnails::video_all(&media, dir, &base) {
+            Ok(true) => None,
+            Ok(false) => {
+                thumbnails::placeholder_all(dir, &base)?;
+                Some("install ffmpeg for video thumbnails".to_string())
+            }
+            // A clip ffmpeg cannot read still becomes a take; the tile says why.
+            Err(e) => {
+                thumbnails::placeholder_all(dir, &base)?;
+                Some(e)
+            }
         }
     } else {
         thumbnails::placeholder_all(dir, &base)?;
-        Some("no thumbnail for this kind of file")
+        Some("no thumbnail for this kind of file".to_string())
     };
     let rel_dir = format!("{}/{id}", folder.takes_rel());
     let metadata = metadata_json(
@@ -378,7 +384,7 @@ fn write_take_files(
         size,
         &base,
         extras,
-        thumb_note,
+        thumb_note.as_deref(),
     );
     let text = serde_json::to_string_pretty(&metadata).expect("metadata serialises");
     let meta_path = dir.join(format!("{base}_metadata.json"));
