@@ -836,9 +836,9 @@ fn demo_gradient(out: &std::path::Path, width: u32, height: u32, seed: u32) -> R
     let (w, h) = (width.clamp(1, 8192), height.clamp(1, 8192));
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([
-            ((x * 255 / w.max(2)) as u32 + seed) as u8,
+            (x * 255 / w.max(2)).wrapping_add(seed) as u8,
             (y * 255 / h.max(2)) as u8,
-            ((x + 2 * y) as u32).wrapping_add(seed.wrapping_mul(7)) as u8,
+            (x + 2 * y).wrapping_add(seed.wrapping_mul(7)) as u8,
         ])
     });
     let path = out.join("gradient.png");

@@ -219,6 +219,7 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
         serde_json::from_slice(&std::fs::read(shot_dir.join("active_take.json")).unwrap()).unwrap();
     assert_eq!(active_json["activeTakeId"], "take_001");
 
+    docs_screenshot(&mut h, "takes_scene_tab.png");
     // Compare (C): the active take and the selected one, in every mode.
     h.key_press(Key::C);
     h.run_steps(2);
@@ -226,6 +227,9 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
     for mode in CompareMode::ALL {
         h.get_by_label(mode.label()).click();
         h.run_steps(3);
+        if mode == CompareMode::Wipe {
+            docs_screenshot(&mut h, "takes_compare_wipe.png");
+        }
     }
     h.key_press(Key::Num2);
     h.run_steps(2);
@@ -279,6 +283,24 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
         .filter(|p| !slate::workspace::lfs::unchanged_lfs_file(&repo, &project, p))
         .collect();
     assert!(dirty.is_empty(), "{dirty:?}");
+}
+
+/// `SLATE_DOCS_SCREENSHOTS=1`: save the window as the README shows it (docs/NAME).
+fn docs_screenshot(h: &mut H, name: &str) {
+    if std::env::var_os("SLATE_DOCS_SCREENSHOTS").is_none() {
+        return;
+    }
+    for _ in 0..100 {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let img = h.render().expect("render the window");
+    img.save(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs")
+            .join(name),
+    )
+    .unwrap();
 }
 
 fn walk_one(p: &Path) -> std::path::PathBuf {

@@ -490,9 +490,17 @@ impl Actor {
         match result {
             Ok(created) => {
                 if !created.existed {
+                    // Named as the director knows the shot, not by its folder ids.
+                    let shot_name = project::read_manifest(&path)
+                        .ok()
+                        .and_then(|m| {
+                            let r = task.shot_ref.clone().unwrap_or_default();
+                            take_store::find_shot(&m, &r).map(|s| s.name.clone())
+                        })
+                        .unwrap_or_else(|| created.shot_id.clone());
                     self.sink.emit(Event::Notification {
                         level: Level::Success,
-                        title: format!("New take: {} {}", created.shot_id, created.take.id),
+                        title: format!("New take: {shot_name} {}", created.take.id),
                         body: format!("from {}", task.title()),
                         task: Some(task.id),
                     });

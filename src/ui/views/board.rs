@@ -71,22 +71,12 @@ enum PicState {
 }
 
 /// Pictures decoded off the UI thread, uploaded as textures, at most [`MAX_TEXTURES`].
+#[derive(Default)]
 pub struct Pictures {
     tx: Option<crossbeam_channel::Sender<PicKey>>,
     rx: Option<crossbeam_channel::Receiver<(PicKey, Result<thumbnails::Rgba, String>)>>,
     cache: HashMap<PicKey, PicState>,
     frame: u64,
-}
-
-impl Default for Pictures {
-    fn default() -> Self {
-        Self {
-            tx: None,
-            rx: None,
-            cache: HashMap::new(),
-            frame: 0,
-        }
-    }
 }
 
 impl Pictures {
