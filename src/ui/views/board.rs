@@ -251,6 +251,9 @@ pub struct SceneBoard {
     for_shot: Option<ShotFolder>,
     takes_version: u64,
     pub requests: Vec<BoardRequest>,
+    /// "Keep N newest": N, and the takes it would delete while the question is open.
+    pub keep: usize,
+    pub cleanup: Option<Vec<u32>>,
 }
 
 /// The shot folder of a manifest shot.
@@ -401,12 +404,76 @@ impl SceneBoard {
                     .push(BoardRequest::Generate(StoryItem::Shot(c, s, h)));
             }
             ui.label(format!("{} take(s)", takes.len()));
+            ui.separator();
+            if self.keep == 0 {
+                self.keep = 5;
+            }
+            ui.add(
+                egui::DragValue::new(&mut self.keep)
+                    .range(1..=999)
+                    .prefix("keep "),
+            );
+            if ui
+                .button("Clean up…")
+                .on_hover_text(
+                    "Delete all but the newest takes; active, approved and starred takes stay",
+                )
+                .clicked()
+                && let Some(st) = &st
+            {
+                self.cleanup = Some(take_store::cleanup_plan(st, self.keep));
+            }
             if self.compare.len() >= 2 && ui.button("Close compare").clicked() {
                 self.compare.clear();
             } else if takes.len() >= 2 && self.compare.len() < 2 && ui.button("Compare").clicked() {
                 self.start_compare(&takes, active.as_deref());
             }
         });
+        if let Some(plan) = self.cleanup.clone() {
+            let modal = egui::Modal::new(egui::Id::unique("take_cleanup")).show(ui.ctx(), |ui| {
+                ui.heading("Clean up takes");
+                if plan.is_empty() {
+                    ui.label(format!(
+                        "Nothing to delete: keeping the {} newest plus active, approved and starred takes.",
+                        self.keep
+                    ));
+                    return ui.button("Close").clicked().then_some(false);
+                }
+                ui.label(format!(
+                    "These {} take(s) will be deleted (restorable with Ctrl+Z while the project is open):",
+                    plan.len()
+                ));
+                ui.label(
+                    plan.iter()
+                        .map(|n| take_store::take_id(*n))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                ui.horizontal(|ui| {
+                    if ui.button(format!("Delete {} take(s)", plan.len())).clicked() {
+                        return Some(true);
+                    }
+                    ui.button("Cancel").clicked().then_some(false)
+                })
+                .inner
+            });
+            match modal.inner {
+                Some(true) => {
+                    for n in &plan {
+                        ctx.commands.send(Command::TakeAction {
+                            folder: folder.clone(),
+                            number: *n,
+                            action: TakeAction::Delete,
+                        });
+                        self.undo.push((folder.clone(), *n));
+                    }
+                    self.cleanup = None;
+                }
+                Some(false) => self.cleanup = None,
+                None if modal.should_close() => self.cleanup = None,
+                None => {}
+            }
+        }
         if self.selected.is_none() {
             self.selected = takes.last().map(|t| t.number);
         }
