@@ -123,21 +123,9 @@ pub fn next_number(project: &Path, folder: &ShotFolder) -> u32 {
         + 1
 }
 
-/// The shot folder's takes as the reader sees them.
+/// The shot folder's takes as the reader sees them (only that folder is read).
 pub fn read_shot(project: &Path, folder: &ShotFolder) -> ShotTakes {
-    takes::scan(project)
-        .shots
-        .into_iter()
-        .find(|s| s.chapter == folder.chapter && s.scene == folder.scene && s.shot == folder.shot)
-        .unwrap_or(ShotTakes {
-            chapter: folder.chapter.clone(),
-            scene: folder.scene.clone(),
-            shot: folder.shot.clone(),
-            takes: Vec::new(),
-            deleted: Vec::new(),
-            active: None,
-            error: None,
-        })
+    takes::read_shot(project, &folder.chapter, &folder.scene, &folder.shot)
 }
 
 /// Refuses a project path whose renders folder (or a shot folder on the way) is a link.
@@ -261,7 +249,7 @@ pub fn create(
 ) -> Result<CreatedTake, String> {
     let folder = ShotFolder::of(shot_ref);
     check_inside(project, &folder.takes_rel())?;
-    recover(project, commit)?;
+    // A repeated request (the core repeats recent ones at start) costs one folder read.
     let shot_now = read_shot(project, &folder);
     match take_of_task(project, &shot_now, task) {
         Some(Ok(take)) => {
@@ -280,6 +268,7 @@ pub fn create(
         }
         None => {}
     }
+    recover(project, commit)?;
     let (primary, extra) = pick_outputs(task)?;
     let takes_dir = project.join(folder.takes_rel());
     std::fs::create_dir_all(&takes_dir).map_err(|e| format!("{}: {e}", takes_dir.display()))?;
@@ -576,7 +565,7 @@ pub fn recover(project: &Path, commit: bool) -> Result<Vec<String>, String> {
         return Ok(done);
     }
     let repo = git::open(project)?;
-    let st = git::status(&repo)?;
+    let st = renders_status(&repo)?;
     let mut adds: Vec<String> = st
         .untracked
         .iter()
@@ -623,6 +612,43 @@ pub fn recover(project: &Path, commit: bool) -> Result<Vec<String>, String> {
         &id[..7.min(id.len())]
     ));
     Ok(done)
+}
+
+/// `git status` of `03_Renders/` only (a take write must not walk the whole project).
+fn renders_status(repo: &git2::Repository) -> Result<git::GitStatus, String> {
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .exclude_submodules(true)
+        .pathspec(RENDERS_DIR);
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .map_err(|e| e.message().to_string())?;
+    let workdir = git::workdir(repo);
+    let mut st = git::GitStatus::default();
+    for entry in statuses.iter() {
+        let Ok(path) = entry.path() else { continue };
+        let s = entry.status();
+        let change = |kind: &str| git::FileChange {
+            path: path.into(),
+            kind: kind.into(),
+        };
+        if s.contains(git2::Status::WT_NEW) {
+            st.untracked.push(path.into());
+        } else if s.contains(git2::Status::WT_DELETED) {
+            st.modified.push(change("deleted"));
+        } else if s.intersects(git2::Status::WT_MODIFIED | git2::Status::WT_TYPECHANGE) {
+            if !lfs::unchanged_lfs_file(repo, &workdir, path) {
+                st.modified.push(change("modified"));
+            }
+        } else if s.intersects(
+            git2::Status::INDEX_NEW | git2::Status::INDEX_MODIFIED | git2::Status::INDEX_DELETED,
+        ) {
+            st.staged.push(change("staged"));
+        }
+    }
+    Ok(st)
 }
 
 fn walk_files(project: &Path, dir: &Path, out: &mut Vec<String>) {
