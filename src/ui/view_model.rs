@@ -419,6 +419,66 @@ mod tests {
     use super::*;
 
     #[test]
+    fn takes_events_update_only_the_open_project() {
+        let mut vm = ViewModel::default();
+        let path = PathBuf::from("/p");
+        vm.project = Some(OpenProject {
+            path: path.clone(),
+            manifest: None,
+            error: None,
+            read_only: false,
+            assets: Vec::new(),
+            asset_folders: Vec::new(),
+            takes: Default::default(),
+            upgrade: crate::workspace::project::Upgrade::Current,
+        });
+        let index = crate::workspace::takes::TakeIndex {
+            shots: vec![crate::workspace::takes::ShotTakes {
+                chapter: "c".into(),
+                scene: "s".into(),
+                shot: "h".into(),
+                takes: Vec::new(),
+                deleted: Vec::new(),
+                active: Some("take_001".into()),
+                error: None,
+            }],
+        };
+        vm.apply(
+            Event::TakesChanged {
+                project: PathBuf::from("/other"),
+                takes: index.clone(),
+                summary: String::new(),
+            },
+            0,
+        );
+        assert_eq!(vm.takes_version, 0);
+        assert!(vm.project.as_ref().unwrap().takes.shots.is_empty());
+        vm.apply(
+            Event::TakesChanged {
+                project: path,
+                takes: index.clone(),
+                summary: String::new(),
+            },
+            0,
+        );
+        assert_eq!(vm.takes_version, 1);
+        assert_eq!(vm.project.as_ref().unwrap().takes, index);
+        vm.apply(
+            Event::TakeFailed {
+                task: Some(3),
+                action: "make a take".into(),
+                error: "disk full".into(),
+            },
+            0,
+        );
+        let n = vm.notifications.back().unwrap();
+        assert_eq!(
+            (n.title.as_str(), n.body.as_str(), n.task),
+            ("Could not make a take", "disk full", Some(3))
+        );
+    }
+
+    #[test]
     fn notifications_are_bounded_and_counted() {
         let mut vm = ViewModel::default();
         for i in 0..(MAX_NOTIFICATIONS + 10) {
