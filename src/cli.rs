@@ -71,6 +71,11 @@ pub enum Cmd {
     },
     /// Run a function and wait for it, with a progress bar (`--detach` only queues it).
     Run(RunArgs),
+    /// Takes: generate a shot's next take; list, review, delete and restore takes.
+    Take {
+        #[command(subcommand)]
+        command: crate::cli_take::TakeCmd,
+    },
     /// List tasks: the queue and history.
     Tasks {
         #[arg(long)]
@@ -98,6 +103,18 @@ pub enum Cmd {
     Info {
         #[arg(long)]
         json: bool,
+    },
+    /// Built-in demo: writes a gradient PNG into a folder (a real picture for takes).
+    #[command(hide = true)]
+    DemoGradient {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        width: u32,
+        #[arg(long, default_value_t = 48)]
+        height: u32,
+        #[arg(long, default_value_t = 0)]
+        seed: u32,
     },
     /// Built-in demo: counts down with progress lines (used by `demo/countdown`).
     #[command(hide = true)]
@@ -230,6 +247,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Git { command } => crate::cli_project::git(global, command),
         Cmd::Lfs { command } => crate::cli_project::lfs(global, command),
         Cmd::Run(args) => run_function(global, args),
+        Cmd::Take { command } => crate::cli_take::take(global, command),
         Cmd::Tasks {
             json,
             state,
@@ -239,6 +257,12 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Gpu(args) => gpu(global, args),
         Cmd::Image { command } => image(global, command),
         Cmd::Info { json } => info(global, json),
+        Cmd::DemoGradient {
+            out,
+            width,
+            height,
+            seed,
+        } => demo_gradient(&out, width, height, seed),
         Cmd::DemoCountdown {
             steps,
             interval,
@@ -256,7 +280,7 @@ pub(crate) fn settings_for(paths: &Paths) -> crate::settings::Settings {
     loaded.settings
 }
 
-fn registry(paths: &Paths) -> Registry {
+pub(crate) fn registry(paths: &Paths) -> Registry {
     let settings = settings_for(paths);
     Registry::load_with_legacy(&paths.functions_dir(), &paths.workspace_root(&settings))
 }
@@ -334,7 +358,7 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
     }
 }
 
-fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
+pub(crate) fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
     raw.iter()
         .map(|kv| {
             kv.split_once('=')
@@ -350,7 +374,7 @@ fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
 /// Starts an in-process core and waits for its runner to be ready.
 /// Starts an in-process core. `slate run` starts only what it submits
 /// (`only_submitted`); queue edits hold the queue.
-fn start_core(
+pub(crate) fn start_core(
     global: &Global,
     hold_queue: bool,
     only_submitted: bool,
@@ -394,6 +418,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         priority: args.priority,
         project: global.project.clone(),
         shot: args.shot.clone(),
+        shot_ref: None,
     };
     let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });
@@ -820,6 +845,25 @@ fn info(global: &Global, json: bool) -> Result<(), Failure> {
 }
 
 /// The built-in countdown: a progress JSON line per step, a file at the end.
+fn demo_gradient(out: &std::path::Path, width: u32, height: u32, seed: u32) -> Result<(), Failure> {
+    let (w, h) = (width.clamp(1, 8192), height.clamp(1, 8192));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x * 255 / w.max(2)).wrapping_add(seed) as u8,
+            (y * 255 / h.max(2)) as u8,
+            (x + 2 * y).wrapping_add(seed.wrapping_mul(7)) as u8,
+        ])
+    });
+    let path = out.join("gradient.png");
+    img.save(&path)
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    println!(
+        "{}",
+        serde_json::json!({"progress": 1.0, "message": "wrote gradient.png"})
+    );
+    Ok(())
+}
+
 fn demo_countdown(
     steps: u64,
     interval: f64,

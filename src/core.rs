@@ -143,12 +143,13 @@ async fn run(
     );
     let (sampler, sampler_rx) = crate::gpu::sampler::channel();
     let runner = if options.run_tasks {
+        let runner_sink = takes_flow(sink.clone(), workspace.clone());
         Some(
             crate::runner::Runner::start(
                 paths.clone(),
                 current.clone(),
                 options.runner.clone(),
-                sink.clone(),
+                runner_sink,
                 sampler.clone(),
             )
             .await,
@@ -207,6 +208,51 @@ async fn run(
         r.shutdown().await;
     }
     sampler_thread.join().ok();
+}
+
+/// The flow from the runner to the workspace: the runner's events pass through to the UI
+/// unchanged, and a shot-bound task that succeeds (live, or found succeeded at start
+/// after a crash) is handed to the workspace, which makes it the shot's next take.
+/// Making a take twice for one task makes nothing new, so a repeat is harmless.
+fn takes_flow(
+    sink: EventSink,
+    workspace: crate::workspace::service::WorkspaceService,
+) -> EventSink {
+    use crate::runner::task::TaskState;
+    let (tx, rx) = crossbeam_channel::unbounded::<Event>();
+    std::thread::Builder::new()
+        .name("slate-takes-flow".into())
+        .spawn(move || {
+            for event in rx {
+                match &event {
+                    Event::TaskUpdated { task }
+                        if task.state == TaskState::Succeeded && task.shot_ref.is_some() =>
+                    {
+                        workspace.command(Command::CreateTake {
+                            task: Box::new(task.clone()),
+                        });
+                    }
+                    Event::TasksSnapshot { tasks, .. } => {
+                        // A crash between "succeeded" and "take made": finish it now. Only
+                        // recent ones; older takes were made (or deliberately removed).
+                        let since = crate::util::now_ms().saturating_sub(24 * 3600 * 1000);
+                        for t in tasks.iter().filter(|t| {
+                            t.state == TaskState::Succeeded
+                                && t.shot_ref.is_some()
+                                && t.finished_ms.is_some_and(|f| f >= since)
+                        }) {
+                            workspace.command(Command::CreateTake {
+                                task: Box::new(t.clone()),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+                sink.emit(event);
+            }
+        })
+        .expect("spawn takes flow thread");
+    EventSink::new(tx, Arc::new(|| {}))
 }
 
 /// Starts the GPU sampler: NVML, or the replay file when one is given. Each tick goes

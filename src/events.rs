@@ -171,6 +171,28 @@ pub enum Event {
     },
     #[serde(rename = "runner.failed")]
     RunnerFailed { error: String },
+    /// A shot-bound task's outputs became the shot's next take (committed when
+    /// `created.commit` is set).
+    #[serde(rename = "take.created")]
+    TakeCreated {
+        task: TaskId,
+        project: PathBuf,
+        created: crate::workspace::take_store::CreatedTake,
+    },
+    /// A take could not be made or changed; nothing half-done was left.
+    #[serde(rename = "take.failed")]
+    TakeFailed {
+        task: Option<TaskId>,
+        action: String,
+        error: String,
+    },
+    /// The open project's takes, read again after a take changed.
+    #[serde(rename = "takes.changed")]
+    TakesChanged {
+        project: PathBuf,
+        takes: crate::workspace::takes::TakeIndex,
+        summary: String,
+    },
     #[serde(rename = "notification")]
     Notification {
         level: Level,
@@ -253,6 +275,17 @@ pub enum Command {
     /// The GPU tab is showing (read clocks, fan and processes) or not.
     #[serde(rename = "gpu.detail")]
     GpuDetail { on: bool },
+    /// Makes a succeeded shot-bound task's outputs the shot's next take (the core sends
+    /// it when such a task succeeds; repeating it for the same task makes nothing new).
+    #[serde(rename = "take.create")]
+    CreateTake { task: Box<Task> },
+    /// A review action on a take of the open project.
+    #[serde(rename = "take.action")]
+    TakeAction {
+        folder: crate::workspace::take_store::ShotFolder,
+        number: u32,
+        action: crate::workspace::take_store::TakeAction,
+    },
     #[serde(rename = "core.shutdown")]
     Shutdown,
 }

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod cli_project;
+pub mod cli_take;
 pub mod core;
 pub mod events;
 pub mod gpu;

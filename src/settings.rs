@@ -79,6 +79,8 @@ pub struct WorkspaceSettings {
     pub auto_commit_interval_s: u64,
     pub auto_commit_files: u64,
     pub lfs_warn_mib: u64,
+    /// Commit each new take (and review change) under LFS as it is made.
+    pub commit_takes: bool,
 }
 
 impl Default for WorkspaceSettings {
@@ -91,6 +93,7 @@ impl Default for WorkspaceSettings {
             auto_commit_interval_s: 300,
             auto_commit_files: 10,
             lfs_warn_mib: 50,
+            commit_takes: true,
         }
     }
 }

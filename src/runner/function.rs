@@ -48,6 +48,11 @@ pub struct Input {
     pub pattern: Option<String>,
     #[serde(default)]
     pub choices: Vec<String>,
+    /// Filled from the shot a run is bound to: `shot.description`, `shot.duration`,
+    /// `shot.type`, `shot.name`, `shot.assets`, `project.fps`, `project.width`,
+    /// `project.height`, `project.resolution` or `random.seed`.
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -727,6 +727,7 @@ impl Actor {
             params,
             project: request.project,
             shot: request.shot,
+            shot_ref: request.shot_ref,
             priority: request.priority,
             seq,
             resources,

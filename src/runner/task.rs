@@ -73,6 +73,26 @@ pub struct TaskRequest {
     pub priority: i32,
     pub project: Option<String>,
     pub shot: Option<String>,
+    /// The shot this run generates a take for, by stable ids (a rename between submit
+    /// and finish still lands the take).
+    #[serde(default)]
+    pub shot_ref: Option<ShotRef>,
+}
+
+/// A shot by its stable ids: the project's `id` from `project.json` and the chapter,
+/// scene and shot ids, plus the project folder it was submitted from (a hint: the id
+/// wins when the folder moved).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ShotRef {
+    pub project_id: String,
+    #[serde(default)]
+    pub project_dir: Option<std::path::PathBuf>,
+    pub chapter_id: String,
+    pub scene_id: String,
+    pub shot_id: String,
+    /// The project's HEAD commit when the run was submitted (for provenance).
+    #[serde(default)]
+    pub submitted_commit: Option<String>,
 }
 
 /// Resources a task holds while it runs, after its preset is applied.
@@ -128,6 +148,9 @@ pub struct Task {
     /// `attempts` when the user last retried it: automatic retries count from here.
     #[serde(default)]
     pub retry_base: u32,
+    /// The shot whose next take this run becomes.
+    #[serde(default)]
+    pub shot_ref: Option<ShotRef>,
 }
 
 impl Task {
@@ -165,6 +188,7 @@ impl Task {
             mean_gpu_util: None,
             pid_start: None,
             retry_base: 0,
+            shot_ref: None,
         }
     }
 

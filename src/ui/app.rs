@@ -89,6 +89,7 @@ pub struct App {
     git_view: views::git::GitView,
     confirm: Option<Confirm>,
     run_dialog: views::run_dialog::RunDialog,
+    board: views::board::SceneBoard,
     gpu_view: views::gpu::GpuView,
     /// Whether the sampler was last told the GPU tab is showing.
     gpu_detail: bool,
@@ -158,6 +159,7 @@ impl App {
             git_view: Default::default(),
             confirm: None,
             run_dialog: Default::default(),
+            board: Default::default(),
             gpu_view: Default::default(),
             gpu_detail: false,
             toasts: Default::default(),
@@ -278,6 +280,18 @@ impl App {
                     .map(|s| s.workspace.default_quality.label());
                 self.run_dialog.open(&self.vm.functions, quality);
             }
+            UiCommand::GenerateTake => match self.selection {
+                Some(item @ views::project_browser::StoryItem::Shot(..)) => {
+                    self.open_generate(item, None);
+                }
+                _ => self.vm.notify(
+                    crate::events::Level::Info,
+                    "Generate take",
+                    "Select a shot in the project browser first",
+                    None,
+                    crate::util::now_ms(),
+                ),
+            },
             UiCommand::MarkNotificationsRead => self.vm.mark_read(),
             UiCommand::SaveSettings => {
                 self.settings_form.save(&self.commands);
@@ -488,6 +502,57 @@ impl App {
         self.screenshot_step(&ctx);
     }
 
+    /// Opens the Run dialog bound to a shot (inputs filled from it), optionally
+    /// pre-filled with a take's function, preset and parameters.
+    fn open_generate(
+        &mut self,
+        item: views::project_browser::StoryItem,
+        prefill: Option<(
+            String,
+            Option<String>,
+            std::collections::BTreeMap<String, String>,
+        )>,
+    ) {
+        let views::project_browser::StoryItem::Shot(c, s, h) = item else {
+            return;
+        };
+        let Some(open) = self.vm.project.as_ref() else {
+            return;
+        };
+        let Some(m) = open.manifest.clone() else {
+            return;
+        };
+        let Some((_, mut r)) = views::board::folder_of(&m, c, s, h) else {
+            return;
+        };
+        r.project_dir = Some(open.path.clone());
+        r.submitted_commit = self.vm.git_status.as_ref().and_then(|g| g.head.clone());
+        let name = m
+            .narrative
+            .chapters
+            .get(c)
+            .and_then(|ch| ch.scenes.get(s))
+            .and_then(|sc| sc.shots.get(h))
+            .map(|sh| sh.name.clone())
+            .unwrap_or_default();
+        let quality = self
+            .vm
+            .settings
+            .as_ref()
+            .map(|s| s.workspace.default_quality.label());
+        self.run_dialog.open_for_shot(
+            &self.vm.functions,
+            quality,
+            views::run_dialog::ShotBinding {
+                label: format!("Shot {}.{}.{} {name}", c + 1, s + 1, h + 1),
+                number: format!("{}.{}.{}", c + 1, s + 1, h + 1),
+                shot_ref: r,
+                manifest: Box::new(m),
+            },
+            prefill,
+        );
+    }
+
     fn main_view_ui(&mut self, ui: &mut egui::Ui, pending: &mut Vec<UiCommand>) {
         let new_project = shortcut_text(ui.ctx(), UiCommand::NewProject);
         let no_project = format!("No project open — press {new_project} to create one");
@@ -498,7 +563,26 @@ impl App {
                 "Canvas",
                 "The node canvas is not part of this version of Slate. Use the project browser and the Scene tab to shape the story.",
             ),
-            Tab::Scene => views::assets::scene_ui(ui, &mut self.view_ctx(pending), selection),
+            Tab::Scene => {
+                let mut board = std::mem::take(&mut self.board);
+                let mut selection = selection;
+                board.ui(ui, &mut self.view_ctx(pending), &mut selection);
+                self.selection = selection;
+                for r in std::mem::take(&mut board.requests) {
+                    match r {
+                        views::board::BoardRequest::Generate(item) => {
+                            self.open_generate(item, None)
+                        }
+                        views::board::BoardRequest::EditRerun {
+                            item,
+                            function,
+                            preset,
+                            params,
+                        } => self.open_generate(item, Some((function, preset, params))),
+                    }
+                }
+                self.board = board;
+            }
             Tab::Assets => views::assets::assets_ui(ui, &mut self.view_ctx(pending)),
             Tab::Git => {
                 let mut git_view = std::mem::take(&mut self.git_view);

@@ -16,6 +16,7 @@ pub enum UiCommand {
     ShowShortcuts,
     NewProject,
     RunFunction,
+    GenerateTake,
     SaveSettings,
     RevertSettings,
     ToggleTheme,
@@ -40,7 +41,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 28] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -55,6 +56,7 @@ impl UiCommand {
         UiCommand::ShowShortcuts,
         UiCommand::NewProject,
         UiCommand::RunFunction,
+        UiCommand::GenerateTake,
         UiCommand::SaveSettings,
         UiCommand::RevertSettings,
         UiCommand::ToggleTheme,
@@ -80,6 +82,7 @@ impl UiCommand {
             UiCommand::ShowShortcuts => "Keyboard shortcuts".into(),
             UiCommand::NewProject => "New project…".into(),
             UiCommand::RunFunction => "Run function…".into(),
+            UiCommand::GenerateTake => "Generate take…".into(),
             UiCommand::SaveSettings => "Save settings".into(),
             UiCommand::RevertSettings => "Revert settings".into(),
             UiCommand::ToggleTheme => "Toggle light/dark theme".into(),
@@ -105,6 +108,9 @@ impl UiCommand {
             UiCommand::ShowShortcuts => "List every keyboard shortcut",
             UiCommand::NewProject => "Create a film project in the workspace",
             UiCommand::RunFunction => "Pick a function, fill its inputs and queue a task",
+            UiCommand::GenerateTake => {
+                "Run a function for the selected shot; its output becomes the shot's next take"
+            }
             UiCommand::SaveSettings => "Write the edited settings to disk",
             UiCommand::RevertSettings => "Drop unsaved settings edits",
             UiCommand::ToggleTheme => "Switch between the light and dark theme",
@@ -143,6 +149,7 @@ impl UiCommand {
             UiCommand::ShowShortcuts => k(Modifiers::NONE, Key::F1),
             UiCommand::NewProject => k(CTRL, Key::N),
             UiCommand::RunFunction => k(CTRL, Key::R),
+            UiCommand::GenerateTake => k(CTRL, Key::G),
             UiCommand::SaveSettings => k(CTRL, Key::S),
             UiCommand::ToggleLeftPanel => k(CTRL, Key::B),
             UiCommand::ToggleRightPanel => k(CTRL_SHIFT, Key::B),
@@ -161,6 +168,13 @@ pub const VIEW_KEYS: &[(&str, &str)] = &[
     ("Tasks: cancel the selection", "Delete"),
     ("Tasks: retry the selection", "Ctrl+Enter"),
     ("Tasks: raise / lower priority", "+ / −"),
+    ("Scene: select a take", "Left / Right"),
+    ("Scene: open a take full-size / close", "Enter / Esc"),
+    ("Scene: set the active take", "Space"),
+    ("Scene: approve / reject / star", "A / R / S"),
+    ("Scene: delete a take / undo", "Delete / Ctrl+Z"),
+    ("Scene: compare (active and newest)", "C"),
+    ("Compare: flip A and B / wipe direction", "1, 2 / H, V"),
     ("Git: commit from the message box", "Enter"),
     ("Dialogs: run / create", "Enter"),
     ("Dialogs and the palette: close", "Esc"),

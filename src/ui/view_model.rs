@@ -79,6 +79,10 @@ pub struct ViewModel {
     pub gpu: crate::gpu::history::GpuHistory,
     /// The full log of one task, read from disk on request.
     pub log_text: Option<(TaskId, Vec<String>)>,
+    /// Takes made from tasks: task → (shot id, take id), for "Open take".
+    pub takes_made: BTreeMap<TaskId, (String, String)>,
+    /// Bumped whenever the open project's takes are read again.
+    pub takes_version: u64,
 }
 
 impl ViewModel {
@@ -186,6 +190,31 @@ impl ViewModel {
                 body,
                 task,
             } => self.notify(level, &title, &body, task, now_ms),
+            Event::TakeCreated { task, created, .. } => {
+                self.takes_made
+                    .insert(task, (created.shot_id, created.take.id));
+            }
+            Event::TakeFailed {
+                action,
+                error,
+                task,
+            } => {
+                self.notify(
+                    Level::Error,
+                    &format!("Could not {action}"),
+                    &error,
+                    task,
+                    now_ms,
+                );
+            }
+            Event::TakesChanged { project, takes, .. } => {
+                if let Some(p) = self.project.as_mut()
+                    && p.path == project
+                {
+                    p.takes = takes;
+                    self.takes_version += 1;
+                }
+            }
             Event::ProjectsListed { projects } => {
                 self.projects = projects;
                 self.projects_loaded = true;
@@ -391,6 +420,66 @@ impl ViewModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn takes_events_update_only_the_open_project() {
+        let mut vm = ViewModel::default();
+        let path = PathBuf::from("/p");
+        vm.project = Some(OpenProject {
+            path: path.clone(),
+            manifest: None,
+            error: None,
+            read_only: false,
+            assets: Vec::new(),
+            asset_folders: Vec::new(),
+            takes: Default::default(),
+            upgrade: crate::workspace::project::Upgrade::Current,
+        });
+        let index = crate::workspace::takes::TakeIndex {
+            shots: vec![crate::workspace::takes::ShotTakes {
+                chapter: "c".into(),
+                scene: "s".into(),
+                shot: "h".into(),
+                takes: Vec::new(),
+                deleted: Vec::new(),
+                active: Some("take_001".into()),
+                error: None,
+            }],
+        };
+        vm.apply(
+            Event::TakesChanged {
+                project: PathBuf::from("/other"),
+                takes: index.clone(),
+                summary: String::new(),
+            },
+            0,
+        );
+        assert_eq!(vm.takes_version, 0);
+        assert!(vm.project.as_ref().unwrap().takes.shots.is_empty());
+        vm.apply(
+            Event::TakesChanged {
+                project: path,
+                takes: index.clone(),
+                summary: String::new(),
+            },
+            0,
+        );
+        assert_eq!(vm.takes_version, 1);
+        assert_eq!(vm.project.as_ref().unwrap().takes, index);
+        vm.apply(
+            Event::TakeFailed {
+                task: Some(3),
+                action: "make a take".into(),
+                error: "disk full".into(),
+            },
+            0,
+        );
+        let n = vm.notifications.back().unwrap();
+        assert_eq!(
+            (n.title.as_str(), n.body.as_str(), n.task),
+            ("Could not make a take", "disk full", Some(3))
+        );
+    }
 
     #[test]
     fn notifications_are_bounded_and_counted() {

@@ -452,7 +452,7 @@ fn read_head(path: &Path, n: usize) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-fn index_entry(meta: &std::fs::Metadata, rel: &str, id: git2::Oid) -> git2::IndexEntry {
+pub(crate) fn index_entry(meta: &std::fs::Metadata, rel: &str, id: git2::Oid) -> git2::IndexEntry {
     let st = crate::platform::stat_data(meta);
     git2::IndexEntry {
         ctime: git2::IndexTime::new(st.ctime.0 as i32, st.ctime.1 as u32),

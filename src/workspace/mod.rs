@@ -9,4 +9,6 @@ pub mod names;
 pub mod project;
 pub mod service;
 pub mod story;
+pub mod take_store;
 pub mod takes;
+pub mod thumbnails;

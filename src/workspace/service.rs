@@ -10,11 +10,12 @@ use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::workspace::project::Upgrade;
-use crate::workspace::{assets, git, lfs, project, takes};
+use crate::workspace::{assets, git, lfs, project, take_store, takes};
 
 /// History is sent in pages of this many commits.
 pub const LOG_PAGE: usize = 200;
 
+#[derive(Clone)]
 pub struct WorkspaceService {
     tx: tokio::sync::mpsc::UnboundedSender<Msg>,
 }
@@ -70,6 +71,8 @@ pub fn handles(c: &Command) -> bool {
             | C::GitRestoreMedia
             | C::LfsTrack { .. }
             | C::LfsUntrack { .. }
+            | C::CreateTake { .. }
+            | C::TakeAction { .. }
     )
 }
 
@@ -262,6 +265,12 @@ impl Actor {
                     ),
                 }
             }
+            Command::CreateTake { task } => self.create_take(*task).await,
+            Command::TakeAction {
+                folder,
+                number,
+                action,
+            } => self.take_action(folder, number, action).await,
             Command::RefreshGit => self.refresh_git().await,
             Command::GitLog { skip, limit } => self.send_log(skip, limit).await,
             Command::GitShow { commit } => {
@@ -350,7 +359,15 @@ impl Actor {
 
     async fn open_project(&mut self, path: PathBuf, read_only: bool) {
         let p = path.clone();
+        let commit_takes = self.settings.workspace.commit_takes;
         let opened = blocking(move || {
+            // A crash while a take was written: finish it or roll it back first.
+            let recovered = if read_only {
+                Vec::new()
+            } else {
+                take_store::recover(&p, commit_takes)
+                    .unwrap_or_else(|e| vec![format!("could not recover takes: {e}")])
+            };
             // A project from an earlier Slate is upgraded here, once, when that is safe.
             let upgrade = match project::upgrade_on_open(&p, read_only) {
                 Ok(u) => u,
@@ -367,18 +384,30 @@ impl Actor {
                 Ok(m) => (Some(m), None),
                 Err(e) => (None, Some(e)),
             };
-            OpenProject {
-                read_only: read_only || error.is_some(),
-                path: p.clone(),
-                manifest,
-                error,
-                assets: scan_assets(&p),
-                asset_folders: assets::scan_project(&p),
-                takes: takes::scan(&p),
-                upgrade,
-            }
+            (
+                recovered,
+                OpenProject {
+                    read_only: read_only || error.is_some(),
+                    path: p.clone(),
+                    manifest,
+                    error,
+                    assets: scan_assets(&p),
+                    asset_folders: assets::scan_project(&p),
+                    takes: takes::scan(&p),
+                    upgrade,
+                },
+            )
         })
         .await;
+        let (recovered, opened) = opened;
+        if !recovered.is_empty() {
+            self.sink.emit(Event::Notification {
+                level: Level::Info,
+                title: "Takes recovered after a crash".into(),
+                body: recovered.join("; "),
+                task: None,
+            });
+        }
         if opened.error.is_some() && !read_only && !path.join(".git").exists() {
             return self.fail("open the project", opened.error.unwrap_or_default());
         }
@@ -399,6 +428,168 @@ impl Actor {
         self.sink.emit(Event::ProjectOpened { project: opened });
         self.refresh_git().await;
         self.send_log(0, LOG_PAGE).await;
+    }
+
+    /// The folder of the project a shot-bound task writes to: the folder it was submitted
+    /// from when that still holds the project's id, else the workspace's project with it.
+    fn take_project(&self, task: &crate::runner::task::Task) -> Result<PathBuf, String> {
+        let r = task
+            .shot_ref
+            .as_ref()
+            .ok_or("the task is not bound to a shot")?;
+        let has_id = |p: &Path| project::read_manifest(p).is_ok_and(|m| m.id == r.project_id);
+        if let Some(dir) = &r.project_dir
+            && has_id(dir)
+        {
+            return Ok(dir.clone());
+        }
+        if let Some(open) = &self.open
+            && has_id(open)
+        {
+            return Ok(open.clone());
+        }
+        project::list(&self.root())?
+            .into_iter()
+            .map(|s| s.path)
+            .find(|p| has_id(p))
+            .ok_or_else(|| {
+                format!(
+                    "the project {} this take belongs to is not in {}",
+                    r.project_id,
+                    self.root().display()
+                )
+            })
+    }
+
+    async fn create_take(&mut self, task: crate::runner::task::Task) {
+        let path = match self.take_project(&task) {
+            Ok(p) => p,
+            Err(error) => {
+                return self.sink.emit(Event::TakeFailed {
+                    task: Some(task.id),
+                    action: "make a take".into(),
+                    error,
+                });
+            }
+        };
+        let commit = self.settings.workspace.commit_takes;
+        let functions = self.paths.functions_dir();
+        let quality = self.settings.workspace.default_quality;
+        let p = path.clone();
+        let t = task.clone();
+        let result = blocking(move || {
+            let registry = crate::runner::function::Registry::load(Some(&functions));
+            let mut ctx = take_store::RunContext {
+                quality: project::web_quality(quality).into(),
+                ..Default::default()
+            };
+            if let Some(f) = registry.functions.get(&t.function) {
+                match &f.executor {
+                    crate::runner::function::Executor::Process => {
+                        ctx.executor = "process".into();
+                    }
+                    crate::runner::function::Executor::Docker { image, .. } => {
+                        ctx.executor = "docker".into();
+                        ctx.image = Some(image.clone());
+                    }
+                }
+                ctx.command = f.command.clone();
+            }
+            if let Some(i) = t.gpu_index {
+                ctx.gpu_name = crate::probe::nvidia()
+                    .1
+                    .into_iter()
+                    .find(|g| g.index == i)
+                    .map(|g| g.name);
+            }
+            let r = t.shot_ref.clone().unwrap_or_default();
+            take_store::create(&p, &r, &t, &ctx, commit)
+        })
+        .await;
+        match result {
+            Ok(created) => {
+                if !created.existed {
+                    // Named as the director knows the shot, not by its folder ids.
+                    let shot_name = project::read_manifest(&path)
+                        .ok()
+                        .and_then(|m| {
+                            let r = task.shot_ref.clone().unwrap_or_default();
+                            take_store::find_shot(&m, &r).map(|s| s.name.clone())
+                        })
+                        .unwrap_or_else(|| created.shot_id.clone());
+                    self.sink.emit(Event::Notification {
+                        level: Level::Success,
+                        title: format!("New take: {shot_name} {}", created.take.id),
+                        body: format!("from {}", task.title()),
+                        task: Some(task.id),
+                    });
+                }
+                let summary = format!("{} {}", created.shot_id, created.take.id);
+                self.sink.emit(Event::TakeCreated {
+                    task: task.id,
+                    project: path.clone(),
+                    created,
+                });
+                if self.open.as_deref() == Some(path.as_path()) {
+                    self.takes_changed(summary).await;
+                    self.refresh_git().await;
+                }
+            }
+            Err(error) => self.sink.emit(Event::TakeFailed {
+                task: Some(task.id),
+                action: "make a take".into(),
+                error,
+            }),
+        }
+    }
+
+    async fn take_action(
+        &mut self,
+        folder: take_store::ShotFolder,
+        number: u32,
+        action: take_store::TakeAction,
+    ) {
+        let Some(path) = self.open.clone() else {
+            return self.sink.emit(Event::TakeFailed {
+                task: None,
+                action: "change a take".into(),
+                error: "no project is open".into(),
+            });
+        };
+        if self.read_only {
+            return self.sink.emit(Event::TakeFailed {
+                task: None,
+                action: "change a take".into(),
+                error: "the project is open read-only".into(),
+            });
+        }
+        let commit = self.settings.workspace.commit_takes;
+        let result =
+            blocking(move || take_store::apply(&path, &folder, number, &action, commit)).await;
+        match result {
+            Ok(summary) => {
+                self.takes_changed(summary).await;
+                self.refresh_git().await;
+            }
+            Err(error) => self.sink.emit(Event::TakeFailed {
+                task: None,
+                action: "change a take".into(),
+                error,
+            }),
+        }
+    }
+
+    async fn takes_changed(&self, summary: String) {
+        let Some(path) = self.open.clone() else {
+            return;
+        };
+        let p = path.clone();
+        let takes = blocking(move || takes::scan(&p)).await;
+        self.sink.emit(Event::TakesChanged {
+            project: path,
+            takes,
+            summary,
+        });
     }
 
     async fn refresh_git(&self) {

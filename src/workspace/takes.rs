@@ -264,7 +264,8 @@ pub fn count(project: &Path) -> usize {
     n
 }
 
-fn read_shot(project: &Path, chapter: &str, scene: &str, shot: &str) -> ShotTakes {
+/// One shot folder's takes (it need not exist: then it has none).
+pub(crate) fn read_shot(project: &Path, chapter: &str, scene: &str, shot: &str) -> ShotTakes {
     let rel = format!("{RENDERS_DIR}/{chapter}/{scene}/{shot}");
     let dir = project.join(&rel);
     let mut out = ShotTakes {

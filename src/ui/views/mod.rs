@@ -2,6 +2,7 @@
 //! act (core commands, UI commands). Views own only their own widget state.
 
 pub mod assets;
+pub mod board;
 pub mod git;
 pub mod gpu;
 pub mod new_project;

@@ -22,10 +22,64 @@ pub struct RunDialog {
     waiting_for: Option<usize>,
     /// Settings → Workspace → default quality, preselected when a function has it.
     default_quality: Option<String>,
+    /// The shot this run generates a take for (Generate take…), shown at the top.
+    pub shot: Option<ShotBinding>,
+}
+
+/// The shot a Run dialog is bound to: its ids, and the story to fill inputs from.
+#[derive(Clone, Debug)]
+pub struct ShotBinding {
+    /// `Shot 1.2.3 Hero`
+    pub label: String,
+    /// `1.2.3`
+    pub number: String,
+    pub shot_ref: crate::runner::task::ShotRef,
+    pub manifest: Box<crate::workspace::manifest::Manifest>,
 }
 
 impl RunDialog {
     pub fn open(&mut self, functions: &[FunctionSummary], default_quality: Option<&str>) {
+        if self.shot.take().is_some() {
+            // Leaving a shot-bound run: its filled-in values do not carry over.
+            self.function.clear();
+        }
+        self.open_inner(functions, default_quality);
+    }
+
+    /// Opens bound to a shot: the header names it, inputs declared `from = "…"` are
+    /// filled from it, and the task makes the shot's next take. `prefill` (function,
+    /// preset, parameters) re-runs a take with its settings.
+    pub fn open_for_shot(
+        &mut self,
+        functions: &[FunctionSummary],
+        default_quality: Option<&str>,
+        binding: ShotBinding,
+        prefill: Option<(String, Option<String>, BTreeMap<String, String>)>,
+    ) {
+        self.shot = Some(binding);
+        self.function.clear();
+        match &prefill {
+            Some((id, _, _)) => self.function = id.clone(),
+            // A shot wants a picture or a clip: start on a generator when there is one.
+            None => {
+                if let Some(f) = functions.iter().find(|f| f.category == "gen") {
+                    self.function = f.id.clone();
+                }
+            }
+        }
+        self.open_inner(functions, default_quality);
+        if let Some(f) = functions.iter().find(|f| f.id == self.function) {
+            self.select(f);
+        }
+        if let Some((_, preset, params)) = prefill {
+            self.preset = preset;
+            for (k, v) in params {
+                self.values.insert(k, v);
+            }
+        }
+    }
+
+    fn open_inner(&mut self, functions: &[FunctionSummary], default_quality: Option<&str>) {
         self.open = true;
         self.default_quality = default_quality.map(str::to_string);
         self.focus_pending = true;
@@ -56,6 +110,18 @@ impl RunDialog {
                 (i.name.clone(), text)
             })
             .collect();
+        if let Some(b) = &self.shot {
+            // The shot wins over a template's default for inputs bound to it.
+            for i in f.inputs.iter().filter(|i| i.from.is_some()) {
+                self.values.remove(&i.name);
+            }
+            crate::workspace::take_store::bind_inputs(
+                &f.inputs,
+                &b.manifest,
+                &b.shot_ref,
+                &mut self.values,
+            );
+        }
     }
 
     pub fn ui(&mut self, egui_ctx: &egui::Context, ctx: &mut ViewCtx<'_>) {
@@ -90,7 +156,20 @@ impl RunDialog {
         let mut chosen = None;
         let modal = egui::Modal::new(egui::Id::unique("run_dialog")).show(egui_ctx, |ui| {
             ui.set_width(480.0);
-            ui.heading("Run function");
+            match &self.shot {
+                Some(b) => {
+                    ui.heading("Generate take");
+                    ui.label(
+                        egui::RichText::new(format!("For {}", b.label))
+                            .strong()
+                            .color(theme::ACCENT),
+                    );
+                    ui.weak("The output becomes this shot's next take.");
+                }
+                None => {
+                    ui.heading("Run function");
+                }
+            }
             let combo = egui::ComboBox::from_label("Function")
                 .selected_text(&f.id)
                 .show_ui(ui, |ui| {
@@ -202,13 +281,23 @@ impl RunDialog {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             self.waiting_for = Some(ctx.vm.submitted.len());
-            let (project, shot) = ctx
-                .vm
-                .project
-                .as_ref()
-                .and_then(|p| p.manifest.as_ref())
-                .map(|m| (Some(m.name.clone()), None))
-                .unwrap_or((None, None));
+            let (project, shot) = match &self.shot {
+                Some(b) => (
+                    b.shot_ref
+                        .project_dir
+                        .as_ref()
+                        .map(|p| p.display().to_string()),
+                    Some(b.number.clone()),
+                ),
+                None => ctx
+                    .vm
+                    .project
+                    .as_ref()
+                    .and_then(|p| p.manifest.as_ref())
+                    .map(|m| (Some(m.name.clone()), None))
+                    .unwrap_or((None, None)),
+            };
+            let shot_ref = self.shot.as_ref().map(|b| b.shot_ref.clone());
             ctx.commands.send(Command::SubmitTask {
                 request: TaskRequest {
                     function: f.id.clone(),
@@ -217,6 +306,7 @@ impl RunDialog {
                     priority,
                     project,
                     shot,
+                    shot_ref,
                 },
             });
         }
