@@ -15,6 +15,7 @@ pub enum UiCommand {
     CommandPalette,
     ShowShortcuts,
     NewProject,
+    ImportAssets,
     RunFunction,
     SaveSettings,
     RevertSettings,
@@ -40,7 +41,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 28] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -54,6 +55,7 @@ impl UiCommand {
         UiCommand::CommandPalette,
         UiCommand::ShowShortcuts,
         UiCommand::NewProject,
+        UiCommand::ImportAssets,
         UiCommand::RunFunction,
         UiCommand::SaveSettings,
         UiCommand::RevertSettings,
@@ -79,6 +81,7 @@ impl UiCommand {
             UiCommand::CommandPalette => "Command palette".into(),
             UiCommand::ShowShortcuts => "Keyboard shortcuts".into(),
             UiCommand::NewProject => "New project…".into(),
+            UiCommand::ImportAssets => "Import assets…".into(),
             UiCommand::RunFunction => "Run function…".into(),
             UiCommand::SaveSettings => "Save settings".into(),
             UiCommand::RevertSettings => "Revert settings".into(),
@@ -104,6 +107,9 @@ impl UiCommand {
             UiCommand::CommandPalette => "Search every command by name",
             UiCommand::ShowShortcuts => "List every keyboard shortcut",
             UiCommand::NewProject => "Create a film project in the workspace",
+            UiCommand::ImportAssets => {
+                "Copy character sheets, locations, music, scripts or models into the project"
+            }
             UiCommand::RunFunction => "Pick a function, fill its inputs and queue a task",
             UiCommand::SaveSettings => "Write the edited settings to disk",
             UiCommand::RevertSettings => "Drop unsaved settings edits",
@@ -142,6 +148,7 @@ impl UiCommand {
             UiCommand::CommandPalette => k(CTRL, Key::K),
             UiCommand::ShowShortcuts => k(Modifiers::NONE, Key::F1),
             UiCommand::NewProject => k(CTRL, Key::N),
+            UiCommand::ImportAssets => k(CTRL, Key::I),
             UiCommand::RunFunction => k(CTRL, Key::R),
             UiCommand::SaveSettings => k(CTRL, Key::S),
             UiCommand::ToggleLeftPanel => k(CTRL, Key::B),

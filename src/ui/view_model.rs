@@ -79,6 +79,15 @@ pub struct ViewModel {
     pub gpu: crate::gpu::history::GpuHistory,
     /// The full log of one task, read from disk on request.
     pub log_text: Option<(TaskId, Vec<String>)>,
+    /// The asset import in progress (shown in the progress area with Cancel).
+    pub import: Option<crate::workspace::asset_import::ImportProgress>,
+    pub importing: bool,
+    /// The last import's report (the import dialog shows what failed and why).
+    pub last_import: Option<crate::workspace::asset_import::ImportReport>,
+    /// Bumped when an import ends.
+    pub imports_done: u64,
+    /// Assets in the workspace `Library/`.
+    pub library: Vec<crate::workspace::assets::Asset>,
 }
 
 impl ViewModel {
@@ -248,6 +257,42 @@ impl ViewModel {
                 self.git_error = None;
                 self.commits_made += 1;
                 self.notify(Level::Success, "Committed", &summary, None, now_ms);
+            }
+            Event::AssetProgress { progress } => {
+                self.importing = true;
+                self.import = Some(progress);
+            }
+            Event::AssetsImported { report } => {
+                self.importing = false;
+                self.import = None;
+                self.imports_done += 1;
+                if report.cancelled {
+                    self.notify(
+                        Level::Info,
+                        "Import cancelled",
+                        &report.summary(),
+                        None,
+                        now_ms,
+                    );
+                } else if !report.imported.is_empty() || !report.failed.is_empty() {
+                    let level = if report.failed.is_empty() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    let mut body = report.summary();
+                    for f in &report.failed {
+                        body += &format!("\n{}", f.error);
+                    }
+                    self.notify(level, "Assets imported", &body, None, now_ms);
+                }
+                self.last_import = Some(report);
+            }
+            Event::AssetsListed { assets, library } => {
+                if let Some(p) = &mut self.project {
+                    p.asset_folders = assets;
+                }
+                self.library = library;
             }
             Event::GitLargeFiles { message, files } => self.large_files = Some((message, files)),
             Event::GitFailed { action, error } => {

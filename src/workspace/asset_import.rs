@@ -1127,10 +1127,8 @@ fn ffprobe(file: &Path) -> Option<serde_json::Map<String, Value>> {
     let streams = v["streams"].as_array().cloned().unwrap_or_default();
     let video = streams.iter().find(|s| s["codec_type"] == "video");
     let audio = streams.iter().find(|s| s["codec_type"] == "audio");
-    if let Some(s) = video.or(audio) {
-        if let Some(c) = s["codec_name"].as_str() {
-            m.insert("codec".into(), json!(c));
-        }
+    if let Some(c) = video.or(audio).and_then(|s| s["codec_name"].as_str()) {
+        m.insert("codec".into(), json!(c));
     }
     if let Some(s) = video {
         if let (Some(w), Some(h)) = (s["width"].as_u64(), s["height"].as_u64()) {
@@ -1391,7 +1389,7 @@ pub fn copy_from_library(
                 .map_err(|e| disk_error(&json_path, &e))?;
             commit_paths(
                 project,
-                &[a.path.clone()],
+                std::slice::from_ref(&a.path),
                 &format!("asset: Copy {} from the library", a.name),
             )?;
             report.commit_message = Some(format!("asset: Copy {} from the library", a.name));
@@ -1474,4 +1472,49 @@ mod tests {
         taken.insert("hero_2".to_string());
         assert_eq!(unique_name("Hero", &taken), "Hero_3");
     }
+}
+
+/// A thumbnail of an image file, at most `max_px` on its longer side, as RGBA pixels
+/// (width, height, bytes). PNG and JPEG; the caller shows an icon for anything else.
+pub fn thumbnail(path: &Path, max_px: u32) -> Result<(u32, u32, Vec<u8>), String> {
+    let img = image::ImageReader::open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .with_guessed_format()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .decode()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let thumb = if img.width() > max_px || img.height() > max_px {
+        img.thumbnail(max_px, max_px)
+    } else {
+        img
+    };
+    let rgba = thumb.to_rgba8();
+    Ok((rgba.width(), rgba.height(), rgba.into_raw()))
+}
+
+/// The image file to show for an asset folder: its `preview`, else its first image.
+pub fn preview_file(asset_dir: &Path, meta: Option<&AssetMeta>) -> Option<PathBuf> {
+    let inside = |rel: &str| {
+        let p = asset_dir.join(rel);
+        (!rel.split('/').any(|c| c == ".." || c.is_empty()))
+            .then_some(p)
+            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+    };
+    if let Some(m) = meta {
+        if let Some(p) = m.preview.as_deref().and_then(inside) {
+            return Some(p);
+        }
+        if let Some(o) = m.files.as_object() {
+            for v in o.values() {
+                if let Some(p) = v.as_str().and_then(inside)
+                    && file_role(&p) == "image"
+                {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    expand(&[asset_dir.to_path_buf()])
+        .into_iter()
+        .find(|p| matches!(extension(p).as_str(), "png" | "jpg" | "jpeg"))
 }
