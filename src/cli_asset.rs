@@ -48,7 +48,7 @@ pub enum AssetCmd {
     },
     /// Rename an asset (its name and folder), in one commit.
     Rename { asset: String, new_name: String },
-    /// Move an asset to the project's trash (.slate/trash/) and commit its removal.
+    /// Move an asset to the trash and commit its removal.
     Delete { asset: String },
     /// Set the assets a shot uses (numbers as `slate project show` lists them).
     Link {

@@ -274,7 +274,7 @@ pub enum Command {
     /// Renames an asset (`path`: its folder, relative to the project).
     #[serde(rename = "asset.rename")]
     RenameAsset { path: String, new_name: String },
-    /// Moves an asset folder to the project's trash and commits its removal.
+    /// Moves an asset folder to the trash and commits its removal.
     #[serde(rename = "asset.delete")]
     DeleteAsset { path: String },
     /// Copies `Library/<Category>/<folder>` into the open project.

@@ -1225,24 +1225,31 @@ pub fn rename(project: &Path, rel: &str, new_name: &str) -> Result<String, Strin
     Ok(new_rel)
 }
 
-/// Moves an asset folder to the project's trash (`.slate/trash/`, git-ignored through
-/// `.slate/`… or the workspace trash) and commits its removal.
+/// Moves an asset folder to the OS trash (freedesktop spec), or, when the trash is on
+/// another disk, to the project's git-ignored `.slate/cache/trash/`, and commits its
+/// removal. Returns where it went.
 pub fn delete_to_trash(project: &Path, rel: &str) -> Result<PathBuf, String> {
     let dir = asset_dir(project, rel)?;
-    let trash = project.join(".slate/trash").join(format!(
-        "{}-{}",
-        crate::util::now_ms(),
-        dir.file_name().unwrap().to_string_lossy()
-    ));
-    std::fs::create_dir_all(trash.parent().unwrap()).map_err(|e| disk_error(&trash, &e))?;
-    std::fs::rename(&dir, &trash).map_err(|e| disk_error(&trash, &e))?;
+    let dest = match crate::workspace::project::move_to_trash(&dir) {
+        Ok(d) => d,
+        Err(_) => {
+            let folder = dir.file_name().expect("asset folder").to_string_lossy();
+            let trash = project
+                .join(".slate/cache/trash")
+                .join(format!("{}-{folder}", crate::util::now_ms()));
+            let parent = trash.parent().expect("trash folder");
+            std::fs::create_dir_all(parent).map_err(|e| disk_error(parent, &e))?;
+            std::fs::rename(&dir, &trash).map_err(|e| disk_error(&trash, &e))?;
+            trash
+        }
+    };
     let name = rel.rsplit('/').next().unwrap_or(rel);
     commit_paths(
         project,
         &[rel.trim_matches('/').to_string()],
         &format!("asset: Delete {name}"),
     )?;
-    Ok(trash)
+    Ok(dest)
 }
 
 /// Stages everything under these paths (new, changed, removed) and commits only them.

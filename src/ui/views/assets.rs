@@ -537,14 +537,14 @@ impl AssetsView {
         if !self.confirm_delete {
             if ui
                 .button("Delete…")
-                .on_hover_text("Move the asset folder to the project's trash")
+                .on_hover_text("Move the asset folder to the trash")
                 .clicked()
             {
                 self.confirm_delete = true;
             }
         } else {
             ui.label(format!(
-                "Move {} to the trash (.slate/trash/) and commit its removal?",
+                "Move {} to the trash and commit its removal?",
                 a.name
             ));
             ui.horizontal(|ui| {
