@@ -267,7 +267,7 @@ fn over_the_cap_unreadable_and_undecided_files_are_refused_with_reasons() {
         let p = env.input("locked.wav");
         std::fs::write(&p, b"x").unwrap();
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0)).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
         p
     };
     let head = env.git(&["rev-parse", "HEAD"]);

@@ -1405,6 +1405,28 @@ pub fn copy_from_library(
     Ok(report)
 }
 
+/// A thumbnail of an image file, at most `max_px` on its longer side, as RGBA pixels
+/// (width, height, bytes). PNG and JPEG; the caller shows an icon for anything else.
+pub fn thumbnail(path: &Path, max_px: u32) -> Result<(u32, u32, Vec<u8>), String> {
+    // A link could point out of the project: only regular files are read.
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    let img = image::ImageReader::open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .with_guessed_format()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .decode()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let thumb = if img.width() > max_px || img.height() > max_px {
+        img.thumbnail(max_px, max_px)
+    } else {
+        img
+    };
+    let rgba = thumb.to_rgba8();
+    Ok((rgba.width(), rgba.height(), rgba.into_raw()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1479,49 +1501,4 @@ mod tests {
         taken.insert("hero_2".to_string());
         assert_eq!(unique_name("Hero", &taken), "Hero_3");
     }
-}
-
-/// A thumbnail of an image file, at most `max_px` on its longer side, as RGBA pixels
-/// (width, height, bytes). PNG and JPEG; the caller shows an icon for anything else.
-pub fn thumbnail(path: &Path, max_px: u32) -> Result<(u32, u32, Vec<u8>), String> {
-    let img = image::ImageReader::open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .with_guessed_format()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .decode()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let thumb = if img.width() > max_px || img.height() > max_px {
-        img.thumbnail(max_px, max_px)
-    } else {
-        img
-    };
-    let rgba = thumb.to_rgba8();
-    Ok((rgba.width(), rgba.height(), rgba.into_raw()))
-}
-
-/// The image file to show for an asset folder: its `preview`, else its first image.
-pub fn preview_file(asset_dir: &Path, meta: Option<&AssetMeta>) -> Option<PathBuf> {
-    let inside = |rel: &str| {
-        let p = asset_dir.join(rel);
-        (!rel.split('/').any(|c| c == ".." || c.is_empty()))
-            .then_some(p)
-            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
-    };
-    if let Some(m) = meta {
-        if let Some(p) = m.preview.as_deref().and_then(inside) {
-            return Some(p);
-        }
-        if let Some(o) = m.files.as_object() {
-            for v in o.values() {
-                if let Some(p) = v.as_str().and_then(inside)
-                    && file_role(&p) == "image"
-                {
-                    return Some(p);
-                }
-            }
-        }
-    }
-    expand(&[asset_dir.to_path_buf()])
-        .into_iter()
-        .find(|p| matches!(extension(p).as_str(), "png" | "jpg" | "jpeg"))
 }

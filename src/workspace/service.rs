@@ -675,6 +675,7 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let mut actor = Actor {
+                cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,
                 sink: EventSink::new(tx, std::sync::Arc::new(|| {})),

@@ -209,25 +209,22 @@ impl AssetsView {
         }
         let shown = visible(list, &self.search, self.category, self.sort);
         self.receive_thumbs(ui.ctx());
-        let details_w = 260.0_f32.min(ui.available_width() * 0.4);
-        let grid_w = (ui.available_width() - details_w - theme::SPACE_L).max(TILE);
-        let height = ui.available_height();
-        ui.horizontal_top(|ui| {
-            ui.allocate_ui(egui::vec2(grid_w, height), |ui| {
+        egui::Panel::right("asset_details")
+            .resizable(true)
+            .default_size(280.0)
+            .min_size(200.0)
+            .show(ui, |ui| {
                 egui::ScrollArea::vertical()
-                    .id_salt("asset_grid")
+                    .id_salt("asset_details")
                     .auto_shrink([false, false])
-                    .show(ui, |ui| self.grid_ui(ui, &root, &shown));
+                    .show(ui, |ui| self.details_ui(ui, ctx, &root, list));
             });
-            ui.separator();
-            ui.allocate_ui(egui::vec2(details_w, height), |ui| {
-                ui.vertical(|ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("asset_details")
-                        .show(ui, |ui| self.details_ui(ui, ctx, &root, list));
-                });
+        egui::ScrollArea::vertical()
+            .id_salt("asset_grid")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.vertical(|ui| self.grid_ui(ui, &root, &shown));
             });
-        });
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
@@ -336,10 +333,20 @@ impl AssetsView {
 
     fn tile_ui(&mut self, ui: &mut egui::Ui, root: &Path, a: &Asset) {
         let selected = self.selected.as_deref() == Some(a.path.as_str());
+        // The asset's `preview`, else its first image file (the loader reads it).
         let preview = a
             .meta
             .as_ref()
-            .and_then(|m| m.preview.clone())
+            .and_then(|m| {
+                m.preview.clone().or_else(|| {
+                    m.files.as_object().and_then(|o| {
+                        o.values()
+                            .filter_map(|v| v.as_str())
+                            .find(|f| file_role(Path::new(f)) == "image")
+                            .map(String::from)
+                    })
+                })
+            })
             .map(|p| root.join(&a.path).join(p))
             .filter(|p| !p.components().any(|c| c.as_os_str() == ".."));
         let response = ui
@@ -429,7 +436,7 @@ impl AssetsView {
         egui::Grid::new("asset_meta").num_columns(2).show(ui, |ui| {
             let mut row = |k: &str, v: String| {
                 ui.label(egui::RichText::new(k).color(theme::MUTED));
-                ui.label(v);
+                ui.add(egui::Label::new(&v).truncate()).on_hover_text(&v);
                 ui.end_row();
             };
             row("Folder", a.path.clone());
