@@ -312,10 +312,18 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 chapter: idx(chapter, "chapter")?,
                 scene: idx(scene, "scene")?,
                 shot: idx(shot, "shot")?,
-                assets: ids,
+                assets: ids.clone(),
             };
             let (_, summary) = crate::workspace::project::edit(&project, &edit)?;
             println!("{summary}");
+            for a in import::linked_assets(&project, &ids) {
+                println!(
+                    "  {} · {} · {}",
+                    a.name,
+                    a.category,
+                    a.file.unwrap_or(a.path)
+                );
+            }
             Ok(())
         }
         AssetCmd::CopyFromLibrary { asset } => {

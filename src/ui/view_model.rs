@@ -467,4 +467,53 @@ mod tests {
         assert_eq!(vm.settings_warning.as_deref(), Some("broken"));
         assert_eq!(vm.notifications.len(), 1);
     }
+
+    #[test]
+    fn an_import_shows_progress_then_a_report_and_refreshes_the_assets() {
+        use crate::workspace::asset_import::{ImportFailure, ImportProgress, ImportReport};
+        let mut vm = ViewModel::default();
+        vm.apply(
+            Event::AssetProgress {
+                progress: ImportProgress {
+                    file: "hero.png".into(),
+                    index: 0,
+                    files: 2,
+                    done_bytes: 5,
+                    total_bytes: 10,
+                },
+            },
+            1,
+        );
+        assert!(vm.importing);
+        assert_eq!(vm.import.as_ref().unwrap().done_bytes, 5);
+        vm.apply(
+            Event::AssetsImported {
+                report: ImportReport {
+                    commit_message: Some("asset: Add 1 character".into()),
+                    failed: vec![ImportFailure {
+                        source: "big.mov".into(),
+                        error: "big.mov is over the import limit".into(),
+                        choose: vec![],
+                    }],
+                    ..Default::default()
+                },
+            },
+            2,
+        );
+        assert!(!vm.importing && vm.import.is_none());
+        assert_eq!(vm.imports_done, 1);
+        let n = vm.notifications.back().unwrap();
+        assert_eq!(n.level, Level::Warning);
+        assert!(n.body.contains("Add 1 character") && n.body.contains("over the import limit"));
+        vm.apply(
+            Event::AssetsImported {
+                report: ImportReport {
+                    cancelled: true,
+                    ..Default::default()
+                },
+            },
+            3,
+        );
+        assert_eq!(vm.notifications.back().unwrap().title, "Import cancelled");
+    }
 }

@@ -1405,6 +1405,42 @@ pub fn copy_from_library(
     Ok(report)
 }
 
+/// A shot's linked assets for generation: each id in the shot's `assets` list resolved
+/// to its folder and main file (relative to the project), in the shot's order. Ids with
+/// no folder are left out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkedAsset {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub path: String,
+    /// The asset's main file (its first `files` entry), when it lists one.
+    pub file: Option<String>,
+}
+
+pub fn linked_assets(project: &Path, ids: &[String]) -> Vec<LinkedAsset> {
+    let all = crate::workspace::assets::scan_project(project);
+    ids.iter()
+        .filter_map(|id| {
+            let a = all.iter().find(|a| a.id.as_deref() == Some(id.as_str()))?;
+            let file = a
+                .meta
+                .as_ref()
+                .and_then(|m| m.files.as_object())
+                .and_then(|o| o.values().find_map(|v| v.as_str()))
+                .filter(|f| !f.split('/').any(|c| c == ".." || c.is_empty()))
+                .map(|f| format!("{}/{f}", a.path));
+            Some(LinkedAsset {
+                id: id.clone(),
+                name: a.name.clone(),
+                category: a.category.clone(),
+                path: a.path.clone(),
+                file,
+            })
+        })
+        .collect()
+}
+
 /// A thumbnail of an image file, at most `max_px` on its longer side, as RGBA pixels
 /// (width, height, bytes). PNG and JPEG; the caller shows an icon for anything else.
 pub fn thumbnail(path: &Path, max_px: u32) -> Result<(u32, u32, Vec<u8>), String> {
