@@ -197,3 +197,67 @@ fn gitcli_home() -> tempfile::TempDir {
     .unwrap();
     home
 }
+
+#[test]
+fn a_big_import_in_the_window_shows_progress_and_cancel_leaves_nothing() {
+    let _home = gitcli_home();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace");
+    std::fs::create_dir_all(&ws).unwrap();
+    let project =
+        slate::workspace::project::create(&ws, "Noir", NarrativeTemplate::ThreeAct).unwrap();
+    let big = dir.path().join("weights.safetensors");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let head = git2::Repository::open(&project)
+        .unwrap()
+        .head()
+        .unwrap()
+        .target();
+    let mut options = options(dir.path());
+    options.open_project = Some("Noir".into());
+    let mut h = harness_with(options);
+    settle(&mut h);
+    wait_until(&mut h, "the project to open", 20, |h| {
+        h.state().vm.project.is_some()
+    });
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(big.clone())));
+    h.run_steps(3);
+    h.get_by_label_contains("weights.safetensors could be a character, model");
+    h.get_by_label("Import as").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Models")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Import").click();
+    wait_until(&mut h, "progress past 64 MiB", 60, |h| {
+        h.state()
+            .vm
+            .import
+            .as_ref()
+            .is_some_and(|p| p.done_bytes > 64 << 20)
+    });
+    h.get_by_label("Importing assets");
+    h.get_by_label("Cancel").click();
+    wait_until(&mut h, "the cancel", 30, |h| h.state().vm.imports_done > 0);
+    assert!(h.state().vm.last_import.as_ref().unwrap().cancelled);
+    assert!(h.get_all_by_label("Import cancelled").count() >= 1);
+    let models: Vec<_> = std::fs::read_dir(project.join("01_Assets/Models"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name() != ".gitkeep")
+        .collect();
+    assert!(models.is_empty(), "{models:?}");
+    assert_eq!(
+        std::fs::read_dir(project.join(".slate/tmp"))
+            .map(|r| r.count())
+            .unwrap_or(0),
+        0
+    );
+    let repo = git2::Repository::open(&project).unwrap();
+    assert_eq!(repo.head().unwrap().target(), head);
+}
