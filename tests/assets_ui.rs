@@ -67,6 +67,34 @@ fn web_studio_character(project: &Path, name: &str, id: &str, seed: u8) {
     .unwrap();
 }
 
+/// A music asset as the web studio writes it, with a 16-bit WAV (a waveform tile).
+fn web_studio_music(project: &Path) {
+    let dir = project.join("01_Assets/Music/Night_theme_9c8d7e6f");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = 16000u32;
+    let mut b = b"RIFF".to_vec();
+    b.extend((36 + n * 2).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    for v in [16u32.to_le_bytes().to_vec(), vec![1, 0, 1, 0]] {
+        b.extend(v);
+    }
+    b.extend(8000u32.to_le_bytes());
+    b.extend(16000u32.to_le_bytes());
+    b.extend([2, 0, 16, 0]);
+    b.extend(b"data");
+    b.extend((n * 2).to_le_bytes());
+    for i in 0..n {
+        let env = ((i as f32 / 2000.0).sin().abs() * 0.9 + 0.1) * 30000.0;
+        b.extend((((i as f32 / 5.0).sin() * env) as i16).to_le_bytes());
+    }
+    std::fs::write(dir.join("theme.wav"), b).unwrap();
+    std::fs::write(
+        dir.join("asset.json"),
+        r#"{"id":"9c8d7e6f-3333-4333-8333-333333333333","name":"Night theme","category":"Music","type":"music","version":"1.0","tags":[],"metadata":{},"files":{"audio":"theme.wav"},"preview":null,"path":"Music/Night_theme_9c8d7e6f"}"#,
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
     let _home = gitcli_home();
@@ -87,6 +115,7 @@ fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
         "5e6f7a8b-2222-4222-8222-222222222222",
         4,
     );
+    web_studio_music(&project);
     let mut options = options(dir.path());
     options.open_project = Some("Noir".into());
     let mut h = harness_with(options);
@@ -96,12 +125,13 @@ fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
             .vm
             .project
             .as_ref()
-            .is_some_and(|p| p.asset_folders.len() == 2)
+            .is_some_and(|p| p.asset_folders.len() == 3)
     });
     h.key_press_modifiers(Modifiers::COMMAND, Key::Num3);
     h.run_steps(3);
     assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Assets);
     h.get_by_label("Characters (2)");
+    h.get_by_label("Music (1)");
     // Thumbnails decode off the UI thread; wait for them, then select one.
     wait_until(&mut h, "thumbnails", 10, |h| {
         h.query_by_role_and_label(egui::accesskit::Role::Button, "Detective")
@@ -164,7 +194,7 @@ fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
                 .vm
                 .project
                 .as_ref()
-                .is_some_and(|p| p.asset_folders.len() == 4)
+                .is_some_and(|p| p.asset_folders.len() == 5)
     });
     let report = h.state().vm.last_import.clone().unwrap();
     assert_eq!(report.imported.len(), 2, "{report:?}");

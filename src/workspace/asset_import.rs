@@ -1081,42 +1081,21 @@ pub fn image_size(b: &[u8]) -> Option<(u32, u32)> {
 /// Duration, codec, frame rate and sample rate from ffprobe, or `None` when ffprobe is
 /// not installed or cannot read the file (within a few seconds).
 fn ffprobe(file: &Path) -> Option<serde_json::Map<String, Value>> {
-    let mut child = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_format",
-            "-show_streams",
-        ])
-        .arg(file)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        stdout.read_to_string(&mut s).ok();
-        s
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            _ => {
-                child.kill().ok();
-                child.wait().ok();
-                return None;
-            }
-        }
-    }
-    let v: Value = serde_json::from_str(&reader.join().ok()?).ok()?;
+    let out = run_capture(
+        std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+            ])
+            .arg(file),
+        10,
+        1 << 20,
+    )?;
+    let v: Value = serde_json::from_slice(&out).ok()?;
     let mut m = serde_json::Map::new();
     if let Some(d) = v["format"]["duration"]
         .as_str()
@@ -1154,6 +1133,39 @@ fn ffprobe(file: &Path) -> Option<serde_json::Map<String, Value>> {
         }
     }
     Some(m)
+}
+
+/// Runs a tool and returns its stdout (at most `max` bytes), or `None` when it is not
+/// installed, fails, or takes longer than `secs` (then it is killed).
+fn run_capture(cmd: &mut std::process::Command, secs: u64, max: u64) -> Option<Vec<u8>> {
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        stdout.take(max).read_to_end(&mut v).ok();
+        v
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let ok = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st.success(),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => {
+                child.kill().ok();
+                child.wait().ok();
+                break false;
+            }
+        }
+    };
+    let out = reader.join().ok()?;
+    ok.then_some(out)
 }
 
 /// The asset folder `rel` (relative to the project), checked to be an asset folder
@@ -1448,12 +1460,16 @@ pub fn thumbnail(path: &Path, max_px: u32) -> Result<(u32, u32, Vec<u8>), String
     if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
         return Err(format!("{} is not a regular file", path.display()));
     }
-    let img = image::ImageReader::open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .with_guessed_format()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .decode()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let img = match file_role(path) {
+        "audio" => waveform(path, max_px)?,
+        "video" => poster_frame(path, max_px)?,
+        _ => image::ImageReader::open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .with_guessed_format()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .decode()
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+    };
     let thumb = if img.width() > max_px || img.height() > max_px {
         img.thumbnail(max_px, max_px)
     } else {
@@ -1461,6 +1477,118 @@ pub fn thumbnail(path: &Path, max_px: u32) -> Result<(u32, u32, Vec<u8>), String
     };
     let rgba = thumb.to_rgba8();
     Ok((rgba.width(), rgba.height(), rgba.into_raw()))
+}
+
+/// A video's first frame, through ffmpeg (when it is installed).
+fn poster_frame(path: &Path, max_px: u32) -> Result<image::DynamicImage, String> {
+    let png = run_capture(
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(path)
+            .args([
+                "-frames:v",
+                "1",
+                "-vf",
+                &format!("scale={max_px}:-2"),
+                "-f",
+                "image2pipe",
+                "-vcodec",
+                "png",
+                "-",
+            ]),
+        15,
+        64 << 20,
+    )
+    .filter(|b| !b.is_empty())
+    .ok_or("no poster frame (ffmpeg is not installed or cannot read the video)")?;
+    image::load_from_memory(&png).map_err(|e| e.to_string())
+}
+
+/// A picture of an audio file's waveform: 16-bit PCM WAV read directly, anything else
+/// decoded by ffmpeg (when it is installed) to 8 kHz mono, at most ten minutes of it.
+fn waveform(path: &Path, max_px: u32) -> Result<image::DynamicImage, String> {
+    let samples: Vec<i16> = match wav_pcm16_mono(path) {
+        Some(s) => s,
+        None => {
+            let raw = run_capture(
+                std::process::Command::new("ffmpeg")
+                    .args(["-v", "error", "-t", "600", "-i"])
+                    .arg(path)
+                    .args(["-ac", "1", "-ar", "8000", "-f", "s16le", "-"]),
+                20,
+                600 * 8000 * 2,
+            )
+            .ok_or("no waveform (ffmpeg is not installed or cannot read the audio)")?;
+            raw.chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                .collect()
+        }
+    };
+    let (w, h) = (max_px.max(16), (max_px / 2).max(8));
+    let mut img = image::RgbaImage::from_pixel(w, h, image::Rgba([24, 28, 34, 255]));
+    let per = (samples.len() / w as usize).max(1);
+    let mid = h as f32 / 2.0;
+    for x in 0..w {
+        let part = samples
+            .iter()
+            .skip(x as usize * per)
+            .take(per)
+            .map(|s| (*s as f32 / 32768.0).abs());
+        let peak = part.fold(0.0f32, f32::max).min(1.0);
+        let half = (peak * mid).max(0.5);
+        let (top, bottom) = ((mid - half) as u32, ((mid + half) as u32).min(h - 1));
+        for y in top..=bottom {
+            img.put_pixel(x, y, image::Rgba([76, 141, 246, 255]));
+        }
+    }
+    Ok(image::DynamicImage::ImageRgba8(img))
+}
+
+/// The samples of a 16-bit PCM WAV (first channel), at most 64 MiB of data read.
+fn wav_pcm16_mono(path: &Path) -> Option<Vec<i16>> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 12];
+    f.read_exact(&mut head).ok()?;
+    if &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut channels = 0u16;
+    loop {
+        let mut ch = [0u8; 8];
+        f.read_exact(&mut ch).ok()?;
+        let len = u32::from_le_bytes([ch[4], ch[5], ch[6], ch[7]]) as u64;
+        match &ch[0..4] {
+            b"fmt " => {
+                let mut fmt = vec![0u8; len.min(64) as usize];
+                f.read_exact(&mut fmt).ok()?;
+                let format = u16::from_le_bytes([fmt[0], fmt[1]]);
+                channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+                let bits = u16::from_le_bytes([fmt[14], fmt[15]]);
+                if format != 1 || bits != 16 || channels == 0 {
+                    return None;
+                }
+                if len > 64 {
+                    std::io::copy(&mut (&mut f).take(len - 64), &mut std::io::sink()).ok()?;
+                }
+            }
+            b"data" if channels > 0 => {
+                let mut data = Vec::new();
+                (&mut f)
+                    .take(len.min(64 << 20))
+                    .read_to_end(&mut data)
+                    .ok()?;
+                let step = 2 * channels as usize;
+                return Some(
+                    data.chunks_exact(step)
+                        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                        .collect(),
+                );
+            }
+            _ => {
+                std::io::copy(&mut (&mut f).take(len + (len & 1)), &mut std::io::sink()).ok()?;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1536,5 +1664,38 @@ mod tests {
         assert_eq!(unique_name("hero", &taken), "hero_2");
         taken.insert("hero_2".to_string());
         assert_eq!(unique_name("Hero", &taken), "Hero_3");
+    }
+
+    #[test]
+    fn wav_files_get_a_waveform_picture() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("tone.wav");
+        let n = 8000u32;
+        let mut b = b"RIFF".to_vec();
+        b.extend((36 + n * 2).to_le_bytes());
+        b.extend(b"WAVEfmt ");
+        b.extend(16u32.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend(8000u32.to_le_bytes());
+        b.extend(16000u32.to_le_bytes());
+        b.extend(2u16.to_le_bytes());
+        b.extend(16u16.to_le_bytes());
+        b.extend(b"data");
+        b.extend((n * 2).to_le_bytes());
+        for i in 0..n {
+            let v = ((i as f32 / 8.0).sin() * 20000.0 * (i as f32 / n as f32)) as i16;
+            b.extend(v.to_le_bytes());
+        }
+        std::fs::write(&f, b).unwrap();
+        let (w, h, px) = thumbnail(&f, 128).unwrap();
+        assert_eq!((w, h), (128, 64));
+        // Louder at the end: more lit pixels in the last column than the first.
+        let lit = |x: u32| {
+            (0..h)
+                .filter(|y| px[((y * w + x) * 4) as usize + 2] == 246)
+                .count()
+        };
+        assert!(lit(w - 1) > lit(1), "{} vs {}", lit(w - 1), lit(1));
     }
 }

@@ -342,7 +342,9 @@ impl AssetsView {
                     m.files.as_object().and_then(|o| {
                         o.values()
                             .filter_map(|v| v.as_str())
-                            .find(|f| file_role(Path::new(f)) == "image")
+                            .find(|f| {
+                                matches!(file_role(Path::new(f)), "image" | "audio" | "video")
+                            })
                             .map(String::from)
                     })
                 })
