@@ -69,6 +69,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: crate::cli_project::LfsCmd,
     },
+    /// Import, list, show, rename, delete and link assets (01_Assets/).
+    Asset {
+        #[command(subcommand)]
+        command: crate::cli_asset::AssetCmd,
+    },
     /// Run a function and wait for it, with a progress bar (`--detach` only queues it).
     Run(RunArgs),
     /// Takes: generate a shot's next take; list, review, delete and restore takes.
@@ -246,6 +251,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Project { command } => crate::cli_project::project(global, command),
         Cmd::Git { command } => crate::cli_project::git(global, command),
         Cmd::Lfs { command } => crate::cli_project::lfs(global, command),
+        Cmd::Asset { command } => crate::cli_asset::asset(global, command),
         Cmd::Run(args) => run_function(global, args),
         Cmd::Take { command } => crate::cli_take::take(global, command),
         Cmd::Tasks {

@@ -218,7 +218,7 @@ pub enum LfsCmd {
     },
 }
 
-fn workspace_root(global: &Global) -> PathBuf {
+pub fn workspace_root(global: &Global) -> PathBuf {
     let paths = paths(global);
     paths.workspace_root(&settings_for(&paths))
 }

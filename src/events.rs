@@ -162,6 +162,22 @@ pub enum Event {
     },
     #[serde(rename = "git.failed")]
     GitFailed { action: String, error: String },
+    /// An asset import is copying: where it stands.
+    #[serde(rename = "asset.progress")]
+    AssetProgress {
+        progress: crate::workspace::asset_import::ImportProgress,
+    },
+    /// An asset import ended (imported, partly failed or cancelled; see the report).
+    #[serde(rename = "asset.imported")]
+    AssetsImported {
+        report: crate::workspace::asset_import::ImportReport,
+    },
+    /// The open project's asset folders (and the workspace library's), read again.
+    #[serde(rename = "asset.listed")]
+    AssetsListed {
+        assets: Vec<crate::workspace::assets::Asset>,
+        library: Vec<crate::workspace::assets::Asset>,
+    },
     /// One GPU reading (or why there is none), with processes attributed to tasks.
     #[serde(rename = "gpu.sample")]
     GpuSample {
@@ -268,6 +284,27 @@ pub enum Command {
     /// Writes the media of LFS files left as pointer text (`GitStatus::media_missing`).
     #[serde(rename = "git.restore_media")]
     GitRestoreMedia,
+    /// Imports files into the open project as assets (one commit); answered with
+    /// `asset.progress` events and `asset.imported`.
+    #[serde(rename = "asset.import")]
+    ImportAssets {
+        request: crate::workspace::asset_import::ImportRequest,
+    },
+    /// Cancels the import in progress; it leaves nothing behind.
+    #[serde(rename = "asset.cancel_import")]
+    CancelImport,
+    /// Reads the asset folders again (sent by the file watcher, or after outside changes).
+    #[serde(rename = "asset.refresh")]
+    RefreshAssets,
+    /// Renames an asset (`path`: its folder, relative to the project).
+    #[serde(rename = "asset.rename")]
+    RenameAsset { path: String, new_name: String },
+    /// Moves an asset folder to the trash and commits its removal.
+    #[serde(rename = "asset.delete")]
+    DeleteAsset { path: String },
+    /// Copies `Library/<Category>/<folder>` into the open project.
+    #[serde(rename = "library.copy")]
+    CopyFromLibrary { path: String },
     #[serde(rename = "lfs.track")]
     LfsTrack { pattern: String },
     #[serde(rename = "lfs.untrack")]

@@ -5,6 +5,7 @@
 //! core's [`events::Event`]s. The two only talk through [`events`].
 
 pub mod cli;
+pub mod cli_asset;
 pub mod cli_project;
 pub mod cli_take;
 pub mod core;

@@ -81,6 +81,8 @@ pub struct WorkspaceSettings {
     pub lfs_warn_mib: u64,
     /// Commit each new take (and review change) under LFS as it is made.
     pub commit_takes: bool,
+    /// Files bigger than this are refused by asset import (MiB; 0: no limit).
+    pub asset_max_mib: u64,
 }
 
 impl Default for WorkspaceSettings {
@@ -94,6 +96,7 @@ impl Default for WorkspaceSettings {
             auto_commit_files: 10,
             lfs_warn_mib: 50,
             commit_takes: true,
+            asset_max_mib: 51_200,
         }
     }
 }
@@ -224,6 +227,16 @@ pub const NUMERIC_FIELDS: &[NumericField] = &[
         integer: true,
         get: |s| s.workspace.lfs_warn_mib as f64,
         set: |s, v| s.workspace.lfs_warn_mib = v as u64,
+    },
+    NumericField {
+        key: "workspace.asset_max_mib",
+        label: "Largest asset to import (MiB)",
+        section: Section::Workspace,
+        min: 0.0,
+        max: 10_000_000.0,
+        integer: true,
+        get: |s| s.workspace.asset_max_mib as f64,
+        set: |s, v| s.workspace.asset_max_mib = v as u64,
     },
     NumericField {
         key: "runner.max_concurrent",

@@ -87,6 +87,7 @@ pub struct App {
     selection: Option<views::project_browser::StoryItem>,
     new_project: views::new_project::NewProjectDialog,
     git_view: views::git::GitView,
+    assets_view: views::assets::AssetsView,
     confirm: Option<Confirm>,
     run_dialog: views::run_dialog::RunDialog,
     board: views::board::SceneBoard,
@@ -157,6 +158,7 @@ impl App {
             selection: None,
             new_project: Default::default(),
             git_view: Default::default(),
+            assets_view: Default::default(),
             confirm: None,
             run_dialog: Default::default(),
             board: Default::default(),
@@ -261,6 +263,7 @@ impl App {
             UiCommand::CommandPalette => self.palette.open(),
             UiCommand::ShowShortcuts => self.show_help = true,
             UiCommand::NewProject => self.new_project.open(),
+            UiCommand::ImportAssets => self.open_import(Vec::new()),
             UiCommand::DeleteProject => {
                 if let Some(p) = &self.vm.project {
                     let name = p
@@ -331,6 +334,24 @@ impl App {
         }
     }
 
+    /// The import dialog, with these files (dropped or none), onto the category the
+    /// Assets tab shows, if one; otherwise the dialog asks where the type does not say.
+    fn open_import(&mut self, files: Vec<PathBuf>) {
+        if self.vm.project.is_none() {
+            self.vm.notify(
+                Level::Warning,
+                "No project open",
+                "Open or create a project (Ctrl+N) to import assets into it",
+                None,
+                crate::util::now_ms(),
+            );
+            return;
+        }
+        let category = self.assets_view.category();
+        self.state.tab = Tab::Assets;
+        self.assets_view.import.open(files, category);
+    }
+
     fn view_ctx<'a>(&'a mut self, ui_commands: &'a mut Vec<UiCommand>) -> ViewCtx<'a> {
         ViewCtx {
             vm: &self.vm,
@@ -350,6 +371,17 @@ impl App {
             eprintln!("slate-frame {}", self.frames);
         }
         self.pump_events(&ctx);
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.open_import(dropped);
+        }
         let mut pending: Vec<UiCommand> = Vec::new();
         if !self.palette.open
             && let Some(cmd) = commands::pressed(&ctx)
@@ -464,6 +496,9 @@ impl App {
         let mut run_dialog = std::mem::take(&mut self.run_dialog);
         run_dialog.ui(&ctx, &mut self.view_ctx(&mut pending));
         self.run_dialog = run_dialog;
+        let mut import = std::mem::take(&mut self.assets_view.import);
+        import.ui(&ctx, &mut self.view_ctx(&mut pending));
+        self.assets_view.import = import;
         let (toasts_on, dismiss_s) = self
             .vm
             .settings
@@ -583,7 +618,11 @@ impl App {
                 }
                 self.board = board;
             }
-            Tab::Assets => views::assets::assets_ui(ui, &mut self.view_ctx(pending)),
+            Tab::Assets => {
+                let mut assets_view = std::mem::take(&mut self.assets_view);
+                assets_view.ui(ui, &mut self.view_ctx(pending));
+                self.assets_view = assets_view;
+            }
             Tab::Git => {
                 let mut git_view = std::mem::take(&mut self.git_view);
                 git_view.ui(ui, &mut self.view_ctx(pending));

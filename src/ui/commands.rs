@@ -15,6 +15,7 @@ pub enum UiCommand {
     CommandPalette,
     ShowShortcuts,
     NewProject,
+    ImportAssets,
     RunFunction,
     GenerateTake,
     SaveSettings,
@@ -41,7 +42,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 28] = [
+    pub const ALL: [UiCommand; 29] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -55,6 +56,7 @@ impl UiCommand {
         UiCommand::CommandPalette,
         UiCommand::ShowShortcuts,
         UiCommand::NewProject,
+        UiCommand::ImportAssets,
         UiCommand::RunFunction,
         UiCommand::GenerateTake,
         UiCommand::SaveSettings,
@@ -81,6 +83,7 @@ impl UiCommand {
             UiCommand::CommandPalette => "Command palette".into(),
             UiCommand::ShowShortcuts => "Keyboard shortcuts".into(),
             UiCommand::NewProject => "New project…".into(),
+            UiCommand::ImportAssets => "Import assets…".into(),
             UiCommand::RunFunction => "Run function…".into(),
             UiCommand::GenerateTake => "Generate take…".into(),
             UiCommand::SaveSettings => "Save settings".into(),
@@ -107,6 +110,9 @@ impl UiCommand {
             UiCommand::CommandPalette => "Search every command by name",
             UiCommand::ShowShortcuts => "List every keyboard shortcut",
             UiCommand::NewProject => "Create a film project in the workspace",
+            UiCommand::ImportAssets => {
+                "Copy character sheets, locations, music, scripts or models into the project"
+            }
             UiCommand::RunFunction => "Pick a function, fill its inputs and queue a task",
             UiCommand::GenerateTake => {
                 "Run a function for the selected shot; its output becomes the shot's next take"
@@ -148,6 +154,7 @@ impl UiCommand {
             UiCommand::CommandPalette => k(CTRL, Key::K),
             UiCommand::ShowShortcuts => k(Modifiers::NONE, Key::F1),
             UiCommand::NewProject => k(CTRL, Key::N),
+            UiCommand::ImportAssets => k(CTRL, Key::I),
             UiCommand::RunFunction => k(CTRL, Key::R),
             UiCommand::GenerateTake => k(CTRL, Key::G),
             UiCommand::SaveSettings => k(CTRL, Key::S),

@@ -83,6 +83,15 @@ pub struct ViewModel {
     pub takes_made: BTreeMap<TaskId, (String, String)>,
     /// Bumped whenever the open project's takes are read again.
     pub takes_version: u64,
+    /// The asset import in progress (shown in the progress area with Cancel).
+    pub import: Option<crate::workspace::asset_import::ImportProgress>,
+    pub importing: bool,
+    /// The last import's report (the import dialog shows what failed and why).
+    pub last_import: Option<crate::workspace::asset_import::ImportReport>,
+    /// Bumped when an import ends.
+    pub imports_done: u64,
+    /// Assets in the workspace `Library/`.
+    pub library: Vec<crate::workspace::assets::Asset>,
 }
 
 impl ViewModel {
@@ -280,6 +289,42 @@ impl ViewModel {
                 self.git_error = None;
                 self.commits_made += 1;
                 self.notify(Level::Success, "Committed", &summary, None, now_ms);
+            }
+            Event::AssetProgress { progress } => {
+                self.importing = true;
+                self.import = Some(progress);
+            }
+            Event::AssetsImported { report } => {
+                self.importing = false;
+                self.import = None;
+                self.imports_done += 1;
+                if report.cancelled {
+                    self.notify(
+                        Level::Info,
+                        "Import cancelled",
+                        &report.summary(),
+                        None,
+                        now_ms,
+                    );
+                } else if !report.imported.is_empty() || !report.failed.is_empty() {
+                    let level = if report.failed.is_empty() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    let mut body = report.summary();
+                    for f in &report.failed {
+                        body += &format!("\n{}", f.error);
+                    }
+                    self.notify(level, "Assets imported", &body, None, now_ms);
+                }
+                self.last_import = Some(report);
+            }
+            Event::AssetsListed { assets, library } => {
+                if let Some(p) = &mut self.project {
+                    p.asset_folders = assets;
+                }
+                self.library = library;
             }
             Event::GitLargeFiles { message, files } => self.large_files = Some((message, files)),
             Event::GitFailed { action, error } => {
@@ -513,5 +558,54 @@ mod tests {
         );
         assert_eq!(vm.settings_warning.as_deref(), Some("broken"));
         assert_eq!(vm.notifications.len(), 1);
+    }
+
+    #[test]
+    fn an_import_shows_progress_then_a_report_and_refreshes_the_assets() {
+        use crate::workspace::asset_import::{ImportFailure, ImportProgress, ImportReport};
+        let mut vm = ViewModel::default();
+        vm.apply(
+            Event::AssetProgress {
+                progress: ImportProgress {
+                    file: "hero.png".into(),
+                    index: 0,
+                    files: 2,
+                    done_bytes: 5,
+                    total_bytes: 10,
+                },
+            },
+            1,
+        );
+        assert!(vm.importing);
+        assert_eq!(vm.import.as_ref().unwrap().done_bytes, 5);
+        vm.apply(
+            Event::AssetsImported {
+                report: ImportReport {
+                    commit_message: Some("asset: Add 1 character".into()),
+                    failed: vec![ImportFailure {
+                        source: "big.mov".into(),
+                        error: "big.mov is over the import limit".into(),
+                        choose: vec![],
+                    }],
+                    ..Default::default()
+                },
+            },
+            2,
+        );
+        assert!(!vm.importing && vm.import.is_none());
+        assert_eq!(vm.imports_done, 1);
+        let n = vm.notifications.back().unwrap();
+        assert_eq!(n.level, Level::Warning);
+        assert!(n.body.contains("Add 1 character") && n.body.contains("over the import limit"));
+        vm.apply(
+            Event::AssetsImported {
+                report: ImportReport {
+                    cancelled: true,
+                    ..Default::default()
+                },
+            },
+            3,
+        );
+        assert_eq!(vm.notifications.back().unwrap().title, "Import cancelled");
     }
 }

@@ -443,6 +443,21 @@ pub fn stage_file(
         .map_err(|e| format!("{rel}: {}", e.message()))
 }
 
+/// Records `rel` in the index as `blob` (already written: a pointer for an LFS file, the
+/// content otherwise) with the working file's stat data, so status sees it clean
+/// without reading it again.
+pub fn index_add_known(
+    index: &mut git2::Index,
+    workdir: &Path,
+    rel: &str,
+    blob: git2::Oid,
+) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(workdir.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
+    index
+        .add(&index_entry(&meta, rel, blob))
+        .map_err(|e| format!("{rel}: {}", e.message()))
+}
+
 fn read_head(path: &Path, n: usize) -> Result<Vec<u8>, String> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut buf = Vec::with_capacity(n);

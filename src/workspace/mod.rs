@@ -1,5 +1,6 @@
 //! Projects on disk: layout, manifest, story sidecar, takes, assets, git and LFS.
 
+pub mod asset_import;
 pub mod assets;
 pub mod git;
 pub mod leftovers;

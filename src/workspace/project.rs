@@ -670,6 +670,13 @@ pub enum StructureEdit {
         scene: usize,
         shot: usize,
     },
+    /// Sets the assets a shot uses (asset ids from `asset.json`), in order.
+    SetShotAssets {
+        chapter: usize,
+        scene: usize,
+        shot: usize,
+        assets: Vec<String>,
+    },
 }
 
 fn at<'a, T>(v: &'a mut [T], i: usize, what: &str) -> Result<&'a mut T, String> {
@@ -825,6 +832,24 @@ impl StructureEdit {
                 s.duration = duration;
                 s.description = description.clone();
                 format!("Update shot {name}")
+            }
+            Self::SetShotAssets {
+                chapter,
+                scene,
+                shot,
+                assets,
+            } => {
+                let sc = scene_at(chapters, *chapter, *scene)?;
+                let s = at(&mut sc.shots, *shot, "shot")?;
+                let mut list: Vec<String> = Vec::new();
+                for a in assets {
+                    let a = a.trim();
+                    if !a.is_empty() && !list.iter().any(|x| x == a) {
+                        list.push(a.to_string());
+                    }
+                }
+                s.assets = list;
+                format!("Link {} asset(s) to shot {}", s.assets.len(), s.name)
             }
             Self::MoveShot {
                 chapter,

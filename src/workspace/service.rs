@@ -10,7 +10,7 @@ use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::workspace::project::Upgrade;
-use crate::workspace::{assets, git, lfs, project, take_store, takes};
+use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
 
 /// History is sent in pages of this many commits.
 pub const LOG_PAGE: usize = 200;
@@ -18,6 +18,9 @@ pub const LOG_PAGE: usize = 200;
 #[derive(Clone)]
 pub struct WorkspaceService {
     tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+    /// Set by `asset.cancel_import`, read by the import while it copies (the actor is
+    /// busy with the import, so the flag is set here, not through the queue).
+    cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 enum Msg {
@@ -28,7 +31,9 @@ enum Msg {
 impl WorkspaceService {
     pub fn start(paths: Paths, settings: Settings, sink: EventSink) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel_import = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let actor = Actor {
+            cancel_import: cancel_import.clone(),
             paths,
             settings,
             sink,
@@ -37,10 +42,15 @@ impl WorkspaceService {
             last_commit: Instant::now(),
         };
         tokio::spawn(actor.run(rx));
-        Self { tx }
+        Self { tx, cancel_import }
     }
 
     pub fn command(&self, c: Command) {
+        if c == Command::CancelImport {
+            self.cancel_import
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
         self.tx.send(Msg::Command(c)).ok();
     }
 
@@ -73,10 +83,17 @@ pub fn handles(c: &Command) -> bool {
             | C::LfsUntrack { .. }
             | C::CreateTake { .. }
             | C::TakeAction { .. }
+            | C::ImportAssets { .. }
+            | C::CancelImport
+            | C::RefreshAssets
+            | C::RenameAsset { .. }
+            | C::DeleteAsset { .. }
+            | C::CopyFromLibrary { .. }
     )
 }
 
 struct Actor {
+    cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
     paths: Paths,
     settings: Settings,
     sink: EventSink,
@@ -272,6 +289,46 @@ impl Actor {
                 action,
             } => self.take_action(folder, number, action).await,
             Command::RefreshGit => self.refresh_git().await,
+            Command::ImportAssets { request } => self.import_assets(request).await,
+            Command::RefreshAssets => self.send_assets().await,
+            Command::RenameAsset { path, new_name } => {
+                let Some(project) = self.writable("rename the asset") else {
+                    return;
+                };
+                match blocking(move || asset_import::rename(&project, &path, &new_name)).await {
+                    Ok(_) => self.assets_changed().await,
+                    Err(e) => self.fail("rename the asset", e),
+                }
+            }
+            Command::DeleteAsset { path } => {
+                let Some(project) = self.writable("delete the asset") else {
+                    return;
+                };
+                match blocking(move || asset_import::delete_to_trash(&project, &path)).await {
+                    Ok(_) => self.assets_changed().await,
+                    Err(e) => self.fail("move the asset to the trash", e),
+                }
+            }
+            Command::CopyFromLibrary { path } => {
+                let Some(project) = self.writable("copy the asset") else {
+                    return;
+                };
+                let ws = self.root();
+                self.cancel_import
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                let cancel = self.cancel_import.clone();
+                match blocking(move || {
+                    asset_import::copy_from_library(&ws, &project, &path, &cancel)
+                })
+                .await
+                {
+                    Ok(report) => {
+                        self.sink.emit(Event::AssetsImported { report });
+                        self.assets_changed().await;
+                    }
+                    Err(e) => self.fail("copy the asset from the library", e),
+                }
+            }
             Command::GitLog { skip, limit } => self.send_log(skip, limit).await,
             Command::GitShow { commit } => {
                 let Some(path) = self.open.clone() else {
@@ -426,6 +483,7 @@ impl Actor {
             });
         }
         self.sink.emit(Event::ProjectOpened { project: opened });
+        self.send_assets().await;
         self.refresh_git().await;
         self.send_log(0, LOG_PAGE).await;
     }
@@ -592,6 +650,81 @@ impl Actor {
         });
     }
 
+    /// The open project, unless it is read-only (then a failure is sent).
+    fn writable(&self, action: &str) -> Option<PathBuf> {
+        let Some(path) = self.open.clone() else {
+            self.fail(action, "no project is open".into());
+            return None;
+        };
+        if self.read_only {
+            self.fail(
+                action,
+                "the project is open read-only; open it for writing first".into(),
+            );
+            return None;
+        }
+        Some(path)
+    }
+
+    async fn import_assets(&mut self, request: asset_import::ImportRequest) {
+        let Some(project) = self.writable("import assets") else {
+            return;
+        };
+        let options = asset_import::ImportOptions {
+            max_bytes: self
+                .settings
+                .workspace
+                .asset_max_mib
+                .saturating_mul(1024 * 1024),
+            commit: true,
+        };
+        self.cancel_import
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let cancel = self.cancel_import.clone();
+        let sink = self.sink.clone();
+        let result = blocking(move || {
+            asset_import::import(&project, &request, &options, &cancel, &mut |p| {
+                sink.emit(Event::AssetProgress {
+                    progress: p.clone(),
+                })
+            })
+        })
+        .await;
+        match result {
+            Ok(report) => {
+                let committed = report.commit.is_some();
+                self.sink.emit(Event::AssetsImported { report });
+                if committed {
+                    self.last_commit = Instant::now();
+                }
+                self.assets_changed().await;
+            }
+            Err(e) => {
+                self.sink.emit(Event::AssetsImported {
+                    report: asset_import::ImportReport::default(),
+                });
+                self.fail("import assets", e)
+            }
+        }
+    }
+
+    /// After an asset change: the asset list, git status and history.
+    async fn assets_changed(&self) {
+        self.send_assets().await;
+        self.refresh_git().await;
+        self.send_log(0, LOG_PAGE).await;
+    }
+
+    async fn send_assets(&self) {
+        let Some(path) = self.open.clone() else {
+            return;
+        };
+        let ws = self.root();
+        let (assets, library) =
+            blocking(move || (assets::scan_project(&path), assets::scan_library(&ws))).await;
+        self.sink.emit(Event::AssetsListed { assets, library });
+    }
+
     async fn refresh_git(&self) {
         let Some(path) = self.open.clone() else {
             return;
@@ -752,6 +885,7 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let mut actor = Actor {
+                cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,
                 sink: EventSink::new(tx, std::sync::Arc::new(|| {})),

@@ -19,6 +19,38 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_secs(1));
     }
+    if let Some(p) = &vm.import {
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new("Importing assets").strong());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Cancel the import: nothing is added")
+                    .clicked()
+                {
+                    ctx.commands.send(Command::CancelImport);
+                }
+            });
+        });
+        let fraction = if p.total_bytes > 0 {
+            p.done_bytes as f32 / p.total_bytes as f32
+        } else {
+            0.0
+        };
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .show_percentage()
+                .desired_height(theme::ROW_HEIGHT * 0.8),
+        );
+        ui.weak(format!(
+            "{} ({} of {}) · {} of {}",
+            p.file,
+            p.index + 1,
+            p.files,
+            crate::util::format_bytes(p.done_bytes),
+            crate::util::format_bytes(p.total_bytes)
+        ));
+    }
     let queued = vm.queued_count();
     egui::CollapsingHeader::new(format!("Active ({})", active.len()))
         .id_salt("progress_active")

@@ -264,6 +264,25 @@ impl StoryEditor {
                         });
                     }
                 });
+                let linked = m
+                    .narrative
+                    .chapters
+                    .get(c)
+                    .and_then(|ch| ch.scenes.get(s))
+                    .and_then(|sc| sc.shots.get(h))
+                    .map(|sh| sh.assets.clone())
+                    .unwrap_or_default();
+                if let Some(assets) = shot_assets_ui(ui, ctx, &linked) {
+                    send(
+                        ctx,
+                        StructureEdit::SetShotAssets {
+                            chapter: c,
+                            scene: s,
+                            shot: h,
+                            assets,
+                        },
+                    );
+                }
             }
         }
     }
@@ -283,6 +302,67 @@ impl StoryEditor {
         }
         ui.labelled_text("Description", &mut self.description);
     }
+}
+
+/// The shot's linked assets (characters, location, style…) with a way to add and remove
+/// them; the new list when it changed. The links live in the story sidecar and are what
+/// generation reads for the shot.
+fn shot_assets_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, linked: &[String]) -> Option<Vec<String>> {
+    let folders = ctx
+        .vm
+        .project
+        .as_ref()
+        .map(|p| p.asset_folders.as_slice())
+        .unwrap_or_default();
+    let name_of = |id: &str| {
+        folders
+            .iter()
+            .find(|a| a.id.as_deref() == Some(id))
+            .map_or_else(
+                || format!("{id} (missing)"),
+                |a| format!("{} · {}", a.name, a.category),
+            )
+    };
+    let mut changed = None;
+    ui.section_heading("Assets in this shot");
+    if linked.is_empty() {
+        ui.weak("None linked yet");
+    }
+    for id in linked {
+        ui.horizontal(|ui| {
+            ui.label(name_of(id));
+            if ui
+                .small_button("✕")
+                .on_hover_text(format!("Unlink {}", name_of(id)))
+                .clicked()
+            {
+                changed = Some(linked.iter().filter(|x| *x != id).cloned().collect());
+            }
+        });
+    }
+    let mut pick: Option<String> = None;
+    egui::ComboBox::from_label("Link asset")
+        .selected_text("Choose…")
+        .show_ui(ui, |ui| {
+            for a in folders {
+                let Some(id) = &a.id else { continue };
+                if linked.contains(id) {
+                    continue;
+                }
+                if ui
+                    .selectable_label(false, format!("{} · {}", a.name, a.category))
+                    .clicked()
+                {
+                    pick = Some(id.clone());
+                }
+            }
+        });
+    if let Some(id) = pick {
+        let mut v = linked.to_vec();
+        v.push(id);
+        changed = Some(v);
+    }
+    changed
 }
 
 /// "Move up" / "Move down" for item `index` of `len`; the new position when clicked.
