@@ -262,7 +262,7 @@ fn registry(paths: &Paths) -> Registry {
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("serialisable")
     );
@@ -280,9 +280,12 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
                 }));
             } else {
                 for f in reg.summaries() {
-                    println!(
+                    outln!(
                         "{:<28} {:<8} {:<24} {}",
-                        f.id, f.version, f.executor, f.description
+                        f.id,
+                        f.version,
+                        f.executor,
+                        f.description
                     );
                 }
                 for e in &reg.errors {
@@ -297,19 +300,21 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             if json {
                 print_json(&f.summary());
             } else {
-                println!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
+                outln!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
                 for i in &f.inputs {
                     let default = i
                         .default
                         .as_ref()
                         .map(|d| format!(" = {d}"))
                         .unwrap_or_default();
-                    println!(
+                    outln!(
                         "  --param {}=<{:?}>{default}  {}",
-                        i.name, i.kind, i.description
+                        i.name,
+                        i.kind,
+                        i.description
                     );
                 }
-                println!(
+                outln!(
                     "\npresets: {}",
                     f.presets.keys().cloned().collect::<Vec<_>>().join(", ")
                 );
@@ -320,7 +325,7 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let t = FunctionTemplate::parse(&text, &file)?;
-            println!(
+            outln!(
                 "{}: ok ({} {}, {} input(s))",
                 file.display(),
                 t.id,
@@ -404,7 +409,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
             .recv()
             .map_err(|_| "the task runner stopped unexpectedly")?;
         if args.json {
-            println!("{}", serde_json::to_string(&event).expect("serialisable"));
+            outln!("{}", serde_json::to_string(&event).expect("serialisable"));
         }
         match event {
             Event::TaskRejected { function, errors } => {
@@ -419,7 +424,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
                 id = Some(task.id);
                 if args.detach {
                     if !args.json {
-                        println!("queued task {} ({})", task.id, task.function);
+                        outln!("queued task {} ({})", task.id, task.function);
                     }
                     return Ok(());
                 }
@@ -459,10 +464,10 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
                 return match task.state {
                     TaskState::Succeeded => {
                         if !args.json {
-                            println!("task {} succeeded", task.id);
+                            outln!("task {} succeeded", task.id);
                             if let Some(dir) = &task.output_dir {
                                 for o in &task.outputs {
-                                    println!("  {}", dir.join(o).display());
+                                    outln!("  {}", dir.join(o).display());
                                 }
                             }
                         }
@@ -521,19 +526,24 @@ fn list_tasks(
     if json {
         print_json(&tasks);
     } else if tasks.is_empty() {
-        println!("no tasks");
+        outln!("no tasks");
     } else {
         let now = crate::util::now_ms();
-        println!(
+        outln!(
             "{:>6}  {:<12} {:<28} {:>4}  {:>8}  {:>3}",
-            "ID", "STATE", "FUNCTION", "PRIO", "DURATION", "TRY"
+            "ID",
+            "STATE",
+            "FUNCTION",
+            "PRIO",
+            "DURATION",
+            "TRY"
         );
         for t in tasks {
             let dur = t
                 .duration_ms(now)
                 .map(|d| crate::util::format_duration_secs(d as f64 / 1000.0))
                 .unwrap_or_else(|| "-".into());
-            println!(
+            outln!(
                 "{:>6}  {:<12} {:<28} {:>4}  {:>8}  {:>3}",
                 t.id,
                 t.state.label(),
@@ -575,16 +585,16 @@ fn task(global: &Global, cmd: TaskCmd) -> Result<(), Failure> {
             if json {
                 print_json(&t);
             } else {
-                println!("task {} — {} {}", t.id, t.function, t.function_version);
-                println!("state: {}", t.state.label());
+                outln!("task {} — {} {}", t.id, t.function, t.function_version);
+                outln!("state: {}", t.state.label());
                 for (k, v) in &t.params {
-                    println!("  {k} = {v}");
+                    outln!("  {k} = {v}");
                 }
                 if let Some(e) = &t.error {
-                    println!("error: {e}");
+                    outln!("error: {e}");
                 }
                 for o in &t.outputs {
-                    println!("output: {o}");
+                    outln!("output: {o}");
                 }
             }
             Ok(())
@@ -626,7 +636,7 @@ fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failur
             && task.id == id
             && done(&task)
         {
-            println!("task {id}: {} → {}", before.label(), task.state.label());
+            outln!("task {id}: {} → {}", before.label(), task.state.label());
             return Ok(());
         }
     }
@@ -641,7 +651,7 @@ fn logs(global: &Global, id: TaskId, follow: bool) -> Result<(), Failure> {
         if let Ok(bytes) = std::fs::read(&file)
             && (bytes.len() as u64) > offset
         {
-            std::io::stdout().write_all(&bytes[offset as usize..]).ok();
+            crate::cli_output::write_stdout(&bytes[offset as usize..]);
             offset = bytes.len() as u64;
         }
         if !follow {
@@ -693,7 +703,7 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
                         .map_err(|e| e.to_string())?;
                 }
                 if args.watch {
-                    println!("{}", serde_json::to_string(gpus).expect("json"));
+                    outln!("{}", serde_json::to_string(gpus).expect("json"));
                 } else if !streaming && args.json {
                     let (driver, cuda) = source.versions();
                     print_json(&serde_json::json!({
@@ -701,10 +711,10 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
                     }));
                 } else if !streaming {
                     if gpus.is_empty() {
-                        println!("no GPUs found");
+                        outln!("no GPUs found");
                     }
                     for g in gpus {
-                        println!(
+                        outln!(
                             "{}, {}, {} %, {} MiB used, {} MiB free, {} MiB total, {} C, {} W",
                             g.index,
                             g.name,
@@ -720,7 +730,7 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
             }
             Err(e) => {
                 if args.json || args.watch {
-                    println!("{}", serde_json::json!({ "error": e, "gpus": [] }));
+                    outln!("{}", serde_json::json!({ "error": e, "gpus": [] }));
                 } else {
                     eprintln!("{e}\n\n{}", crate::ui::views::gpu::INSTALL_STEPS);
                 }
@@ -764,7 +774,7 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
                 |line| eprintln!("  {line}"),
             ))
             .map_err(|e| format!("building {tag} failed: {e}"))?;
-            println!("built {tag}");
+            outln!("built {tag}");
             Ok(())
         }
         ImageCmd::List { json } => {
@@ -778,7 +788,7 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
                 );
             } else {
                 for (t, s) in images {
-                    println!("{t:<48} {}", crate::util::format_bytes(s.max(0) as u64));
+                    outln!("{t:<48} {}", crate::util::format_bytes(s.max(0) as u64));
                 }
             }
             Ok(())
@@ -801,7 +811,7 @@ fn info(global: &Global, json: bool) -> Result<(), Failure> {
     if json {
         print_json(&info);
     } else {
-        print!("{}", info.report());
+        out!("{}", info.report());
     }
     Ok(())
 }
@@ -815,7 +825,7 @@ fn demo_countdown(
 ) -> Result<(), Failure> {
     let steps = steps.max(1);
     for i in 1..=steps {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "progress": i as f64 / steps as f64,

@@ -265,7 +265,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             if json {
                 print_json(&project::summary(&path));
             } else {
-                println!("created {}", path.display());
+                outln!("created {}", path.display());
             }
             Ok(())
         }
@@ -278,10 +278,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             if json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("no projects in {}", workspace_root(global).display());
+                outln!("no projects in {}", workspace_root(global).display());
             } else {
                 for p in list {
-                    println!(
+                    outln!(
                         "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s), {} take(s){}{}",
                         p.name,
                         crate::util::format_bytes(p.size_bytes),
@@ -318,8 +318,8 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }));
                 return Ok(());
             }
-            println!("{} ({})", m.name, m.narrative.structure);
-            println!(
+            outln!("{} ({})", m.name, m.narrative.structure);
+            outln!(
                 "{} chapter(s), {} scene(s), {} shot(s), {} take(s) ({} deleted, {} shot(s) with an active take), {} asset(s)",
                 m.narrative.chapters.len(),
                 m.scene_count(),
@@ -337,9 +337,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }
             };
             for (i, c) in m.narrative.chapters.iter().enumerate() {
-                println!("{}. {}", i + 1, c.name);
+                outln!("{}. {}", i + 1, c.name);
                 for (j, s) in c.scenes.iter().enumerate() {
-                    println!(
+                    outln!(
                         "   {}.{} {}{}",
                         i + 1,
                         j + 1,
@@ -352,7 +352,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                             .and_then(|t| t.active.as_deref())
                             .map(|a| format!(", active {a}"))
                             .unwrap_or_default();
-                        println!(
+                        outln!(
                             "      {}.{}.{} {} [{} {}s] {}{}",
                             i + 1,
                             j + 1,
@@ -369,9 +369,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }
             }
             if !takes.shots.is_empty() {
-                println!("takes:");
+                outln!("takes:");
                 for s in &takes.shots {
-                    println!(
+                    outln!(
                         "   {}: {} take(s), {} deleted{}",
                         s.shot_id(),
                         s.takes.len(),
@@ -384,9 +384,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }
             }
             if !assets.is_empty() {
-                println!("assets:");
+                outln!("assets:");
                 for a in &assets {
-                    println!(
+                    outln!(
                         "   {:<12} {} ({} file(s)){}",
                         a.category,
                         a.name,
@@ -404,19 +404,19 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             let path = current_project(global)?;
             match project::upgrade(&path)? {
                 Some((commit, changes)) => {
-                    println!("upgraded {} ({})", path.display(), &commit[..7]);
+                    outln!("upgraded {} ({})", path.display(), &commit[..7]);
                     for c in changes {
-                        println!("  {c}");
+                        outln!("  {c}");
                     }
                 }
-                None => println!("{} is already in the current format", path.display()),
+                None => outln!("{} is already in the current format", path.display()),
             }
             Ok(())
         }
         ProjectCmd::Rename { new_name } => {
             let path = current_project(global)?;
             let dest = project::rename(&path, &new_name)?;
-            println!("renamed to {}", dest.display());
+            outln!("renamed to {}", dest.display());
             Ok(())
         }
         ProjectCmd::Delete { yes, permanently } => {
@@ -434,10 +434,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             }
             if permanently {
                 project::delete_permanently(&path)?;
-                println!("deleted {}", path.display());
+                outln!("deleted {}", path.display());
             } else {
                 let dest = project::move_to_trash(&path)?;
-                println!("moved to the trash: {}", dest.display());
+                outln!("moved to the trash: {}", dest.display());
             }
             Ok(())
         }
@@ -589,7 +589,7 @@ fn structure(global: &Global, edit: StructureEdit) -> Result<(), Failure> {
         project::Upgrade::Current => {}
     }
     let (_, summary) = project::edit(&path, &edit)?;
-    println!("{summary}");
+    outln!("{summary}");
     Ok(())
 }
 
@@ -602,18 +602,18 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             if json {
                 print_json(&st);
             } else {
-                println!("on branch {}", st.branch);
+                outln!("on branch {}", st.branch);
                 if st.is_clean() {
-                    println!("clean");
+                    outln!("clean");
                 }
                 for c in &st.staged {
-                    println!("  staged    {:<10} {}", c.kind, c.path);
+                    outln!("  staged    {:<10} {}", c.kind, c.path);
                 }
                 for c in &st.modified {
-                    println!("  modified  {:<10} {}", c.kind, c.path);
+                    outln!("  modified  {:<10} {}", c.kind, c.path);
                 }
                 for p in &st.untracked {
-                    println!("  untracked            {p}");
+                    outln!("  untracked            {p}");
                 }
             }
             Ok(())
@@ -629,7 +629,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                     } else {
                         format!(" ({})", c.tags.join(", "))
                     };
-                    println!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
+                    outln!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
                 }
             }
             Ok(())
@@ -645,9 +645,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 print_json(&files);
             } else {
                 for f in files {
-                    println!(
+                    outln!(
                         "{:<10} +{:<6} -{:<6} {}",
-                        f.kind, f.additions, f.deletions, f.path
+                        f.kind,
+                        f.additions,
+                        f.deletions,
+                        f.path
                     );
                 }
             }
@@ -692,12 +695,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 });
             }
             let id = wgit::commit_all(&repo, &wgit::prefixed(prefix.as_deref(), &message))?;
-            println!("committed {}", &id[..7]);
+            outln!("committed {}", &id[..7]);
             Ok(())
         }
         GitCmd::Tag { name, message } => {
             wgit::tag(&repo, &name, message.as_deref())?;
-            println!("tagged {name}");
+            outln!("tagged {name}");
             Ok(())
         }
         GitCmd::Tags { json } => {
@@ -706,7 +709,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 print_json(&tags);
             } else {
                 for t in tags {
-                    println!("{t}");
+                    outln!("{t}");
                 }
             }
             Ok(())
@@ -728,7 +731,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 });
             }
             wgit::rollback(&repo, &commit, mode)?;
-            println!("rolled back to {commit} ({mode:?})");
+            outln!("rolled back to {commit} ({mode:?})");
             Ok(())
         }
     }
@@ -739,15 +742,15 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
     match cmd {
         LfsCmd::Track { pattern } => {
             if wlfs::track(&path, &pattern)? {
-                println!("tracking {pattern}");
+                outln!("tracking {pattern}");
             } else {
-                println!("{pattern} was already tracked");
+                outln!("{pattern} was already tracked");
             }
             Ok(())
         }
         LfsCmd::Untrack { pattern } => {
             if wlfs::untrack(&path, &pattern)? {
-                println!("no longer tracking {pattern}");
+                outln!("no longer tracking {pattern}");
                 Ok(())
             } else {
                 Err(format!("{pattern} was not tracked").into())
@@ -760,7 +763,7 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                 print_json(&files);
             } else {
                 for f in files {
-                    println!(
+                    outln!(
                         "{} {} {} ({})",
                         &f.oid[..10],
                         if f.present { "*" } else { "-" },
@@ -788,24 +791,24 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                     "problems": problems,
                 }));
             } else {
-                println!("patterns: {}", patterns.join(" "));
-                println!(
+                outln!("patterns: {}", patterns.join(" "));
+                outln!(
                     "{} LFS file(s), {}",
                     files.len(),
                     crate::util::format_bytes(total)
                 );
                 for problem in &problems {
-                    println!("  ✖ {problem}");
+                    outln!("  ✖ {problem}");
                 }
                 for (p, s) in &large {
-                    println!(
+                    outln!(
                         "  ⚠ large and not tracked: {p} ({})",
                         crate::util::format_bytes(*s)
                     );
                 }
                 match git_lfs {
-                    Ok(v) => println!("git-lfs: {v}"),
-                    Err(e) => println!("git-lfs: {e} (needed only to push and pull LFS objects)"),
+                    Ok(v) => outln!("git-lfs: {v}"),
+                    Err(e) => outln!("git-lfs: {e} (needed only to push and pull LFS objects)"),
                 }
             }
             Ok(())

@@ -4,6 +4,8 @@
 //! GPU) that never touches egui, and the *ui* that renders a view model built from the
 //! core's [`events::Event`]s. The two only talk through [`events`].
 
+#[macro_use]
+mod cli_output;
 pub mod cli;
 pub mod cli_project;
 pub mod core;
