@@ -9,6 +9,7 @@ mod cli_output;
 pub mod cli;
 pub mod cli_project;
 pub mod core;
+pub mod eta;
 pub mod events;
 pub mod gpu;
 pub mod paths;

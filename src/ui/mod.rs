@@ -3,7 +3,6 @@
 
 pub mod app;
 pub mod commands;
-pub mod eta;
 pub mod palette;
 pub mod tabs;
 pub mod theme;

@@ -306,13 +306,13 @@ impl ViewModel {
     /// The 75th-percentile run time of this function and preset, once 3 runs exist.
     pub fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
         let key = (function.to_string(), preset.map(str::to_string));
-        crate::ui::eta::p75(self.durations.get(&key)?)
+        crate::eta::p75(self.durations.get(&key)?)
     }
 
-    /// Seconds left for a running task.
-    pub fn eta_s(&self, t: &Task, now_ms: u64) -> f64 {
+    /// Seconds left for a running task; `None` until there is something to base it on.
+    pub fn eta_s(&self, t: &Task, now_ms: u64) -> Option<f64> {
         let elapsed = t.duration_ms(now_ms).unwrap_or(0) as f64 / 1000.0;
-        crate::ui::eta::remaining_s(
+        crate::eta::remaining_s(
             elapsed,
             t.progress,
             self.history_p75(&t.function, t.preset.as_deref()),
