@@ -47,3 +47,59 @@ fn every_command_treats_a_closed_stdout_as_success() {
         );
     }
 }
+
+fn failure(i: u64) -> slate::events::Event {
+    slate::events::Event::Notification {
+        level: slate::events::Level::Error,
+        title: format!("demo/countdown #{i} failed"),
+        body: "exited with code 3; last output:\ntick 1\ntick 2\ntick 3\ntick 4\nout of memory at step 5"
+            .into(),
+        task: Some(i),
+    }
+}
+
+fn toasts_harness(
+    vm: slate::ui::view_model::ViewModel,
+    now_ms: u64,
+) -> egui_kittest::Harness<'static> {
+    let mut toasts = slate::ui::views::toasts::Toasts::default();
+    common::view_harness(vm, [900.0, 600.0], now_ms, move |ui, ctx| {
+        let corner = ui.max_rect().right_bottom();
+        toasts.ui(&ui.ctx().clone(), ctx, true, 5, corner);
+    })
+}
+
+#[test]
+fn toasts_show_the_cause_collapse_past_three_expire_and_stay_dismissed_after_a_restart() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    for i in 1..=5 {
+        vm.apply(failure(i), 1_000);
+    }
+    let mut h = toasts_harness(vm.clone(), 2_000);
+    h.run_steps(2);
+    // The last lines, where the cause is; not the first ticks.
+    assert!(
+        h.query_all_by_label_contains("out of memory at step 5")
+            .count()
+            == 3
+    );
+    assert!(h.query_by_label_contains("tick 1").is_none());
+    h.get_by_label_contains("+2 more");
+    // Errors go away too (they stay listed in the progress area).
+    let mut h = toasts_harness(vm.clone(), 1_000 + 60_000);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("failed").is_none(),
+        "an error toast never went away"
+    );
+    // A restart restores the list, and nothing from it toasts again.
+    let mut next = slate::ui::view_model::ViewModel::default();
+    next.restore_notifications(vm.notifications.iter().cloned().collect());
+    let mut h = toasts_harness(next, 2_000);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("failed").is_none(),
+        "old toasts came back after a restart"
+    );
+}

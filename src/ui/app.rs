@@ -437,9 +437,12 @@ impl App {
                 });
         }
 
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.main_view_ui(ui, &mut pending);
-        });
+        let central = egui::CentralPanel::default()
+            .show(ui, |ui| {
+                self.main_view_ui(ui, &mut pending);
+            })
+            .response
+            .rect;
 
         if let Some(cmd) = self.palette.show(&ctx) {
             pending.push(cmd);
@@ -457,7 +460,13 @@ impl App {
             .map(|s| (s.notifications.toasts, s.notifications.auto_dismiss_s))
             .unwrap_or((true, 5));
         let mut toasts = std::mem::take(&mut self.toasts);
-        toasts.ui(&ctx, &mut self.view_ctx(&mut pending), toasts_on, dismiss_s);
+        toasts.ui(
+            &ctx,
+            &mut self.view_ctx(&mut pending),
+            toasts_on,
+            dismiss_s,
+            central.right_bottom(),
+        );
         self.toasts = toasts;
         self.progress_expanded_for = self.vm.failures_seen;
         if let Some(h) = self.git_view.confirm_hard.take() {
