@@ -103,3 +103,62 @@ fn toasts_show_the_cause_collapse_past_three_expire_and_stay_dismissed_after_a_r
         "old toasts came back after a restart"
     );
 }
+
+fn app_with_functions(dir: &std::path::Path) -> egui_kittest::Harness<'static, slate::ui::App> {
+    let mut h = common::harness(dir);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "functions", 10, |h| {
+        !h.state().vm.functions.is_empty()
+    });
+    h
+}
+
+#[test]
+fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_start_fresh() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    // Cancelled while its picker is open.
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Run function").is_none(),
+        "Cancel closed it"
+    );
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    h.get_by_label("demo/countdown").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("steps").is_some(),
+        "the picker opened on click and chose the countdown"
+    );
+    h.get_by_label("steps").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("steps").type_text("77");
+    h.run_steps(2);
+    // Esc leaves the field, a second Esc closes the dialog.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Run function").is_none(),
+        "Esc closed the dialog"
+    );
+
+    // Opened again: the function's defaults, not the last values typed.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    let steps = h.get_by_label("steps");
+    assert_ne!(steps.value().as_deref(), Some("77"), "stale values kept");
+}
