@@ -162,3 +162,45 @@ fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_sta
     let steps = h.get_by_label("steps");
     assert_ne!(steps.value().as_deref(), Some("77"), "stale values kept");
 }
+
+fn queued_tasks(n: u64) -> slate::ui::view_model::ViewModel {
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    let tasks = (1..=n)
+        .map(|i| slate::runner::task::Task::queued(i, &format!("demo/job-{i}"), "1.0.0", 1_000))
+        .collect();
+    vm.apply(
+        slate::events::Event::TasksSnapshot {
+            tasks,
+            paused: false,
+        },
+        2_000,
+    );
+    vm
+}
+
+#[test]
+fn a_tasks_row_selects_by_its_text_and_shift_arrows_extend_and_shrink() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(queued_tasks(5), [1000.0, 600.0], 2_000, move |ui, ctx| {
+        view.ui(ui, ctx)
+    });
+    h.run_steps(2);
+    // The function name is text in a cell: clicking it selects the row.
+    h.get_by_label("demo/job-3").click();
+    h.run_steps(2);
+    h.get_by_label_contains("1 selected");
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowDown);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowDown);
+    h.run_steps(2);
+    h.get_by_label_contains("3 selected");
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowUp);
+    h.run_steps(2);
+    h.get_by_label_contains("2 selected");
+    // A plain arrow moves: one row selected again.
+    h.key_press(Key::ArrowUp);
+    h.run_steps(2);
+    h.get_by_label_contains("1 selected");
+}
