@@ -204,3 +204,69 @@ fn a_tasks_row_selects_by_its_text_and_shift_arrows_extend_and_shrink() {
     h.run_steps(2);
     h.get_by_label_contains("1 selected");
 }
+
+/// The real binary on the window's own data folder and workspace (`common::options`).
+fn cli(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slate"))
+        .args(args)
+        .env("SLATE_DATA_DIR", dir.join("data"))
+        .env("SLATE_WORKSPACE", dir.join("workspace"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "slate {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_history_row_selects_by_click_and_arrows_shows_files_and_diff_and_tags_that_commit() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    std::fs::write(d.join("workspace/Film/02_Story/notes.txt"), "rain\nneon\n").unwrap();
+    cli(d, &["--project", "Film", "git", "commit", "-m", "notes"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Num6);
+    h.run_steps(2);
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
+    common::wait_until(&mut h, "two commits in history", 20, |h| {
+        h.state().vm.git_log.len() == 2
+    });
+    // A click on the row's text selects it and lists its files.
+    let summary = h.state().vm.git_log[0].summary.clone();
+    assert!(summary.ends_with("notes"), "{summary}");
+    h.get_by_label(&summary).click();
+    common::wait_until(&mut h, "the commit's files", 10, |h| {
+        h.query_by_label_contains("02_Story/notes.txt").is_some()
+    });
+    h.get_by_label("Copy hash");
+    // A file shows its diff.
+    h.get_by_label_contains("02_Story/notes.txt").click();
+    common::wait_until(&mut h, "the diff", 10, |h| {
+        h.query_by_label("+neon").is_some()
+    });
+    // ↓ moves to the older commit, whose files replace these.
+    h.key_press(Key::ArrowDown);
+    common::wait_until(&mut h, "the first commit's files", 10, |h| {
+        h.query_by_label_contains("project.json").is_some()
+            && h.query_by_label_contains("02_Story/notes.txt").is_none()
+    });
+    // Tag that (older) commit, with Enter.
+    h.get_by_label("Tag").focus();
+    h.run_steps(2);
+    h.get_by_label("Tag").type_text("v0");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the tag on the first commit", 10, |h| {
+        let log = &h.state().vm.git_log;
+        log.len() == 2 && log[1].tags == ["v0"] && log[0].tags.is_empty()
+    });
+    h.get_by_label("Roll back to this commit:");
+}

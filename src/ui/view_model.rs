@@ -66,6 +66,8 @@ pub struct ViewModel {
     pub git_log: Vec<CommitInfo>,
     pub git_log_done: bool,
     pub git_files: Option<(String, Vec<FileStat>)>,
+    /// One file's change in one commit: (commit, path, diff text).
+    pub git_diff: Option<(String, String, String)>,
     /// The commit guard's question: a commit waiting on large untracked files.
     pub large_files: Option<(String, Vec<(String, u64)>)>,
     /// The last failed project action, for the dialog that asked for it.
@@ -245,6 +247,7 @@ impl ViewModel {
                 self.git_log_done = done;
             }
             Event::GitFiles { commit, files } => self.git_files = Some((commit, files)),
+            Event::GitDiff { commit, path, text } => self.git_diff = Some((commit, path, text)),
             Event::GitCommitted { summary, .. } => {
                 self.large_files = None;
                 self.git_error = None;

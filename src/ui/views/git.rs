@@ -17,6 +17,8 @@ pub struct GitView {
     tag_name: String,
     pattern: String,
     selected: Option<String>,
+    /// The file of the selected commit whose change is shown.
+    file: Option<String>,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
     commits_seen: u64,
@@ -79,9 +81,16 @@ impl GitView {
         if let Some(e) = &vm.git_error {
             ui.colored_label(theme::ERROR, e);
         }
+        // Each column scrolls on its own, so nothing is cut off in a short window.
         ui.columns(2, |cols| {
-            self.changes_ui(&mut cols[0], ctx);
-            self.history_ui(&mut cols[1], ctx);
+            egui::ScrollArea::vertical()
+                .id_salt("git_left")
+                .auto_shrink([false, false])
+                .show(&mut cols[0], |ui| self.changes_ui(ui, ctx));
+            egui::ScrollArea::vertical()
+                .id_salt("git_right")
+                .auto_shrink([false, false])
+                .show(&mut cols[1], |ui| self.history_ui(ui, ctx));
         });
     }
 
@@ -247,6 +256,18 @@ impl GitView {
             });
     }
 
+    /// Selects a history row: its files are fetched, and a file shown before is cleared.
+    fn select_commit(&mut self, ctx: &mut ViewCtx<'_>, id: &str) {
+        if self.selected.as_deref() == Some(id) {
+            return;
+        }
+        self.selected = Some(id.to_string());
+        self.file = None;
+        ctx.commands.send(Command::GitShow {
+            commit: id.to_string(),
+        });
+    }
+
     fn history_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
         let dirty = vm.git_status.as_ref().is_some_and(|s| !s.is_clean());
@@ -256,57 +277,103 @@ impl GitView {
             if vm.git_log_done { "" } else { "+" }
         ));
         let rows = &vm.git_log;
-        TableBuilder::new(ui)
+        // ↑/↓ move through history whenever no text field takes the keys.
+        let mut scroll_to = None;
+        if !rows.is_empty() && !ui.ctx().egui_wants_keyboard_input() {
+            let (up, down) = ui.input(|i| {
+                (
+                    i.key_pressed(egui::Key::ArrowUp),
+                    i.key_pressed(egui::Key::ArrowDown),
+                )
+            });
+            if up || down {
+                let pos = self
+                    .selected
+                    .as_deref()
+                    .and_then(|s| rows.iter().position(|c| c.id == s));
+                let next = match pos {
+                    None => 0,
+                    Some(p) if up => p.saturating_sub(1),
+                    Some(p) => (p + 1).min(rows.len() - 1),
+                };
+                self.select_commit(ctx, &rows[next].id);
+                scroll_to = Some(next);
+            }
+        }
+        let mut clicked = None;
+        let mut table = TableBuilder::new(ui)
             .id_salt("git_history")
             .striped(true)
             .max_scroll_height(260.0)
             .sense(egui::Sense::click())
             .column(Column::exact(64.0))
-            .column(Column::remainder())
-            .body(|body| {
-                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
-                    let i = row.index();
-                    let c = &rows[i];
-                    row.set_selected(self.selected.as_deref() == Some(c.id.as_str()));
-                    row.col(|ui| {
-                        ui.monospace(&c.short_id);
-                    });
-                    row.col(|ui| {
-                        let tags = if c.tags.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" 🏷 {}", c.tags.join(", "))
-                        };
-                        ui.label(format!("{}{tags}", c.summary));
-                    });
-                    if row.response().clicked() {
-                        self.selected = Some(c.id.clone());
-                        ctx.commands.send(Command::GitShow {
-                            commit: c.id.clone(),
-                        });
-                    }
-                    if i + 1 == rows.len() && !vm.git_log_done {
-                        ctx.commands.send(Command::GitLog {
-                            skip: rows.len(),
-                            limit: crate::workspace::service::LOG_PAGE,
-                        });
-                    }
+            .column(Column::remainder());
+        if let Some(r) = scroll_to {
+            table = table.scroll_to_row(r, None);
+        }
+        table.body(|body| {
+            body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                let i = row.index();
+                let c = &rows[i];
+                row.set_selected(self.selected.as_deref() == Some(c.id.as_str()));
+                // Cell text must not take the click for text selection: the whole row
+                // selects.
+                row.col(|ui| {
+                    ui.style_mut().interaction.selectable_labels = false;
+                    ui.monospace(&c.short_id);
                 });
+                row.col(|ui| {
+                    ui.style_mut().interaction.selectable_labels = false;
+                    let tags = if c.tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" 🏷 {}", c.tags.join(", "))
+                    };
+                    ui.label(format!("{}{tags}", c.summary));
+                });
+                if row.response().clicked() {
+                    clicked = Some(c.id.clone());
+                }
+                if i + 1 == rows.len() && !vm.git_log_done {
+                    ctx.commands.send(Command::GitLog {
+                        skip: rows.len(),
+                        limit: crate::workspace::service::LOG_PAGE,
+                    });
+                }
             });
-        ui.horizontal(|ui| {
-            ui.labelled_text("Tag", &mut self.tag_name);
-            if ui.button("Tag HEAD").clicked() && !self.tag_name.trim().is_empty() {
-                ctx.commands.send(Command::GitTag {
-                    name: self.tag_name.trim().to_string(),
-                    message: None,
-                });
-                self.tag_name.clear();
-            }
         });
+        if let Some(id) = clicked {
+            self.select_commit(ctx, &id);
+        }
         let Some(sel) = self.selected.clone() else {
-            ui.weak("Select a commit to see its files and roll back to it");
+            ui.weak(
+                "Select a commit (click, or the arrow keys) to see its files and roll back to it",
+            );
+            ui.horizontal(|ui| {
+                let field = ui.labelled_text("Tag", &mut self.tag_name);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Tag HEAD").clicked() || enter) && !self.tag_name.trim().is_empty() {
+                    ctx.commands.send(Command::GitTag {
+                        name: self.tag_name.trim().to_string(),
+                        message: None,
+                        commit: None,
+                    });
+                    self.tag_name.clear();
+                }
+            });
             return;
         };
+        let short = &sel[..sel.len().min(8)];
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(format!("Commit {short}")).strong());
+            if ui
+                .button("Copy hash")
+                .on_hover_text(format!("Copy {sel}"))
+                .clicked()
+            {
+                ui.ctx().copy_text(sel.clone());
+            }
+        });
         if let Some((commit, files)) = &vm.git_files
             && *commit == sel
         {
@@ -318,11 +385,54 @@ impl GitView {
                         ui.horizontal(|ui| {
                             ui.colored_label(theme::OK, format!("+{}", f.additions));
                             ui.colored_label(theme::ERROR, format!("-{}", f.deletions));
-                            ui.label(format!("{} {}", f.kind, f.path));
+                            let open = self.file.as_deref() == Some(f.path.as_str());
+                            if ui
+                                .selectable_label(open, format!("{} {}", f.kind, f.path))
+                                .on_hover_text("Show this file's change")
+                                .clicked()
+                            {
+                                self.file = Some(f.path.clone());
+                                ctx.commands.send(Command::GitDiff {
+                                    commit: sel.clone(),
+                                    path: f.path.clone(),
+                                });
+                            }
                         });
                     }
                 });
         }
+        if let Some(file) = &self.file
+            && let Some((commit, path, text)) = &vm.git_diff
+            && *commit == sel
+            && path == file
+        {
+            egui::ScrollArea::both()
+                .id_salt("commit_diff")
+                .max_height(220.0)
+                .show(ui, |ui| {
+                    for line in text.lines() {
+                        let t = egui::RichText::new(line).monospace();
+                        ui.label(match line.as_bytes().first() {
+                            Some(b'+') => t.color(theme::OK),
+                            Some(b'-') => t.color(theme::ERROR),
+                            _ => t,
+                        });
+                    }
+                });
+        }
+        ui.horizontal(|ui| {
+            let field = ui.labelled_text("Tag", &mut self.tag_name);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Tag this commit").clicked() || enter) && !self.tag_name.trim().is_empty()
+            {
+                ctx.commands.send(Command::GitTag {
+                    name: self.tag_name.trim().to_string(),
+                    message: None,
+                    commit: Some(sel.clone()),
+                });
+                self.tag_name.clear();
+            }
+        });
         ui.horizontal(|ui| {
             ui.label("Roll back to this commit:");
             if ui.button("Soft").on_hover_text("Keep every change, staged").clicked() {
