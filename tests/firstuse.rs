@@ -270,3 +270,100 @@ fn a_history_row_selects_by_click_and_arrows_shows_files_and_diff_and_tags_that_
     });
     h.get_by_label("Roll back to this commit:");
 }
+
+fn story_json(d: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(d.join("workspace/Film/02_Story/story.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn shot_durations(d: &std::path::Path) -> Vec<f64> {
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<f64>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let (Some(_), Some(d)) = (m.get("shotType"), m.get("duration")) {
+                    out.push(d.as_f64().unwrap_or(-1.0));
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&story_json(d), &mut out);
+    out
+}
+
+#[test]
+fn a_shot_edit_is_kept_when_another_shot_is_selected_and_enter_applies() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    cli(
+        d,
+        &["--project", "Film", "project", "scene", "add", "1", "Alley"],
+    );
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Neon sign",
+        ],
+    );
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Puddle",
+        ],
+    );
+    assert_eq!(shot_durations(d), [3.0, 3.0]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the shots in the browser", 20, |h| {
+        h.query_by_label("Neon sign · wide · 3s").is_some()
+    });
+    h.get_by_label("Neon sign · wide · 3s").click();
+    h.run_steps(3);
+    let field = "Duration (seconds)";
+    h.get_by_label(field).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field).type_text("7");
+    h.run_steps(2);
+    h.get_by_label_contains("Unsaved changes");
+    // Selecting another shot keeps the edit (it is saved, not dropped).
+    h.get_by_label("Puddle · wide · 3s").click();
+    common::wait_until(&mut h, "the edit saved", 20, |h| {
+        h.query_by_label("Neon sign · wide · 7s").is_some()
+    });
+    assert_eq!(shot_durations(d), [7.0, 3.0]);
+    // Enter applies in a single-line field.
+    h.get_by_label(field).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field).type_text("5");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "Enter to save", 20, |h| {
+        h.query_by_label("Puddle · wide · 5s").is_some()
+    });
+}
