@@ -255,6 +255,9 @@ pub enum Command {
         #[serde(default)]
         commit: Option<String>,
     },
+    /// Adds a remote after checking that the URL answers.
+    #[serde(rename = "git.add_remote")]
+    GitAddRemote { name: String, url: String },
     #[serde(rename = "git.rollback")]
     GitRollback { commit: String, mode: ResetMode },
     #[serde(rename = "lfs.track")]

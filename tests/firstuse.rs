@@ -367,3 +367,83 @@ fn a_shot_edit_is_kept_when_another_shot_is_selected_and_enter_applies() {
         h.query_by_label("Puddle · wide · 5s").is_some()
     });
 }
+
+#[test]
+fn the_palette_keeps_its_full_list_after_a_filtered_search_and_shows_whole_shortcuts() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let available = slate::ui::commands::Availability::default();
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1024.0, 700.0])
+        .wgpu()
+        .build_ui_state(
+            move |ui, palette: &mut slate::ui::palette::Palette| {
+                palette.show(ui.ctx(), &available);
+            },
+            slate::ui::palette::Palette::default(),
+        );
+    h.state_mut().open();
+    h.run_steps(3);
+    h.get_by_label("Search commands").type_text("gpu");
+    h.run_steps(3);
+    assert!(h.query_by_label("Show Tasks").is_none());
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().open);
+    h.state_mut().open();
+    h.run_steps(3);
+    h.get_by_label("Show Tasks");
+    h.snapshot_options("palette_reopened_1024x700", &common::snapshot_options());
+}
+
+#[test]
+fn without_a_remote_push_is_replaced_by_add_remote_which_tests_the_url() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let bare = d.join("remote.git");
+    assert!(
+        std::process::Command::new("git")
+            .args(["init", "-q", "--bare"])
+            .arg(&bare)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    assert!(
+        h.query_by_label("Push").is_none(),
+        "Push offered with no remote"
+    );
+    h.get_by_label("Add remote…").click();
+    h.run_steps(2);
+    // A URL that does not answer is refused with the reason.
+    h.get_by_label("Remote URL").focus();
+    h.get_by_label("Remote URL")
+        .type_text(&d.join("nowhere").display().to_string());
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the refusal", 20, |h| {
+        h.query_all_by_label_contains("does not answer")
+            .next()
+            .is_some()
+    });
+    h.get_by_label("Remote URL").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Remote URL")
+        .type_text(&bare.display().to_string());
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "Push once origin exists", 20, |h| {
+        h.query_by_label("Push").is_some()
+    });
+    assert!(h.query_by_label("Add remote…").is_none());
+}

@@ -313,7 +313,41 @@ impl App {
                 self.vm.system = None;
                 self.commands.send(Command::ProbeSystem);
             }
+            UiCommand::CommitChanges => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_message = true;
+            }
+            UiCommand::GitPush | UiCommand::GitPull => {
+                let function = if cmd == UiCommand::GitPush {
+                    "git/push"
+                } else {
+                    "git/pull"
+                };
+                if let Some(request) = views::git::push_pull_request(&self.vm, function) {
+                    self.commands.send(Command::SubmitTask { request });
+                }
+            }
+            UiCommand::RefreshGit => self.commands.send(Command::RefreshGit),
+            UiCommand::AddRemote => {
+                self.state.tab = Tab::Git;
+                self.git_view.adding_remote = true;
+            }
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    /// What the palette may offer now.
+    pub fn availability(&self) -> commands::Availability {
+        commands::Availability {
+            project_open: self.vm.project.is_some(),
+            queue_paused: self.vm.queue_paused,
+            commit_guard: self.vm.large_files.is_some(),
+            unread: self.vm.unread() > 0,
+            has_remote: self
+                .vm
+                .git_status
+                .as_ref()
+                .is_some_and(|s| s.remotes.iter().any(|r| r == "origin")),
         }
     }
 
@@ -444,7 +478,8 @@ impl App {
             .response
             .rect;
 
-        if let Some(cmd) = self.palette.show(&ctx) {
+        let availability = self.availability();
+        if let Some(cmd) = self.palette.show(&ctx, &availability) {
             pending.push(cmd);
         }
         let mut dialog = std::mem::take(&mut self.new_project);

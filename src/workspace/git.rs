@@ -23,6 +23,9 @@ pub struct GitStatus {
     pub modified: Vec<FileChange>,
     pub untracked: Vec<String>,
     pub conflicted: Vec<String>,
+    /// Names of the configured remotes (push and pull need `origin`).
+    #[serde(default)]
+    pub remotes: Vec<String>,
 }
 
 impl GitStatus {
@@ -150,6 +153,10 @@ pub fn status(repo: &Repository) -> Result<GitStatus, String> {
             .ok()
             .and_then(|h| h.target())
             .map(|o| o.to_string()),
+        remotes: repo
+            .remotes()
+            .map(|r| r.iter().flatten().flatten().map(str::to_string).collect())
+            .unwrap_or_default(),
         ..Default::default()
     };
     let workdir = repo.workdir().map(Path::to_path_buf);
@@ -392,6 +399,25 @@ fn tags_by_commit(repo: &Repository) -> std::collections::HashMap<git2::Oid, Vec
         }
     }
     map
+}
+
+/// Adds remote `name` at `url` after checking that it answers (a fetch handshake, as
+/// `git ls-remote` does), so a typo is caught now rather than at the first push.
+pub fn add_remote(repo: &Repository, name: &str, url: &str) -> Result<(), String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err("enter the remote's URL".into());
+    }
+    let mut probe = repo
+        .remote_anonymous(url)
+        .map_err(|e| e.message().to_string())?;
+    probe
+        .connect(git2::Direction::Fetch)
+        .map_err(|e| format!("{url} does not answer as a git repository: {}", e.message()))?;
+    probe.disconnect().ok();
+    repo.remote(name, url)
+        .map(|_| ())
+        .map_err(|e| e.message().to_string())
 }
 
 /// Lines of a diff shown at most; a longer one ends with a note.

@@ -65,6 +65,7 @@ pub fn handles(c: &Command) -> bool {
             | C::GitLog { .. }
             | C::GitShow { .. }
             | C::GitDiff { .. }
+            | C::GitAddRemote { .. }
             | C::GitCommit { .. }
             | C::GitTag { .. }
             | C::GitRollback { .. }
@@ -274,6 +275,19 @@ impl Actor {
                 message,
                 allow_large,
             } => self.commit(message, allow_large).await,
+            Command::GitAddRemote { name, url } => {
+                let Some(path) = self.open.clone() else {
+                    return;
+                };
+                match blocking(move || {
+                    git::open(&path).and_then(|r| git::add_remote(&r, &name, &url))
+                })
+                .await
+                {
+                    Ok(()) => self.refresh_git().await,
+                    Err(e) => self.git_fail("add the remote", e),
+                }
+            }
             Command::GitDiff { commit, path: file } => {
                 let Some(path) = self.open.clone() else {
                     return;

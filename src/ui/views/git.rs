@@ -4,6 +4,7 @@
 use egui_extras::{Column, TableBuilder};
 
 use crate::events::Command;
+use crate::ui::commands::UiCommand;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
@@ -19,6 +20,11 @@ pub struct GitView {
     selected: Option<String>,
     /// The file of the selected commit whose change is shown.
     file: Option<String>,
+    /// Focus the commit message box on the next frame (palette "Commit changes…").
+    pub focus_message: bool,
+    /// The "Add remote…" form is open.
+    pub adding_remote: bool,
+    remote_url: String,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
     commits_seen: u64,
@@ -57,29 +63,45 @@ impl GitView {
             }
             // Push and pull run git and git-lfs as tasks, with progress in the
             // progress area; without git-lfs the LFS panel says how to install it.
-            let lfs_ok = vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok());
-            if let Some(folder) = vm.project.as_ref().and_then(|p| p.path.file_name()) {
-                let folder = folder.to_string_lossy().into_owned();
-                for (label, function) in [("Push", "git/push"), ("Pull", "git/pull")] {
+            // Without a remote there is nothing to push to: offer to add one instead.
+            if st.remotes.iter().any(|r| r == "origin") {
+                let lfs_ok = vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok());
+                for (label, cmd) in [("Push", UiCommand::GitPush), ("Pull", UiCommand::GitPull)] {
                     let b = ui
                         .add_enabled(lfs_ok, egui::Button::new(label))
                         .on_hover_text(format!("{label} the project and its LFS files (origin)"))
                         .on_disabled_hover_text("Install git-lfs to push and pull LFS files");
                     if b.clicked() {
-                        ctx.commands.send(Command::SubmitTask {
-                            request: crate::runner::task::TaskRequest {
-                                function: function.into(),
-                                params: [("project".to_string(), folder.clone())].into(),
-                                priority: 10,
-                                ..Default::default()
-                            },
-                        });
+                        ctx.ui_commands.push(cmd);
                     }
                 }
+            } else if ui
+                .button("Add remote…")
+                .on_hover_text("Push and pull need a remote: add one (its URL is checked)")
+                .clicked()
+            {
+                self.adding_remote = true;
             }
         });
         if let Some(e) = &vm.git_error {
             ui.colored_label(theme::ERROR, e);
+        }
+        if self.adding_remote && !st.remotes.iter().any(|r| r == "origin") {
+            ui.horizontal(|ui| {
+                let field = ui.labelled_text("Remote URL", &mut self.remote_url);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Add and test").clicked() || enter)
+                    && !self.remote_url.trim().is_empty()
+                {
+                    ctx.commands.send(Command::GitAddRemote {
+                        name: "origin".into(),
+                        url: self.remote_url.trim().to_string(),
+                    });
+                }
+                if ui.button("Cancel").clicked() {
+                    self.adding_remote = false;
+                }
+            });
         }
         // Each column scrolls on its own, so nothing is cut off in a short window.
         ui.columns(2, |cols| {
@@ -125,6 +147,9 @@ impl GitView {
                 });
         });
         let msg = ui.labelled_text("Commit message", &mut self.message);
+        if std::mem::take(&mut self.focus_message) {
+            msg.request_focus();
+        }
         let submit = msg.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let can = !st.is_clean() && !self.message.trim().is_empty();
         let click = ui
@@ -451,4 +476,18 @@ impl GitView {
             }
         });
     }
+}
+
+/// The task that pushes or pulls the open project (git and git-lfs, with progress).
+pub fn push_pull_request(
+    vm: &crate::ui::view_model::ViewModel,
+    function: &str,
+) -> Option<crate::runner::task::TaskRequest> {
+    let folder = vm.project.as_ref()?.path.file_name()?;
+    Some(crate::runner::task::TaskRequest {
+        function: function.into(),
+        params: [("project".to_string(), folder.to_string_lossy().into_owned())].into(),
+        priority: 10,
+        ..Default::default()
+    })
 }
