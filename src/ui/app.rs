@@ -140,7 +140,7 @@ impl App {
                 run_tasks: true,
                 runner: options.runner.clone(),
             },
-            Arc::new(move || waker_ctx.request_repaint()),
+            crate::ui::repaint::coalescing_waker(waker_ctx),
         );
         Self {
             commands: core.sender(),

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod commands;
 pub mod palette;
+pub mod repaint;
 pub mod tabs;
 pub mod theme;
 pub mod view_model;
