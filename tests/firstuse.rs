@@ -1,9 +1,7 @@
 //! What a director hits in the first hour (issue 13): the command line through the real
 //! binary, and the window through egui_kittest.
 
-#[allow(dead_code)]
 mod common;
-#[allow(dead_code)]
 #[path = "common/studio.rs"]
 mod studio;
 
