@@ -445,3 +445,108 @@ fn without_a_remote_push_is_replaced_by_add_remote_which_tests_the_url() {
     });
     assert!(h.query_by_label("Add remote…").is_none());
 }
+
+#[test]
+fn a_task_being_cancelled_reads_cancelling_at_once() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = queued_tasks(1);
+    let mut t = vm.tasks[&1].clone();
+    t.state = slate::runner::task::TaskState::Running;
+    t.started_ms = Some(1_500);
+    t.stage = Some("cancelling".into());
+    vm.apply(slate::events::Event::TaskUpdated { task: t }, 2_000);
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(vm, [1000.0, 400.0], 2_000, move |ui, ctx| view.ui(ui, ctx));
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("running").next().is_none(),
+        "a cancelled task still reads running"
+    );
+    assert!(h.query_all_by_label_contains("cancelling").next().is_some());
+}
+
+#[test]
+fn ctrl_q_with_local_process_tasks_running_says_they_restart_from_zero_and_asks() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::SubmitTask {
+            request: slate::runner::task::TaskRequest {
+                function: "demo/countdown".into(),
+                params: [
+                    ("steps".to_string(), "600".to_string()),
+                    ("interval".to_string(), "0.1".to_string()),
+                ]
+                .into(),
+                ..Default::default()
+            },
+        });
+    common::wait_until(&mut h, "the task to run", 30, |h| {
+        h.state()
+            .vm
+            .active()
+            .any(|t| t.state == slate::runner::task::TaskState::Running)
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Q);
+    h.run_steps(3);
+    h.get_by_label("Quit Slate?");
+    h.get_by_label_contains("start again from zero");
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Quit Slate?").is_none(),
+        "Esc keeps Slate open"
+    );
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::CancelTask { id: 1 });
+    common::wait_until(&mut h, "the cancel", 30, |h| {
+        h.state().vm.active().next().is_none()
+    });
+}
+
+#[test]
+fn settings_workspace_shows_the_folder_in_use_and_why() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    // common::options overrides the workspace, as SLATE_WORKSPACE / --workspace do.
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num7);
+    h.run_steps(2);
+    h.get_all_by_label("Workspace").next().unwrap().click();
+    h.run_steps(3);
+    let in_use = format!("In use: {}", dir.path().join("workspace").display());
+    h.get_by_label(&in_use);
+    h.get_by_label_contains("Set by SLATE_WORKSPACE or --workspace");
+}
+
+#[test]
+fn a_new_project_opens_on_the_scene_tab_and_counts_read_as_words() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project list", 10, |h| {
+        h.state().vm.projects_loaded
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(3);
+    h.get_by_label("Project name").type_text("Noir");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new project to open", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Scene);
+    h.get_by_label_contains("3 chapters · 0 scenes · 0 shots");
+}

@@ -1004,8 +1004,10 @@ impl Actor {
                 if let Some(p) = u.progress {
                     t.progress = p;
                 }
-                let stage_changed = u.stage.is_some() && u.stage != t.stage;
-                if u.stage.is_some() {
+                // A task being cancelled stays "cancelling" whatever it still reports.
+                let cancelling = t.stage.as_deref() == Some("cancelling");
+                let stage_changed = !cancelling && u.stage.is_some() && u.stage != t.stage;
+                if u.stage.is_some() && !cancelling {
                     t.stage = u.stage;
                 }
                 if u.message.is_some() {

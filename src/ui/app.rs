@@ -62,6 +62,8 @@ enum Confirm {
     HardRollback(String),
     TrashProject(PathBuf, String),
     DeleteForGood(PathBuf, String),
+    /// Quit while this many local process tasks run (they restart from zero).
+    Quit(usize),
 }
 
 /// `--screenshot`: wait for the first probe (or a few seconds), capture, save, close.
@@ -94,6 +96,8 @@ pub struct App {
     gpu_detail: bool,
     toasts: views::toasts::Toasts,
     progress_expanded_for: u64,
+    /// Projects created as of the last frame: a new one opens on the Scene tab.
+    projects_created_seen: u64,
     /// The project last shown, to reset the selection when another opens.
     shown_project: Option<PathBuf>,
     /// A project sent to the trash, in case the trash refuses it.
@@ -162,6 +166,7 @@ impl App {
             gpu_detail: false,
             toasts: Default::default(),
             progress_expanded_for: 0,
+            projects_created_seen: 0,
             shown_project: None,
             trashing: None,
             open_at_start,
@@ -217,6 +222,11 @@ impl App {
                 path: p.path.clone(),
                 read_only: false,
             });
+        }
+        if self.vm.projects_created != self.projects_created_seen {
+            // A new project has no canvas yet: its story is where work starts.
+            self.projects_created_seen = self.vm.projects_created;
+            self.state.tab = Tab::Scene;
         }
         let open_path = self.vm.project.as_ref().map(|p| p.path.clone());
         if open_path != self.shown_project {
@@ -332,7 +342,20 @@ impl App {
                 self.state.tab = Tab::Git;
                 self.git_view.adding_remote = true;
             }
-            UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            UiCommand::Quit => {
+                // Containers keep running and are re-attached; a local process dies with
+                // the window and its task starts again from zero: say so and ask.
+                let local = self
+                    .vm
+                    .active()
+                    .filter(|t| t.container_id.is_none())
+                    .count();
+                if local > 0 {
+                    self.confirm = Some(Confirm::Quit(local));
+                } else {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
         }
     }
 
@@ -598,6 +621,13 @@ impl App {
                 ),
                 "Delete permanently",
             ),
+            Confirm::Quit(n) => (
+                "Quit Slate?".to_string(),
+                format!(
+                    "{n} task(s) run as local processes: quitting stops them, and they will start again from zero (their progress is lost). Containers keep running."
+                ),
+                "Quit anyway",
+            ),
         };
         let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
             ui.set_width(420.0);
@@ -629,6 +659,7 @@ impl App {
                         permanently: false,
                     });
                 }
+                Confirm::Quit(_) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
                 Confirm::DeleteForGood(path, _) => self.commands.send(Command::DeleteProject {
                     path,
                     permanently: true,

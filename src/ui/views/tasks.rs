@@ -317,7 +317,7 @@ impl TasksView {
                         cell(ui);
                         ui.colored_label(
                             theme::state_colour(t.state),
-                            format!("{} {}", theme::state_icon(t.state), t.state.label()),
+                            format!("{} {}", theme::state_icon(t.state), t.state_text()),
                         );
                     });
                     row.col(|ui| {
@@ -433,7 +433,7 @@ impl TasksView {
 pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
     ui.horizontal(|ui| {
         ui.heading(t.title());
-        ui.colored_label(theme::state_colour(t.state), t.state.label());
+        ui.colored_label(theme::state_colour(t.state), t.state_text());
         if (t.state == TaskState::Queued || t.state.is_active()) && ui.button("Cancel").clicked() {
             ctx.commands.send(Command::CancelTask { id: t.id });
         }
