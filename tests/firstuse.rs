@@ -550,3 +550,27 @@ fn a_new_project_opens_on_the_scene_tab_and_counts_read_as_words() {
     assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Scene);
     h.get_by_label_contains("3 chapters · 0 scenes · 0 shots");
 }
+
+#[test]
+fn at_1024x700_and_scale_1_25_the_side_panels_leave_the_main_view_half_the_width() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let options = common::options(dir.path());
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1024.0 / 1.25, 700.0 / 1.25])
+        .with_pixels_per_point(1.25)
+        .wgpu()
+        .build_eframe(move |cc| slate::ui::App::new(cc, options));
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run_steps(3);
+    let width = 1024.0 / 1.25;
+    let right_panel = h.get_by_label("Properties").rect().min.x;
+    let main_view = h.get_by_label("Filter").rect().min.x;
+    assert!(
+        right_panel - main_view >= width * 0.45,
+        "the main view is {} of {width} points wide",
+        right_panel - main_view
+    );
+}

@@ -440,11 +440,16 @@ impl App {
                 views::status_bar::status_bar_ui(ui, &mut vctx);
             });
 
+        // Side panels take a share of the window, never a fixed width: at 1024×700 or a
+        // UI scale of 1.25 the main view keeps about half the width.
+        let window_width = ui.available_width();
+        let (left_max, right_max) = (window_width * 0.22, window_width * 0.28);
         if self.state.show_left {
             egui::Panel::left("project_browser")
                 .resizable(true)
-                .default_size(theme::LEFT_PANEL_WIDTH)
-                .min_size(160.0)
+                .default_size(theme::LEFT_PANEL_WIDTH.min(left_max))
+                .min_size(160.0_f32.min(left_max))
+                .max_size(left_max)
                 .show(ui, |ui| {
                     ui.set_min_width(ui.available_width());
                     let mut browser = std::mem::take(&mut self.browser);
@@ -462,8 +467,9 @@ impl App {
         if self.state.show_right {
             egui::Panel::right("properties")
                 .resizable(true)
-                .default_size(theme::RIGHT_PANEL_WIDTH)
-                .min_size(200.0)
+                .default_size(theme::RIGHT_PANEL_WIDTH.min(right_max))
+                .min_size(200.0_f32.min(right_max))
+                .max_size(right_max)
                 .show(ui, |ui| {
                     ui.set_min_width(ui.available_width());
                     let properties_height = ui.available_height() * 0.4;

@@ -271,93 +271,99 @@ impl TasksView {
         let cursor_row = self
             .cursor
             .and_then(|c| rows.iter().position(|t| t.id == c));
-        let mut table = TableBuilder::new(ui)
-            .id_salt("tasks_table")
-            .striped(true)
-            .max_scroll_height(table_height)
-            .sense(egui::Sense::click())
-            .column(Column::exact(100.0))
-            .column(Column::exact(50.0))
-            .column(Column::remainder().at_least(140.0))
-            .column(Column::exact(130.0))
-            .column(Column::exact(64.0))
-            .column(Column::exact(80.0))
-            .column(Column::exact(70.0));
-        if let Some(r) = cursor_row {
-            table = table.scroll_to_row(r, None);
-        }
-        table
-            .header(theme::ROW_HEIGHT, |mut h| {
-                for (title, key) in COLUMNS {
-                    h.col(|ui| {
-                        let arrow = if self.sort == key {
-                            if self.descending { " ⏷" } else { " ⏶" }
-                        } else {
-                            ""
-                        };
-                        if ui
-                            .button(format!("{title}{arrow}"))
-                            .on_hover_text(format!("Sort by {title}"))
-                            .clicked()
-                        {
-                            sort_by = Some(key);
-                        }
-                    });
+        // A narrow window scrolls the table sideways instead of cutting columns off.
+        egui::ScrollArea::horizontal()
+            .id_salt("tasks_table_x")
+            .show(ui, |ui| {
+                let mut table = TableBuilder::new(ui)
+                    .id_salt("tasks_table")
+                    .striped(true)
+                    .max_scroll_height(table_height)
+                    .sense(egui::Sense::click())
+                    .column(Column::exact(100.0))
+                    .column(Column::exact(50.0))
+                    .column(Column::remainder().at_least(140.0))
+                    .column(Column::exact(130.0))
+                    .column(Column::exact(64.0))
+                    .column(Column::exact(80.0))
+                    .column(Column::exact(70.0));
+                if let Some(r) = cursor_row {
+                    table = table.scroll_to_row(r, None);
                 }
-            })
-            .body(|body| {
-                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
-                    let t = rows[row.index()];
-                    // Cell text must not take the click for text selection, or only the
-                    // gaps between cells would select the row.
-                    let cell =
-                        |ui: &mut egui::Ui| ui.style_mut().interaction.selectable_labels = false;
-                    row.set_selected(self.selected.contains(&t.id));
-                    row.col(|ui| {
-                        cell(ui);
-                        ui.colored_label(
-                            theme::state_colour(t.state),
-                            format!("{} {}", theme::state_icon(t.state), t.state_text()),
-                        );
+                table
+                    .header(theme::ROW_HEIGHT, |mut h| {
+                        for (title, key) in COLUMNS {
+                            h.col(|ui| {
+                                let arrow = if self.sort == key {
+                                    if self.descending { " ⏷" } else { " ⏶" }
+                                } else {
+                                    ""
+                                };
+                                if ui
+                                    .button(format!("{title}{arrow}"))
+                                    .on_hover_text(format!("Sort by {title}"))
+                                    .clicked()
+                                {
+                                    sort_by = Some(key);
+                                }
+                            });
+                        }
+                    })
+                    .body(|body| {
+                        body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                            let t = rows[row.index()];
+                            // Cell text must not take the click for text selection, or only the
+                            // gaps between cells would select the row.
+                            let cell = |ui: &mut egui::Ui| {
+                                ui.style_mut().interaction.selectable_labels = false
+                            };
+                            row.set_selected(self.selected.contains(&t.id));
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.colored_label(
+                                    theme::state_colour(t.state),
+                                    format!("{} {}", theme::state_icon(t.state), t.state_text()),
+                                );
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(t.id.to_string());
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                let stage = t
+                                    .stage
+                                    .as_deref()
+                                    .map(|s| format!(" · {s}"))
+                                    .unwrap_or_default();
+                                ui.label(format!("{}{stage}", t.function));
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(project_text(t));
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(t.priority.to_string());
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(
+                                    t.duration_ms(ctx.now_ms)
+                                        .map(|d| format_duration_secs(d as f64 / 1000.0))
+                                        .unwrap_or_else(|| "—".into()),
+                                );
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(t.attempts.to_string());
+                            });
+                            let r = row.response();
+                            if r.clicked() {
+                                clicked = Some((t.id, r.ctx.input(|i| i.modifiers)));
+                            }
+                        });
                     });
-                    row.col(|ui| {
-                        cell(ui);
-                        ui.label(t.id.to_string());
-                    });
-                    row.col(|ui| {
-                        cell(ui);
-                        let stage = t
-                            .stage
-                            .as_deref()
-                            .map(|s| format!(" · {s}"))
-                            .unwrap_or_default();
-                        ui.label(format!("{}{stage}", t.function));
-                    });
-                    row.col(|ui| {
-                        cell(ui);
-                        ui.label(project_text(t));
-                    });
-                    row.col(|ui| {
-                        cell(ui);
-                        ui.label(t.priority.to_string());
-                    });
-                    row.col(|ui| {
-                        cell(ui);
-                        ui.label(
-                            t.duration_ms(ctx.now_ms)
-                                .map(|d| format_duration_secs(d as f64 / 1000.0))
-                                .unwrap_or_else(|| "—".into()),
-                        );
-                    });
-                    row.col(|ui| {
-                        cell(ui);
-                        ui.label(t.attempts.to_string());
-                    });
-                    let r = row.response();
-                    if r.clicked() {
-                        clicked = Some((t.id, r.ctx.input(|i| i.modifiers)));
-                    }
-                });
             });
         if let Some(key) = sort_by {
             if self.sort == key {
