@@ -574,3 +574,52 @@ fn at_1024x700_and_scale_1_25_the_side_panels_leave_the_main_view_half_the_width
         right_panel - main_view
     );
 }
+
+#[test]
+fn the_status_bar_says_a_hot_gpu_is_hot_and_labels_memory_in_gib() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    vm.system = Some(slate::probe::SystemInfo {
+        slate_version: "0".into(),
+        libgit2_version: "0".into(),
+        git: Ok("git".into()),
+        git_lfs: Ok("git-lfs".into()),
+        docker: Ok("20.10".into()),
+        nvidia_driver: Ok("550".into()),
+        gpus: vec![],
+        data_dir: String::new(),
+        settings_file: String::new(),
+        workspace: String::new(),
+    });
+    let sample = |index, temp| slate::gpu::GpuSample {
+        index,
+        name: "NVIDIA H200".into(),
+        uuid: format!("GPU-{index}"),
+        util_gpu: Some(50),
+        util_mem: None,
+        mem_used_mb: 20_480,
+        mem_free_mb: 61_440,
+        mem_total_mb: 81_920,
+        temp_c: Some(temp),
+        power_w: None,
+        power_limit_w: None,
+        sm_clock_mhz: None,
+        mem_clock_mhz: None,
+        fan_pct: None,
+        processes: vec![],
+    };
+    vm.apply(
+        slate::events::Event::GpuSample {
+            ts_ms: 1_000,
+            gpus: vec![sample(0, 88), sample(1, 60)],
+            error: None,
+        },
+        1_000,
+    );
+    let mut h = common::view_harness(vm, [1200.0, 40.0], 1_000, |ui, ctx| {
+        slate::ui::views::status_bar::status_bar_ui(ui, ctx)
+    });
+    h.run_steps(2);
+    h.get_by_label("GPU0 50% · 20.0/80 GiB · 88 °C hot");
+    h.get_by_label("GPU1 50% · 20.0/80 GiB · 60 °C");
+}
