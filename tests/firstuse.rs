@@ -623,3 +623,33 @@ fn the_status_bar_says_a_hot_gpu_is_hot_and_labels_memory_in_gib() {
     h.get_by_label("GPU0 50% · 20.0/80 GiB · 88 °C hot");
     h.get_by_label("GPU1 50% · 20.0/80 GiB · 60 °C");
 }
+
+#[test]
+fn tab_moves_on_from_the_commit_message_and_tag_fields() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    for field in ["Commit message", "Tag"] {
+        h.get_by_label(field).focus();
+        h.run_steps(2);
+        assert!(h.get_by_label(field).is_focused());
+        h.get_by_label(field).type_text("x");
+        h.run_steps(1);
+        h.key_press(Key::Tab);
+        h.run_steps(2);
+        assert!(
+            !h.get_by_label(field).is_focused(),
+            "Tab is trapped in {field}"
+        );
+    }
+}
