@@ -299,7 +299,7 @@ fn system_info_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
             }
             for g in &info.gpus {
                 ui.label(format!("GPU {}", g.index));
-                ui.label(format!("{} ({} MB)", g.name, g.memory_total_mb));
+                ui.label(format!("{} ({} MiB)", g.name, g.memory_total_mb));
                 ui.end_row();
             }
         });
