@@ -683,7 +683,7 @@ fn logs(global: &Global, id: TaskId, follow: bool) -> Result<(), Failure> {
         if let Ok(bytes) = std::fs::read(&file)
             && (bytes.len() as u64) > offset
         {
-            std::io::stdout().write_all(&bytes[offset as usize..]).ok();
+            crate::util::text::out_bytes(&bytes[offset as usize..]);
             offset = bytes.len() as u64;
         }
         if !follow {
@@ -845,7 +845,7 @@ fn info(global: &Global, json: bool) -> Result<(), Failure> {
     if json {
         print_json(&info);
     } else {
-        print!("{}", crate::util::text::escape_controls(&info.report()));
+        crate::util::text::out_bytes(crate::util::text::escape_controls(&info.report()).as_bytes());
     }
     Ok(())
 }
@@ -863,9 +863,8 @@ fn demo_gradient(out: &std::path::Path, width: u32, height: u32, seed: u32) -> R
     let path = out.join("gradient.png");
     img.save(&path)
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    println!(
-        "{}",
-        serde_json::json!({"progress": 1.0, "message": "wrote gradient.png"})
+    crate::util::text::out_line(
+        &serde_json::json!({"progress": 1.0, "message": "wrote gradient.png"}).to_string(),
     );
     Ok(())
 }
@@ -878,13 +877,13 @@ fn demo_countdown(
 ) -> Result<(), Failure> {
     let steps = steps.max(1);
     for i in 1..=steps {
-        println!(
-            "{}",
-            serde_json::json!({
+        crate::util::text::out_line(
+            &serde_json::json!({
                 "progress": i as f64 / steps as f64,
                 "stage": "counting",
                 "message": format!("step {i}/{steps}"),
             })
+            .to_string(),
         );
         crate::say_err!("tick {i}");
         std::io::stdout().flush().ok();

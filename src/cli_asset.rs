@@ -188,7 +188,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 print_json(&report);
             } else {
                 for a in &report.imported {
-                    println!(
+                    crate::say!(
                         "{} {} → {} ({}, sha256 {})",
                         a.category.flag(),
                         a.name,
@@ -198,7 +198,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                     );
                 }
                 if let (Some(id), Some(m)) = (&report.commit, &report.commit_message) {
-                    println!("committed {} {m}", &id[..7]);
+                    crate::say!("committed {} {m}", &id[..7]);
                 }
             }
             if report.cancelled {
@@ -236,7 +236,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 print_json(&list);
             } else {
                 for a in &list {
-                    println!("{:<11} {:<28} {}", a.category, a.name, a.path);
+                    crate::say!("{:<11} {:<28} {}", a.category, a.name, a.path);
                 }
             }
             Ok(())
@@ -251,19 +251,19 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             if json {
                 print_json(&serde_json::json!({ "asset": a, "shots": shots }));
             } else {
-                println!("{} ({})\n{}", a.name, a.category, a.path);
+                crate::say!("{} ({})\n{}", a.name, a.category, a.path);
                 if let Some(id) = &a.id {
-                    println!("id: {id}");
+                    crate::say!("id: {id}");
                 }
                 if let Some(m) = &a.meta {
                     for (k, v) in m.metadata.as_object().into_iter().flatten() {
-                        println!("{k}: {v}");
+                        crate::say!("{k}: {v}");
                     }
                 }
                 if let Some(e) = &a.error {
-                    println!("error: {e}");
+                    crate::say!("error: {e}");
                 }
-                println!(
+                crate::say!(
                     "used by: {}",
                     if shots.is_empty() {
                         "no shot".to_string()
@@ -278,14 +278,14 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             let list = assets::scan_project(&project);
             let a = find(&list, &asset)?;
             let new = import::rename(&project, &a.path, &new_name)?;
-            println!("renamed {} → {new}", a.path);
+            crate::say!("renamed {} → {new}", a.path);
             Ok(())
         }
         AssetCmd::Delete { asset } => {
             let list = assets::scan_project(&project);
             let a = find(&list, &asset)?;
             let trash = import::delete_to_trash(&project, &a.path)?;
-            println!("moved {} to {}", a.path, trash.display());
+            crate::say!("moved {} to {}", a.path, trash.display());
             Ok(())
         }
         AssetCmd::Link {
@@ -315,9 +315,9 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 assets: ids.clone(),
             };
             let (_, summary) = crate::workspace::project::edit(&project, &edit)?;
-            println!("{summary}");
+            crate::say!("{summary}");
             for a in import::linked_assets(&project, &ids) {
-                println!(
+                crate::say!(
                     "  {} · {} · {}",
                     a.name,
                     a.category,
@@ -333,7 +333,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             cancel_on_interrupt();
             let report = import::copy_from_library(&ws, &project, &a.path, &INTERRUPTED)?;
             for i in &report.imported {
-                println!("copied {} → {}", a.path, i.path);
+                crate::say!("copied {} → {}", a.path, i.path);
             }
             Ok(())
         }

@@ -202,7 +202,7 @@ fn generate(
             .recv()
             .map_err(|_| "the task runner stopped unexpectedly")?;
         if json {
-            println!("{}", serde_json::to_string(&event).expect("serialisable"));
+            crate::util::text::out_line(&serde_json::to_string(&event).expect("serialisable"));
         }
         match event {
             Event::TaskRejected { function, errors } => {
@@ -216,9 +216,10 @@ fn generate(
             Event::TaskSubmitted { task } if id.is_none() => {
                 id = Some(task.id);
                 if !json {
-                    eprintln!(
+                    crate::say_err!(
                         "task {} queued: {} for shot {chapter}.{scene}.{shot}",
-                        task.id, task.function
+                        task.id,
+                        task.function
                     );
                 }
             }
@@ -238,7 +239,7 @@ fn generate(
             Event::TakeCreated { task, created, .. } if Some(task) == id => {
                 if !json {
                     let media = created.take.media.clone().unwrap_or_default();
-                    println!(
+                    crate::say!(
                         "{} {}: {}{}",
                         created.shot_id,
                         created.take.id,
@@ -298,17 +299,17 @@ fn list(global: &Global, shot: Option<((usize, usize), usize)>, json: bool) -> R
         return Ok(());
     }
     if index.shots.is_empty() {
-        println!("no takes yet");
+        crate::say!("no takes yet");
     }
     for s in &index.shots {
-        println!(
+        crate::say!(
             "{} ({} take(s), {} deleted)",
             s.shot_id(),
             s.takes.len(),
             s.deleted.len()
         );
         for t in &s.takes {
-            println!("  {}", review_line(s.active.as_deref(), t));
+            crate::say!("  {}", review_line(s.active.as_deref(), t));
         }
     }
     Ok(())
@@ -336,8 +337,8 @@ fn show(
         crate::cli::print_json(t);
         return Ok(());
     }
-    println!("{}", review_line(shot.active.as_deref(), t));
-    println!("folder: {}", t.dir);
+    crate::say!("{}", review_line(shot.active.as_deref(), t));
+    crate::say!("folder: {}", t.dir);
     for p in [
         &t.thumbnails.large,
         &t.thumbnails.medium,
@@ -346,16 +347,16 @@ fn show(
     .into_iter()
     .flatten()
     {
-        println!("thumbnail: {p}");
+        crate::say!("thumbnail: {p}");
     }
     if let Some(m) = &t.metadata {
-        println!(
+        crate::say!(
             "{}",
             serde_json::to_string_pretty(m).expect("metadata serialises")
         );
     }
     if let Some(e) = &t.error {
-        println!("problem: {e}");
+        crate::say!("problem: {e}");
     }
     Ok(())
 }
@@ -364,7 +365,7 @@ fn act(global: &Global, a: &TakeArgs, action: TakeAction) -> Result<(), Failure>
     let (path, _, r) = locate(global, a.chapter, a.scene, a.shot)?;
     let n = number(&a.take)?;
     let summary = take_store::apply(&path, &ShotFolder::of(&r), n, &action, commit_takes(global))?;
-    println!("{summary}");
+    crate::say!("{summary}");
     Ok(())
 }
 
@@ -381,15 +382,15 @@ fn cleanup(
     let shot = take_store::read_shot(&path, &folder);
     let plan = take_store::cleanup_plan(&shot, keep);
     if plan.is_empty() {
-        println!(
+        crate::say!(
             "nothing to delete: {} take(s), keeping {keep}",
             shot.takes.len()
         );
         return Ok(());
     }
-    println!("these takes of shot {c}.{s}.{sh} will be deleted (restorable):");
+    crate::say!("these takes of shot {c}.{s}.{sh} will be deleted (restorable):");
     for n in &plan {
-        println!("  {}", take_store::take_id(*n));
+        crate::say!("  {}", take_store::take_id(*n));
     }
     if !yes && !confirm_tty("delete them?") {
         return Err(usage(
@@ -400,7 +401,7 @@ fn cleanup(
     for n in plan {
         take_store::apply(&path, &folder, n, &TakeAction::Delete, commit)?;
     }
-    println!("done");
+    crate::say!("done");
     Ok(())
 }
 

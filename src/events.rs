@@ -152,6 +152,14 @@ pub enum Event {
         commit: String,
         files: Vec<FileStat>,
     },
+    /// A file's change in a commit: a unified diff, or for binary/LFS media a line
+    /// saying what changed.
+    #[serde(rename = "git.diff")]
+    GitDiff {
+        commit: String,
+        path: String,
+        text: String,
+    },
     #[serde(rename = "git.committed")]
     GitCommitted { id: String, summary: String },
     /// The commit guard: these untracked files are large; the user decides.
@@ -270,6 +278,9 @@ pub enum Command {
     GitLog { skip: usize, limit: usize },
     #[serde(rename = "git.show")]
     GitShow { commit: String },
+    /// One file's change in a commit, against the commit's first parent.
+    #[serde(rename = "git.diff")]
+    GitDiff { commit: String, path: String },
     /// Commits every change. Large untracked files stop it with `git.large_files`
     /// unless `allow_large`.
     #[serde(rename = "git.commit")]
@@ -278,7 +289,13 @@ pub enum Command {
     GitTag {
         name: String,
         message: Option<String>,
+        /// The commit to tag; HEAD when absent.
+        #[serde(default)]
+        commit: Option<String>,
     },
+    /// Adds a remote after checking that the URL answers.
+    #[serde(rename = "git.add_remote")]
+    GitAddRemote { name: String, url: String },
     #[serde(rename = "git.rollback")]
     GitRollback { commit: String, mode: ResetMode },
     /// Writes the media of LFS files left as pointer text (`GitStatus::media_missing`).

@@ -9,6 +9,7 @@ pub mod cli_asset;
 pub mod cli_project;
 pub mod cli_take;
 pub mod core;
+pub mod eta;
 pub mod events;
 pub mod gpu;
 pub mod paths;

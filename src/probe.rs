@@ -48,7 +48,7 @@ impl SystemInfo {
             show(&self.nvidia_driver),
         );
         for g in &self.gpus {
-            s += &format!("GPU {}: {} ({} MB)\n", g.index, g.name, g.memory_total_mb);
+            s += &format!("GPU {}: {} ({} MiB)\n", g.index, g.name, g.memory_total_mb);
         }
         s += &format!(
             "Data dir: {}\nSettings: {}\nWorkspace: {}\nFunctions: {}\n",

@@ -213,7 +213,7 @@ fn a_replayed_gpu_process_is_attributed_to_its_running_task() {
             .any(|p| p.task == Some(1))
     });
     h.get_by_label("#1 test/sh");
-    h.get_by_label("7500 MB");
+    h.get_by_label("7500 MiB");
     wait_until(&mut h, "the task to finish", 20, |h| {
         h.state().vm.tasks[&1].state == TaskState::Succeeded
     });

@@ -1076,7 +1076,7 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
             .as_ref()
             .is_some_and(|p| p.manifest.as_ref().is_some_and(|m| m.name == "Nachtzug"))
     });
-    h.get_by_label_contains("3 scene(s) · 0 shot(s) · 2 take(s) · 2 asset(s)");
+    h.get_by_label_contains("3 scenes · 0 shots · 2 takes · 2 assets");
     h.get_by_label("🎬 scene-1");
     h.get_by_label("2 take(s)");
     let open = h.state().vm.project.clone().unwrap();

@@ -24,13 +24,20 @@ pub fn nvml_inventory() -> Result<(String, Vec<GpuInfo>), String> {
     let mut gpus = Vec::new();
     for index in 0..count {
         let d = nvml.device_by_index(index).map_err(|e| nvml_reason(&e))?;
-        gpus.push(GpuInfo {
-            index,
-            name: d.name().unwrap_or_else(|_| "unknown GPU".into()),
-            memory_total_mb: d.memory_info().map(|m| m.total / 1_000_000).unwrap_or(0),
-        });
+        let name = d.name().unwrap_or_else(|_| "unknown GPU".into());
+        let total = d.memory_info().map(|m| m.total).unwrap_or(0);
+        gpus.push(gpu_info(index, name, total));
     }
     Ok((driver, gpus))
+}
+
+/// One GPU of the inventory; memory in MiB through the same conversion as the sampler.
+pub fn gpu_info(index: u32, name: String, memory_total_bytes: u64) -> GpuInfo {
+    GpuInfo {
+        index,
+        name,
+        memory_total_mb: source::mib(memory_total_bytes),
+    }
 }
 
 pub mod attribution;
@@ -38,3 +45,17 @@ pub mod history;
 pub mod sampler;
 pub mod source;
 pub use source::{Fields, GpuProcess, GpuSample, GpuSource, NvmlSource, ReplaySource, open_source};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_inventory_and_the_sampler_both_count_mib() {
+        // An 80 GiB card: 81920 MiB, as nvidia-smi says, not 85899 decimal MB.
+        let bytes = 80 * 1024 * 1024 * 1024;
+        assert_eq!(
+            super::gpu_info(0, "H100".into(), bytes).memory_total_mb,
+            81_920
+        );
+        assert_eq!(super::source::mib(bytes), 81_920);
+    }
+}

@@ -18,6 +18,12 @@ pub struct GpuProcess {
 }
 
 /// One GPU at one instant. Fields NVML cannot read on this GPU are `None`.
+/// NVML reports bytes; every `*_mb` figure in Slate is MiB (as nvidia-smi shows), so
+/// the sampler, the inventory and the scheduler agree.
+pub fn mib(bytes: u64) -> u64 {
+    bytes / 1_048_576
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GpuSample {
@@ -110,7 +116,7 @@ impl GpuSource for NvmlSource {
                     .map(|p| GpuProcess {
                         pid: p.pid,
                         used_mb: match p.used_gpu_memory {
-                            nvml_wrapper::enums::device::UsedGpuMemory::Used(b) => b / 1_048_576,
+                            nvml_wrapper::enums::device::UsedGpuMemory::Used(b) => mib(b),
                             nvml_wrapper::enums::device::UsedGpuMemory::Unavailable => 0,
                         },
                         ..Default::default()
@@ -130,9 +136,9 @@ impl GpuSource for NvmlSource {
                 },
                 util_gpu: util.as_ref().map(|u| u.gpu),
                 util_mem: util.as_ref().map(|u| u.memory),
-                mem_used_mb: mem.used / 1_048_576,
-                mem_free_mb: mem.free / 1_048_576,
-                mem_total_mb: mem.total / 1_048_576,
+                mem_used_mb: mib(mem.used),
+                mem_free_mb: mib(mem.free),
+                mem_total_mb: mib(mem.total),
                 temp_c: d.temperature(TemperatureSensor::Gpu).ok(),
                 power_w: d.power_usage().ok().map(|mw| mw as f64 / 1000.0),
                 power_limit_w: detail

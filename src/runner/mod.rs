@@ -1220,8 +1220,10 @@ impl Actor {
                 if let Some(p) = u.progress {
                     t.progress = p;
                 }
-                let stage_changed = u.stage.is_some() && u.stage != t.stage;
-                if u.stage.is_some() {
+                // A task being cancelled stays "cancelling" whatever it still reports.
+                let cancelling = t.stage.as_deref() == Some("cancelling");
+                let stage_changed = !cancelling && u.stage.is_some() && u.stage != t.stage;
+                if u.stage.is_some() && !cancelling {
                     t.stage = u.stage;
                 }
                 if u.message.is_some() {
@@ -1236,10 +1238,10 @@ impl Actor {
                     || now.saturating_sub(r.last_progress_ms) >= PROGRESS_EVERY_MS
                 {
                     r.last_progress_ms = now;
+                    // The window blends in history; the runner has only the task's pace.
                     let eta_s = t.started_ms.and_then(|s| {
                         let elapsed = now.saturating_sub(s) as f64 / 1000.0;
-                        (t.progress > 0.01)
-                            .then(|| elapsed * (1.0 - t.progress as f64) / t.progress as f64)
+                        crate::eta::remaining_s(elapsed, t.progress, None)
                     });
                     self.sink.emit(Event::TaskProgress {
                         id,

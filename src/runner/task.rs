@@ -202,4 +202,14 @@ impl Task {
     pub fn title(&self) -> String {
         format!("{} #{}", self.function, self.id)
     }
+
+    /// The state as a person should read it: "cancelling" from the moment a cancel is
+    /// asked until the executor has stopped (a container can take seconds to stop).
+    pub fn state_text(&self) -> &'static str {
+        if self.state.is_active() && self.stage.as_deref() == Some("cancelling") {
+            "cancelling"
+        } else {
+            self.state.label()
+        }
+    }
 }

@@ -62,6 +62,8 @@ enum Confirm {
     HardRollback(String),
     TrashProject(PathBuf, String),
     DeleteForGood(PathBuf, String),
+    /// Quit while this many local process tasks run (they restart from zero).
+    Quit(usize),
 }
 
 /// `--screenshot`: wait for the first probe (or a few seconds), capture, save, close.
@@ -96,6 +98,8 @@ pub struct App {
     gpu_detail: bool,
     toasts: views::toasts::Toasts,
     progress_expanded_for: u64,
+    /// Projects created as of the last frame: a new one opens on the Scene tab.
+    projects_created_seen: u64,
     /// The project last shown, to reset the selection when another opens.
     shown_project: Option<PathBuf>,
     /// A project sent to the trash, in case the trash refuses it.
@@ -142,7 +146,7 @@ impl App {
                 run_tasks: true,
                 runner: options.runner.clone(),
             },
-            Arc::new(move || waker_ctx.request_repaint()),
+            crate::ui::repaint::coalescing_waker(waker_ctx),
         );
         Self {
             commands: core.sender(),
@@ -166,6 +170,7 @@ impl App {
             gpu_detail: false,
             toasts: Default::default(),
             progress_expanded_for: 0,
+            projects_created_seen: 0,
             shown_project: None,
             trashing: None,
             open_at_start,
@@ -221,6 +226,11 @@ impl App {
                 path: p.path.clone(),
                 read_only: false,
             });
+        }
+        if self.vm.projects_created != self.projects_created_seen {
+            // A new project has no canvas yet: its story is where work starts.
+            self.projects_created_seen = self.vm.projects_created;
+            self.state.tab = Tab::Scene;
         }
         let open_path = self.vm.project.as_ref().map(|p| p.path.clone());
         if open_path != self.shown_project {
@@ -330,7 +340,54 @@ impl App {
                 self.vm.system = None;
                 self.commands.send(Command::ProbeSystem);
             }
-            UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            UiCommand::CommitChanges => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_message = true;
+            }
+            UiCommand::GitPush | UiCommand::GitPull => {
+                let function = if cmd == UiCommand::GitPush {
+                    "git/push"
+                } else {
+                    "git/pull"
+                };
+                if let Some(request) = views::git::push_pull_request(&self.vm, function) {
+                    self.commands.send(Command::SubmitTask { request });
+                }
+            }
+            UiCommand::RefreshGit => self.commands.send(Command::RefreshGit),
+            UiCommand::AddRemote => {
+                self.state.tab = Tab::Git;
+                self.git_view.adding_remote = true;
+            }
+            UiCommand::Quit => {
+                // Containers keep running and are re-attached; a local process dies with
+                // the window and its task starts again from zero: say so and ask.
+                let local = self
+                    .vm
+                    .active()
+                    .filter(|t| t.container_id.is_none())
+                    .count();
+                if local > 0 {
+                    self.confirm = Some(Confirm::Quit(local));
+                } else {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+        }
+    }
+
+    /// What the palette may offer now.
+    pub fn availability(&self) -> commands::Availability {
+        commands::Availability {
+            project_open: self.vm.project.is_some(),
+            queue_paused: self.vm.queue_paused,
+            commit_guard: self.vm.large_files.is_some(),
+            unread: self.vm.unread() > 0,
+            has_remote: self
+                .vm
+                .git_status
+                .as_ref()
+                .is_some_and(|s| s.remotes.iter().any(|r| r == "origin")),
         }
     }
 
@@ -429,11 +486,16 @@ impl App {
                 views::status_bar::status_bar_ui(ui, &mut vctx);
             });
 
+        // Side panels take a share of the window, never a fixed width: at 1024×700 or a
+        // UI scale of 1.25 the main view keeps about half the width.
+        let window_width = ui.available_width();
+        let (left_max, right_max) = (window_width * 0.22, window_width * 0.28);
         if self.state.show_left {
             egui::Panel::left("project_browser")
                 .resizable(true)
-                .default_size(theme::LEFT_PANEL_WIDTH)
-                .min_size(160.0)
+                .default_size(theme::LEFT_PANEL_WIDTH.min(left_max))
+                .min_size(160.0_f32.min(left_max))
+                .max_size(left_max)
                 .show(ui, |ui| {
                     ui.set_min_width(ui.available_width());
                     let mut browser = std::mem::take(&mut self.browser);
@@ -451,8 +513,9 @@ impl App {
         if self.state.show_right {
             egui::Panel::right("properties")
                 .resizable(true)
-                .default_size(theme::RIGHT_PANEL_WIDTH)
-                .min_size(200.0)
+                .default_size(theme::RIGHT_PANEL_WIDTH.min(right_max))
+                .min_size(200.0_f32.min(right_max))
+                .max_size(right_max)
                 .show(ui, |ui| {
                     ui.set_min_width(ui.available_width());
                     let properties_height = ui.available_height() * 0.4;
@@ -483,11 +546,15 @@ impl App {
                 });
         }
 
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.main_view_ui(ui, &mut pending);
-        });
+        let central = egui::CentralPanel::default()
+            .show(ui, |ui| {
+                self.main_view_ui(ui, &mut pending);
+            })
+            .response
+            .rect;
 
-        if let Some(cmd) = self.palette.show(&ctx) {
+        let availability = self.availability();
+        if let Some(cmd) = self.palette.show(&ctx, &availability) {
             pending.push(cmd);
         }
         let mut dialog = std::mem::take(&mut self.new_project);
@@ -506,7 +573,13 @@ impl App {
             .map(|s| (s.notifications.toasts, s.notifications.auto_dismiss_s))
             .unwrap_or((true, 5));
         let mut toasts = std::mem::take(&mut self.toasts);
-        toasts.ui(&ctx, &mut self.view_ctx(&mut pending), toasts_on, dismiss_s);
+        toasts.ui(
+            &ctx,
+            &mut self.view_ctx(&mut pending),
+            toasts_on,
+            dismiss_s,
+            central.right_bottom(),
+        );
         self.toasts = toasts;
         self.progress_expanded_for = self.vm.failures_seen;
         if let Some(h) = self.git_view.confirm_hard.take() {
@@ -677,6 +750,13 @@ impl App {
                 ),
                 "Delete permanently",
             ),
+            Confirm::Quit(n) => (
+                "Quit Slate?".to_string(),
+                format!(
+                    "{n} task(s) run as local processes: quitting stops them, and they will start again from zero (their progress is lost). Containers keep running."
+                ),
+                "Quit anyway",
+            ),
         };
         let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
             ui.set_width(420.0);
@@ -708,6 +788,7 @@ impl App {
                         permanently: false,
                     });
                 }
+                Confirm::Quit(_) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
                 Confirm::DeleteForGood(path, _) => self.commands.send(Command::DeleteProject {
                     path,
                     permanently: true,

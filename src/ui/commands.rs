@@ -30,7 +30,23 @@ pub enum UiCommand {
     DeleteProject,
     DismissCommitGuard,
     MarkNotificationsRead,
+    CommitChanges,
+    GitPush,
+    GitPull,
+    RefreshGit,
+    AddRemote,
     Quit,
+}
+
+/// What the window is in now, for hiding commands that cannot run (the palette lists
+/// only what makes sense: no "Delete project…" with none open).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Availability {
+    pub project_open: bool,
+    pub queue_paused: bool,
+    pub commit_guard: bool,
+    pub unread: bool,
+    pub has_remote: bool,
 }
 
 const CTRL: Modifiers = Modifiers::COMMAND;
@@ -42,7 +58,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 29] = [
+    pub const ALL: [UiCommand; 34] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -71,8 +87,31 @@ impl UiCommand {
         UiCommand::DeleteProject,
         UiCommand::DismissCommitGuard,
         UiCommand::MarkNotificationsRead,
+        UiCommand::CommitChanges,
+        UiCommand::GitPush,
+        UiCommand::GitPull,
+        UiCommand::RefreshGit,
+        UiCommand::AddRemote,
         UiCommand::Quit,
     ];
+
+    /// Whether the command can do anything now.
+    pub fn available(self, a: &Availability) -> bool {
+        match self {
+            UiCommand::DeleteProject
+            | UiCommand::CommitChanges
+            | UiCommand::RefreshGit
+            | UiCommand::ImportAssets
+            | UiCommand::GenerateTake => a.project_open,
+            UiCommand::GitPush | UiCommand::GitPull => a.project_open && a.has_remote,
+            UiCommand::AddRemote => a.project_open && !a.has_remote,
+            UiCommand::PauseQueue => !a.queue_paused,
+            UiCommand::ResumeQueue => a.queue_paused,
+            UiCommand::DismissCommitGuard => a.commit_guard,
+            UiCommand::MarkNotificationsRead => a.unread,
+            _ => true,
+        }
+    }
 
     pub fn label(self) -> String {
         match self {
@@ -98,6 +137,11 @@ impl UiCommand {
             UiCommand::DeleteProject => "Delete project…".into(),
             UiCommand::DismissCommitGuard => "Cancel the pending commit".into(),
             UiCommand::MarkNotificationsRead => "Mark notifications read".into(),
+            UiCommand::CommitChanges => "Commit changes…".into(),
+            UiCommand::GitPush => "Push to remote".into(),
+            UiCommand::GitPull => "Pull from remote".into(),
+            UiCommand::RefreshGit => "Refresh git status".into(),
+            UiCommand::AddRemote => "Add remote…".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -129,6 +173,11 @@ impl UiCommand {
             UiCommand::DeleteProject => "Move the open project to the trash (asks first)",
             UiCommand::DismissCommitGuard => "Drop a commit that is waiting on large files",
             UiCommand::MarkNotificationsRead => "Clear the unread badge",
+            UiCommand::CommitChanges => "Open the Git tab with the commit message box focused",
+            UiCommand::GitPush => "Send commits and LFS files to origin",
+            UiCommand::GitPull => "Fetch and merge commits and LFS files from origin",
+            UiCommand::RefreshGit => "Read the project's git status again",
+            UiCommand::AddRemote => "Give the project a remote to push to (its URL is checked)",
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }

@@ -3,8 +3,8 @@
 
 pub mod app;
 pub mod commands;
-pub mod eta;
 pub mod palette;
+pub mod repaint;
 pub mod tabs;
 pub mod theme;
 pub mod view_model;

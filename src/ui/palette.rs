@@ -1,6 +1,12 @@
 //! The command palette (Ctrl+K): fuzzy search over every [`UiCommand`].
 
-use crate::ui::commands::{UiCommand, shortcut_text};
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::ui::commands::{Availability, UiCommand, shortcut_text};
+
+/// Height of the command list, whatever the filter.
+const PALETTE_LIST_HEIGHT: f32 = 360.0;
 
 #[derive(Default)]
 pub struct Palette {
@@ -10,32 +16,35 @@ pub struct Palette {
     focus_pending: bool,
 }
 
-/// Scores `candidate` against `query` as a subsequence match, case-insensitive: `None`
-/// when some query letter is missing; higher is better (adjacent and word-start hits).
-pub fn fuzzy_score(query: &str, candidate: &str) -> Option<i32> {
-    let q: Vec<char> = query
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace())
+/// Scores `candidate` against `query` with nucleo (Helix's matcher); `None` when it is
+/// not a match. Every word of the query must appear in the label as written, or as the
+/// initials of its words ("sg" for Show GPU): a scattered subsequence such as "shot" in
+/// "SHOw Tasks" is not a match.
+pub fn score(matcher: &mut Matcher, query: &str, candidate: &str) -> Option<u32> {
+    let initials: String = candidate
+        .split(|c: char| !c.is_alphanumeric())
+        .filter_map(|w| w.chars().next())
         .collect();
-    let c: Vec<char> = candidate.to_lowercase().chars().collect();
-    let mut score = 0;
-    let mut qi = 0;
-    let mut prev: Option<usize> = None;
-    for (ci, ch) in c.iter().enumerate() {
-        if qi < q.len() && *ch == q[qi] {
-            score += 1;
-            if prev == Some(ci.wrapping_sub(1)) {
-                score += 3;
-            }
-            if ci == 0 || !c[ci - 1].is_alphanumeric() {
-                score += 2;
-            }
-            prev = Some(ci);
-            qi += 1;
-        }
+    let mut buf = Vec::new();
+    let mut initials_buf = Vec::new();
+    let mut total = 0;
+    for word in query.split_whitespace() {
+        let atom = Atom::new(
+            word,
+            CaseMatching::Ignore,
+            Normalization::Smart,
+            AtomKind::Substring,
+            false,
+        );
+        let s = atom
+            .score(Utf32Str::new(candidate, &mut buf), matcher)
+            .or_else(|| {
+                atom.score(Utf32Str::new(&initials, &mut initials_buf), matcher)
+                    .map(|s| s / 2)
+            })?;
+        total += u32::from(s);
     }
-    (qi == q.len()).then_some(score - c.len() as i32 / 10)
+    Some(total)
 }
 
 impl Palette {
@@ -46,23 +55,25 @@ impl Palette {
         self.focus_pending = true;
     }
 
-    fn matches(&self) -> Vec<UiCommand> {
-        let mut scored: Vec<(i32, usize, UiCommand)> = UiCommand::ALL
+    /// Commands that can run now and match the query, best first.
+    pub fn matches(query: &str, available: &Availability) -> Vec<UiCommand> {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut scored: Vec<(u32, usize, UiCommand)> = UiCommand::ALL
             .iter()
             .enumerate()
-            .filter(|(_, c)| **c != UiCommand::CommandPalette)
-            .filter_map(|(i, c)| fuzzy_score(&self.query, &c.label()).map(|s| (s, i, *c)))
+            .filter(|(_, c)| **c != UiCommand::CommandPalette && c.available(available))
+            .filter_map(|(i, c)| score(&mut matcher, query, &c.label()).map(|s| (s, i, *c)))
             .collect();
         scored.sort_by_key(|(s, i, _)| (std::cmp::Reverse(*s), *i));
         scored.into_iter().map(|(_, _, c)| c).collect()
     }
 
     /// Shows the palette; returns the command the user chose.
-    pub fn show(&mut self, ctx: &egui::Context) -> Option<UiCommand> {
+    pub fn show(&mut self, ctx: &egui::Context, available: &Availability) -> Option<UiCommand> {
         if !self.open {
             return None;
         }
-        let matches = self.matches();
+        let matches = Self::matches(&self.query, available);
         self.selected = self.selected.min(matches.len().saturating_sub(1));
         let (up, down, enter) = ctx.input_mut(|i| {
             (
@@ -96,26 +107,36 @@ impl Palette {
                 self.selected = 0;
             }
             ui.separator();
+            // A fixed height: a list sized to its content would remember the short list
+            // of one filtered search and keep showing two rows for the whole session.
             egui::ScrollArea::vertical()
-                .max_height(360.0)
+                .max_height(PALETTE_LIST_HEIGHT)
+                .min_scrolled_height(PALETTE_LIST_HEIGHT)
+                .auto_shrink([false, false])
                 .show(ui, |ui| {
                     if matches.is_empty() {
                         ui.label("No command matches");
                     }
                     for (i, cmd) in matches.iter().enumerate() {
                         let selected = i == self.selected;
-                        let row = ui.horizontal(|ui| {
-                            let r = ui
-                                .selectable_label(selected, cmd.label())
-                                .on_hover_text(cmd.tooltip());
-                            ui.with_layout(
-                                egui::Layout::right_to_left(egui::Align::Center),
-                                |ui| {
-                                    ui.weak(shortcut_text(ui.ctx(), *cmd));
-                                },
-                            );
-                            r
-                        });
+                        // The shortcut is laid out first, from the right, so the label gets
+                        // what is left and the hint is never cut off.
+                        let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+                        let row = ui.allocate_ui_with_layout(
+                            size,
+                            egui::Layout::right_to_left(egui::Align::Center),
+                            |ui| {
+                                ui.weak(shortcut_text(ui.ctx(), *cmd));
+                                ui.with_layout(
+                                    egui::Layout::left_to_right(egui::Align::Center),
+                                    |ui| {
+                                        ui.selectable_label(selected, cmd.label())
+                                            .on_hover_text(cmd.tooltip())
+                                    },
+                                )
+                                .inner
+                            },
+                        );
                         if selected {
                             row.inner.scroll_to_me(None);
                         }
@@ -136,13 +157,38 @@ impl Palette {
 mod tests {
     use super::*;
 
+    fn labels(q: &str, a: &Availability) -> Vec<String> {
+        Palette::matches(q, a).iter().map(|c| c.label()).collect()
+    }
+
     #[test]
-    fn fuzzy_matches_subsequences_and_prefers_word_starts() {
-        assert!(fuzzy_score("sset", "Save settings").is_some());
-        assert!(fuzzy_score("xyz", "Save settings").is_none());
-        let a = fuzzy_score("gpu", "Show GPU").unwrap();
-        let b = fuzzy_score("gpu", "Toggle project browser panel u").unwrap_or(i32::MIN);
-        assert!(a > b);
-        assert!(fuzzy_score("", "anything").is_some());
+    fn matching_is_by_words_or_initials_not_scattered_letters() {
+        let open = Availability {
+            project_open: true,
+            ..Default::default()
+        };
+        assert!(!labels("shot", &open).contains(&"Show Tasks".to_string()));
+        assert_eq!(labels("gpu", &open)[0], "Show GPU");
+        assert!(labels("sg", &open).contains(&"Show GPU".to_string()));
+        assert!(labels("run", &open).contains(&"Run function…".to_string()));
+        assert!(labels("xyz", &open).is_empty());
+    }
+
+    #[test]
+    fn commands_that_cannot_run_now_are_hidden() {
+        let none = Availability::default();
+        let all = labels("", &none);
+        assert!(!all.contains(&"Delete project…".to_string()));
+        assert!(!all.contains(&"Push to remote".to_string()));
+        assert!(!all.contains(&"Resume task queue".to_string()));
+        assert!(all.contains(&"Pause task queue".to_string()));
+        let open = Availability {
+            project_open: true,
+            ..Default::default()
+        };
+        let all = labels("", &open);
+        assert!(all.contains(&"Delete project…".to_string()));
+        assert!(all.contains(&"Add remote…".to_string()));
+        assert!(!all.contains(&"Push to remote".to_string()));
     }
 }

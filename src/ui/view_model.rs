@@ -51,6 +51,8 @@ pub struct ViewModel {
     pub logs: BTreeMap<TaskId, VecDeque<(bool, String)>>,
     pub notifications: VecDeque<Notification>,
     next_notification: u64,
+    /// Notifications up to this id came from the last session: listed, never toasted.
+    pub restored_notifications_up_to: u64,
     /// The last refused submission, for the Run dialog to show next to its fields.
     pub rejected: Option<(String, Vec<FieldError>)>,
     /// Tasks submitted from this window, newest last (the Run dialog closes on success).
@@ -64,6 +66,8 @@ pub struct ViewModel {
     pub git_log: Vec<CommitInfo>,
     pub git_log_done: bool,
     pub git_files: Option<(String, Vec<FileStat>)>,
+    /// One file's change in one commit: (commit, path, diff text).
+    pub git_diff: Option<(String, String, String)>,
     /// The commit guard's question: a commit waiting on large untracked files.
     pub large_files: Option<(String, Vec<(String, u64)>)>,
     /// The last failed project action, for the dialog that asked for it.
@@ -284,6 +288,7 @@ impl ViewModel {
                 self.git_log_done = done;
             }
             Event::GitFiles { commit, files } => self.git_files = Some((commit, files)),
+            Event::GitDiff { commit, path, text } => self.git_diff = Some((commit, path, text)),
             Event::GitCommitted { summary, .. } => {
                 self.large_files = None;
                 self.git_error = None;
@@ -383,13 +388,13 @@ impl ViewModel {
     /// The 75th-percentile run time of this function and preset, once 3 runs exist.
     pub fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
         let key = (function.to_string(), preset.map(str::to_string));
-        crate::ui::eta::p75(self.durations.get(&key)?)
+        crate::eta::p75(self.durations.get(&key)?)
     }
 
-    /// Seconds left for a running task.
-    pub fn eta_s(&self, t: &Task, now_ms: u64) -> f64 {
+    /// Seconds left for a running task; `None` until there is something to base it on.
+    pub fn eta_s(&self, t: &Task, now_ms: u64) -> Option<f64> {
         let elapsed = t.duration_ms(now_ms).unwrap_or(0) as f64 / 1000.0;
-        crate::ui::eta::remaining_s(
+        crate::eta::remaining_s(
             elapsed,
             t.progress,
             self.history_p75(&t.function, t.preset.as_deref()),
@@ -422,6 +427,18 @@ impl ViewModel {
         task: Option<TaskId>,
         now_ms: u64,
     ) {
+        // One alert per condition: a warning or error about the machine (no task) that is
+        // already listed and unread is refreshed in place, not raised again.
+        if task.is_none()
+            && matches!(level, Level::Warning | Level::Error)
+            && let Some(n) = self
+                .notifications
+                .iter_mut()
+                .find(|n| n.task.is_none() && n.level == level && n.title == title && !n.read)
+        {
+            n.body = body.to_string();
+            return;
+        }
         self.next_notification += 1;
         if self.notifications.len() == MAX_NOTIFICATIONS {
             self.notifications.pop_front();
@@ -440,6 +457,7 @@ impl ViewModel {
     /// Puts back notifications kept from the last session.
     pub fn restore_notifications(&mut self, kept: Vec<Notification>) {
         self.next_notification = kept.iter().map(|n| n.id).max().unwrap_or(0);
+        self.restored_notifications_up_to = self.next_notification;
         self.notifications = kept
             .into_iter()
             .rev()
@@ -543,6 +561,33 @@ mod tests {
         assert_eq!(vm.notifications.len(), MAX_NOTIFICATIONS);
         assert_eq!(vm.notifications.front().unwrap().title, "n10");
         assert_eq!(vm.unread(), MAX_NOTIFICATIONS);
+    }
+
+    #[test]
+    fn one_alert_per_condition_even_across_a_restart() {
+        let hot = |vm: &mut ViewModel, t: u64| {
+            vm.apply(
+                Event::Notification {
+                    level: Level::Warning,
+                    title: "GPU 0 is hot".into(),
+                    body: format!("{t} °C"),
+                    task: None,
+                },
+                t,
+            )
+        };
+        let mut vm = ViewModel::default();
+        hot(&mut vm, 88);
+        hot(&mut vm, 90);
+        assert_eq!(vm.notifications.len(), 1);
+        assert_eq!(vm.notifications[0].body, "90 °C");
+        // The next session starts with the kept list: the same condition is not raised
+        // again, and nothing kept is new.
+        let mut next = ViewModel::default();
+        next.restore_notifications(vm.notifications.iter().cloned().collect());
+        hot(&mut next, 89);
+        assert_eq!(next.notifications.len(), 1);
+        assert_eq!(next.restored_notifications_up_to, next.notifications[0].id);
     }
 
     #[test]

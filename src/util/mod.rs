@@ -101,6 +101,15 @@ pub fn format_bytes(bytes: u64) -> String {
     }
 }
 
+/// "1 chapter", "3 chapters": counts in words, not "chapter(s)".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

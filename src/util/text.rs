@@ -44,6 +44,17 @@ pub fn out_line(line: &str) {
     }
 }
 
+/// Writes raw bytes to stdout (a log as it is on disk), with the same closed-pipe rule.
+pub fn out_bytes(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 /// `println!` for people: the formatted text goes through [`escape_controls`].
 #[macro_export]
 macro_rules! say {

@@ -27,6 +27,9 @@ pub struct GitStatus {
     /// them clean, so they are listed apart. `slate git restore-media` writes them.
     #[serde(default)]
     pub media_missing: Vec<String>,
+    /// Names of the configured remotes (push and pull need `origin`).
+    #[serde(default)]
+    pub remotes: Vec<String>,
 }
 
 impl GitStatus {
@@ -155,6 +158,10 @@ pub fn status(repo: &Repository) -> Result<GitStatus, String> {
             .and_then(|h| h.target())
             .map(|o| o.to_string()),
         media_missing: crate::workspace::lfs::pointers_in_work_tree(repo),
+        remotes: repo
+            .remotes()
+            .map(|r| r.iter().flatten().flatten().map(str::to_string).collect())
+            .unwrap_or_default(),
         ..Default::default()
     };
     let workdir = repo.workdir().map(Path::to_path_buf);
@@ -401,6 +408,82 @@ fn tags_by_commit(repo: &Repository) -> std::collections::HashMap<git2::Oid, Vec
     map
 }
 
+/// Adds remote `name` at `url` after checking that it answers (a fetch handshake, as
+/// `git ls-remote` does), so a typo is caught now rather than at the first push.
+pub fn add_remote(repo: &Repository, name: &str, url: &str) -> Result<(), String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err("enter the remote's URL".into());
+    }
+    let mut probe = repo
+        .remote_anonymous(url)
+        .map_err(|e| e.message().to_string())?;
+    probe
+        .connect(git2::Direction::Fetch)
+        .map_err(|e| format!("{url} does not answer as a git repository: {}", e.message()))?;
+    probe.disconnect().ok();
+    repo.remote(name, url)
+        .map(|_| ())
+        .map_err(|e| e.message().to_string())
+}
+
+/// Lines of a diff shown at most; a longer one ends with a note.
+pub const DIFF_MAX_LINES: usize = 5_000;
+
+/// One file's change in `id` against its first parent, as a unified diff. Binary files
+/// and LFS pointers (media) say what changed instead of printing bytes.
+pub fn file_diff(repo: &Repository, id: &str, path: &str) -> Result<String, String> {
+    let oid = git2::Oid::from_str(id).map_err(|e| e.message().to_string())?;
+    let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+    let tree = c.tree().map_err(|e| e.message().to_string())?;
+    let parent_tree = c.parent(0).ok().and_then(|p| p.tree().ok());
+    let mut opts = git2::DiffOptions::new();
+    opts.pathspec(path).disable_pathspec_match(true);
+    let diff = repo
+        .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
+        .map_err(|e| e.message().to_string())?;
+    let mut out = String::new();
+    let mut lines = 0usize;
+    let mut binary = None;
+    diff.print(git2::DiffFormat::Patch, |delta, _, line| {
+        if delta.flags().is_binary() {
+            binary = Some((delta.old_file().size(), delta.new_file().size()));
+            return true;
+        }
+        lines += 1;
+        if lines > DIFF_MAX_LINES {
+            return false;
+        }
+        let origin = line.origin();
+        if matches!(origin, '+' | '-' | ' ') {
+            out.push(origin);
+        }
+        out.push_str(&String::from_utf8_lossy(line.content()));
+        true
+    })
+    .or_else(|e| {
+        if lines > DIFF_MAX_LINES {
+            Ok(())
+        } else {
+            Err(e.message().to_string())
+        }
+    })?;
+    if lines > DIFF_MAX_LINES {
+        out.push_str(&format!("… (longer than {DIFF_MAX_LINES} lines)\n"));
+    }
+    if let Some((before, after)) = binary {
+        return Ok(format!(
+            "binary file: {} before, {} after",
+            crate::util::format_bytes(before),
+            crate::util::format_bytes(after)
+        ));
+    }
+    if out.is_empty() {
+        return Ok(format!("{path} did not change in this commit"));
+    }
+    Ok(out)
+}
+
 /// Files a commit changed, with line counts (binary files count 0/0).
 pub fn commit_files(repo: &Repository, id: &str) -> Result<Vec<FileStat>, String> {
     let oid = git2::Oid::from_str(id).map_err(|e| e.message().to_string())?;
@@ -436,10 +519,26 @@ pub fn commit_files(repo: &Repository, id: &str) -> Result<Vec<FileStat>, String
 }
 
 pub fn tag(repo: &Repository, name: &str, message: Option<&str>) -> Result<(), String> {
-    let head = repo
-        .head()
-        .and_then(|h| h.peel(git2::ObjectType::Commit))
-        .map_err(|_| "there is no commit to tag yet".to_string())?;
+    tag_at(repo, name, None, message)
+}
+
+/// Tags `commit` (HEAD when `None`), annotated when there is a message.
+pub fn tag_at(
+    repo: &Repository,
+    name: &str,
+    commit: Option<&str>,
+    message: Option<&str>,
+) -> Result<(), String> {
+    let head = match commit {
+        Some(id) => repo
+            .revparse_single(id)
+            .and_then(|o| o.peel(git2::ObjectType::Commit))
+            .map_err(|e| e.message().to_string())?,
+        None => repo
+            .head()
+            .and_then(|h| h.peel(git2::ObjectType::Commit))
+            .map_err(|_| "there is no commit to tag yet".to_string())?,
+    };
     match message {
         Some(m) => repo
             .tag(name, &head, &signature(repo), m, false)

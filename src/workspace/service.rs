@@ -75,6 +75,8 @@ pub fn handles(c: &Command) -> bool {
             | C::RefreshGit
             | C::GitLog { .. }
             | C::GitShow { .. }
+            | C::GitDiff { .. }
+            | C::GitAddRemote { .. }
             | C::GitCommit { .. }
             | C::GitTag { .. }
             | C::GitRollback { .. }
@@ -346,12 +348,46 @@ impl Actor {
                 message,
                 allow_large,
             } => self.commit(message, allow_large).await,
-            Command::GitTag { name, message } => {
+            Command::GitAddRemote { name, url } => {
                 let Some(path) = self.open.clone() else {
                     return;
                 };
                 match blocking(move || {
-                    git::open(&path).and_then(|r| git::tag(&r, &name, message.as_deref()))
+                    git::open(&path).and_then(|r| git::add_remote(&r, &name, &url))
+                })
+                .await
+                {
+                    Ok(()) => self.refresh_git().await,
+                    Err(e) => self.git_fail("add the remote", e),
+                }
+            }
+            Command::GitDiff { commit, path: file } => {
+                let Some(path) = self.open.clone() else {
+                    return;
+                };
+                let (c, f) = (commit.clone(), file.clone());
+                match blocking(move || git::open(&path).and_then(|r| git::file_diff(&r, &c, &f)))
+                    .await
+                {
+                    Ok(text) => self.sink.emit(Event::GitDiff {
+                        commit,
+                        path: file,
+                        text,
+                    }),
+                    Err(e) => self.git_fail("show the change", e),
+                }
+            }
+            Command::GitTag {
+                name,
+                message,
+                commit,
+            } => {
+                let Some(path) = self.open.clone() else {
+                    return;
+                };
+                match blocking(move || {
+                    git::open(&path)
+                        .and_then(|r| git::tag_at(&r, &name, commit.as_deref(), message.as_deref()))
                 })
                 .await
                 {

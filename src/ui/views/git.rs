@@ -4,6 +4,7 @@
 use egui_extras::{Column, TableBuilder};
 
 use crate::events::Command;
+use crate::ui::commands::UiCommand;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
@@ -17,6 +18,13 @@ pub struct GitView {
     tag_name: String,
     pattern: String,
     selected: Option<String>,
+    /// The file of the selected commit whose change is shown.
+    file: Option<String>,
+    /// Focus the commit message box on the next frame (palette "Commit changes…").
+    pub focus_message: bool,
+    /// The "Add remote…" form is open.
+    pub adding_remote: bool,
+    remote_url: String,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
     commits_seen: u64,
@@ -55,33 +63,56 @@ impl GitView {
             }
             // Push and pull run git and git-lfs as tasks, with progress in the
             // progress area; without git-lfs the LFS panel says how to install it.
-            let lfs_ok = vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok());
-            if let Some(folder) = vm.project.as_ref().and_then(|p| p.path.file_name()) {
-                let folder = folder.to_string_lossy().into_owned();
-                for (label, function) in [("Push", "git/push"), ("Pull", "git/pull")] {
+            // Without a remote there is nothing to push to: offer to add one instead.
+            if st.remotes.iter().any(|r| r == "origin") {
+                let lfs_ok = vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok());
+                for (label, cmd) in [("Push", UiCommand::GitPush), ("Pull", UiCommand::GitPull)] {
                     let b = ui
                         .add_enabled(lfs_ok, egui::Button::new(label))
                         .on_hover_text(format!("{label} the project and its LFS files (origin)"))
                         .on_disabled_hover_text("Install git-lfs to push and pull LFS files");
                     if b.clicked() {
-                        ctx.commands.send(Command::SubmitTask {
-                            request: crate::runner::task::TaskRequest {
-                                function: function.into(),
-                                params: [("project".to_string(), folder.clone())].into(),
-                                priority: 10,
-                                ..Default::default()
-                            },
-                        });
+                        ctx.ui_commands.push(cmd);
                     }
                 }
+            } else if ui
+                .button("Add remote…")
+                .on_hover_text("Push and pull need a remote: add one (its URL is checked)")
+                .clicked()
+            {
+                self.adding_remote = true;
             }
         });
         if let Some(e) = &vm.git_error {
             ui.colored_label(theme::ERROR, e);
         }
+        if self.adding_remote && !st.remotes.iter().any(|r| r == "origin") {
+            ui.horizontal(|ui| {
+                let field = ui.labelled_text("Remote URL", &mut self.remote_url);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Add and test").clicked() || enter)
+                    && !self.remote_url.trim().is_empty()
+                {
+                    ctx.commands.send(Command::GitAddRemote {
+                        name: "origin".into(),
+                        url: self.remote_url.trim().to_string(),
+                    });
+                }
+                if ui.button("Cancel").clicked() {
+                    self.adding_remote = false;
+                }
+            });
+        }
+        // Each column scrolls on its own, so nothing is cut off in a short window.
         ui.columns(2, |cols| {
-            self.changes_ui(&mut cols[0], ctx);
-            self.history_ui(&mut cols[1], ctx);
+            egui::ScrollArea::vertical()
+                .id_salt("git_left")
+                .auto_shrink([false, false])
+                .show(&mut cols[0], |ui| self.changes_ui(ui, ctx));
+            egui::ScrollArea::vertical()
+                .id_salt("git_right")
+                .auto_shrink([false, false])
+                .show(&mut cols[1], |ui| self.history_ui(ui, ctx));
         });
     }
 
@@ -133,6 +164,9 @@ impl GitView {
                 });
         });
         let msg = ui.labelled_text("Commit message", &mut self.message);
+        if std::mem::take(&mut self.focus_message) {
+            msg.request_focus();
+        }
         let submit = msg.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let can = !st.is_clean() && !self.message.trim().is_empty();
         let click = ui
@@ -264,6 +298,18 @@ impl GitView {
             });
     }
 
+    /// Selects a history row: its files are fetched, and a file shown before is cleared.
+    fn select_commit(&mut self, ctx: &mut ViewCtx<'_>, id: &str) {
+        if self.selected.as_deref() == Some(id) {
+            return;
+        }
+        self.selected = Some(id.to_string());
+        self.file = None;
+        ctx.commands.send(Command::GitShow {
+            commit: id.to_string(),
+        });
+    }
+
     fn history_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
         let dirty = vm.git_status.as_ref().is_some_and(|s| !s.is_clean());
@@ -273,57 +319,103 @@ impl GitView {
             if vm.git_log_done { "" } else { "+" }
         ));
         let rows = &vm.git_log;
-        TableBuilder::new(ui)
+        // ↑/↓ move through history whenever no text field takes the keys.
+        let mut scroll_to = None;
+        if !rows.is_empty() && !ui.ctx().egui_wants_keyboard_input() {
+            let (up, down) = ui.input(|i| {
+                (
+                    i.key_pressed(egui::Key::ArrowUp),
+                    i.key_pressed(egui::Key::ArrowDown),
+                )
+            });
+            if up || down {
+                let pos = self
+                    .selected
+                    .as_deref()
+                    .and_then(|s| rows.iter().position(|c| c.id == s));
+                let next = match pos {
+                    None => 0,
+                    Some(p) if up => p.saturating_sub(1),
+                    Some(p) => (p + 1).min(rows.len() - 1),
+                };
+                self.select_commit(ctx, &rows[next].id);
+                scroll_to = Some(next);
+            }
+        }
+        let mut clicked = None;
+        let mut table = TableBuilder::new(ui)
             .id_salt("git_history")
             .striped(true)
             .max_scroll_height(260.0)
             .sense(egui::Sense::click())
             .column(Column::exact(64.0))
-            .column(Column::remainder())
-            .body(|body| {
-                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
-                    let i = row.index();
-                    let c = &rows[i];
-                    row.set_selected(self.selected.as_deref() == Some(c.id.as_str()));
-                    row.col(|ui| {
-                        ui.monospace(&c.short_id);
-                    });
-                    row.col(|ui| {
-                        let tags = if c.tags.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" 🏷 {}", c.tags.join(", "))
-                        };
-                        ui.label(format!("{}{tags}", c.summary));
-                    });
-                    if row.response().clicked() {
-                        self.selected = Some(c.id.clone());
-                        ctx.commands.send(Command::GitShow {
-                            commit: c.id.clone(),
-                        });
-                    }
-                    if i + 1 == rows.len() && !vm.git_log_done {
-                        ctx.commands.send(Command::GitLog {
-                            skip: rows.len(),
-                            limit: crate::workspace::service::LOG_PAGE,
-                        });
-                    }
+            .column(Column::remainder());
+        if let Some(r) = scroll_to {
+            table = table.scroll_to_row(r, None);
+        }
+        table.body(|body| {
+            body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                let i = row.index();
+                let c = &rows[i];
+                row.set_selected(self.selected.as_deref() == Some(c.id.as_str()));
+                // Cell text must not take the click for text selection: the whole row
+                // selects.
+                row.col(|ui| {
+                    ui.style_mut().interaction.selectable_labels = false;
+                    ui.monospace(&c.short_id);
                 });
+                row.col(|ui| {
+                    ui.style_mut().interaction.selectable_labels = false;
+                    let tags = if c.tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" 🏷 {}", c.tags.join(", "))
+                    };
+                    ui.label(format!("{}{tags}", c.summary));
+                });
+                if row.response().clicked() {
+                    clicked = Some(c.id.clone());
+                }
+                if i + 1 == rows.len() && !vm.git_log_done {
+                    ctx.commands.send(Command::GitLog {
+                        skip: rows.len(),
+                        limit: crate::workspace::service::LOG_PAGE,
+                    });
+                }
             });
-        ui.horizontal(|ui| {
-            ui.labelled_text("Tag", &mut self.tag_name);
-            if ui.button("Tag HEAD").clicked() && !self.tag_name.trim().is_empty() {
-                ctx.commands.send(Command::GitTag {
-                    name: self.tag_name.trim().to_string(),
-                    message: None,
-                });
-                self.tag_name.clear();
-            }
         });
+        if let Some(id) = clicked {
+            self.select_commit(ctx, &id);
+        }
         let Some(sel) = self.selected.clone() else {
-            ui.weak("Select a commit to see its files and roll back to it");
+            ui.weak(
+                "Select a commit (click, or the arrow keys) to see its files and roll back to it",
+            );
+            ui.horizontal(|ui| {
+                let field = ui.labelled_text("Tag", &mut self.tag_name);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Tag HEAD").clicked() || enter) && !self.tag_name.trim().is_empty() {
+                    ctx.commands.send(Command::GitTag {
+                        name: self.tag_name.trim().to_string(),
+                        message: None,
+                        commit: None,
+                    });
+                    self.tag_name.clear();
+                }
+            });
             return;
         };
+        let short = &sel[..sel.len().min(8)];
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(format!("Commit {short}")).strong());
+            if ui
+                .button("Copy hash")
+                .on_hover_text(format!("Copy {sel}"))
+                .clicked()
+            {
+                ui.ctx().copy_text(sel.clone());
+            }
+        });
         if let Some((commit, files)) = &vm.git_files
             && *commit == sel
         {
@@ -335,11 +427,54 @@ impl GitView {
                         ui.horizontal(|ui| {
                             ui.colored_label(theme::OK, format!("+{}", f.additions));
                             ui.colored_label(theme::ERROR, format!("-{}", f.deletions));
-                            ui.label(format!("{} {}", f.kind, f.path));
+                            let open = self.file.as_deref() == Some(f.path.as_str());
+                            if ui
+                                .selectable_label(open, format!("{} {}", f.kind, f.path))
+                                .on_hover_text("Show this file's change")
+                                .clicked()
+                            {
+                                self.file = Some(f.path.clone());
+                                ctx.commands.send(Command::GitDiff {
+                                    commit: sel.clone(),
+                                    path: f.path.clone(),
+                                });
+                            }
                         });
                     }
                 });
         }
+        if let Some(file) = &self.file
+            && let Some((commit, path, text)) = &vm.git_diff
+            && *commit == sel
+            && path == file
+        {
+            egui::ScrollArea::both()
+                .id_salt("commit_diff")
+                .max_height(220.0)
+                .show(ui, |ui| {
+                    for line in text.lines() {
+                        let t = egui::RichText::new(line).monospace();
+                        ui.label(match line.as_bytes().first() {
+                            Some(b'+') => t.color(theme::OK),
+                            Some(b'-') => t.color(theme::ERROR),
+                            _ => t,
+                        });
+                    }
+                });
+        }
+        ui.horizontal(|ui| {
+            let field = ui.labelled_text("Tag", &mut self.tag_name);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Tag this commit").clicked() || enter) && !self.tag_name.trim().is_empty()
+            {
+                ctx.commands.send(Command::GitTag {
+                    name: self.tag_name.trim().to_string(),
+                    message: None,
+                    commit: Some(sel.clone()),
+                });
+                self.tag_name.clear();
+            }
+        });
         ui.horizontal(|ui| {
             ui.label("Roll back to this commit:");
             if ui.button("Soft").on_hover_text("Keep every change, staged").clicked() {
@@ -358,4 +493,18 @@ impl GitView {
             }
         });
     }
+}
+
+/// The task that pushes or pulls the open project (git and git-lfs, with progress).
+pub fn push_pull_request(
+    vm: &crate::ui::view_model::ViewModel,
+    function: &str,
+) -> Option<crate::runner::task::TaskRequest> {
+    let folder = vm.project.as_ref()?.path.file_name()?;
+    Some(crate::runner::task::TaskRequest {
+        function: function.into(),
+        params: [("project".to_string(), folder.to_string_lossy().into_owned())].into(),
+        priority: 10,
+        ..Default::default()
+    })
 }

@@ -135,7 +135,7 @@ fn card_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, g: &GpuSample, window_s: f64, n
         ui.columns(4, |cols| {
             let plots: [(&str, Vec<[f64; 2]>, f64); 4] = [
                 ("Utilisation %", series(|p| p.util), 100.0),
-                ("VRAM MB", series(|p| p.mem_used_mb), g.mem_total_mb as f64),
+                ("VRAM MiB", series(|p| p.mem_used_mb), g.mem_total_mb as f64),
                 ("Temperature °C", series(|p| p.temp_c), 100.0),
                 (
                     "Power W",
@@ -207,7 +207,7 @@ fn processes_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                     ui.label(&p.name);
                 });
                 row.col(|ui| {
-                    ui.label(format!("{} MB", p.used_mb));
+                    ui.label(format!("{} MiB", p.used_mb));
                 });
                 row.col(|ui| {
                     ui.label(gpu.to_string());

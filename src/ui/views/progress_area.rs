@@ -153,13 +153,11 @@ fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
         });
     });
     let elapsed_s = t.duration_ms(ctx.now_ms).unwrap_or(0) as f64 / 1000.0;
-    let remaining = if t.state == TaskState::Running {
-        format!(
-            ", ~{} left",
-            format_duration_secs(ctx.vm.eta_s(t, ctx.now_ms))
-        )
-    } else {
-        String::new()
+    let remaining = match ctx.vm.eta_s(t, ctx.now_ms) {
+        Some(left) if t.state == TaskState::Running => {
+            format!(", ~{} left", format_duration_secs(left))
+        }
+        _ => String::new(),
     };
     ui.add(
         egui::ProgressBar::new(t.progress)

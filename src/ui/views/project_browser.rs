@@ -61,13 +61,13 @@ impl ProjectBrowser {
                     *selection = None;
                 }
                 ui.weak(format!(
-                    "{} · {} chapter(s) · {} scene(s) · {} shot(s) · {} take(s) · {} asset(s)",
+                    "{} · {} · {} · {} · {} · {}",
                     m.narrative.structure,
-                    m.narrative.chapters.len(),
-                    m.scene_count(),
-                    m.shot_count(),
-                    open.takes.take_count(),
-                    open.asset_folders.len()
+                    crate::util::count(m.narrative.chapters.len(), "chapter"),
+                    crate::util::count(m.scene_count(), "scene"),
+                    crate::util::count(m.shot_count(), "shot"),
+                    crate::util::count(open.takes.take_count(), "take"),
+                    crate::util::count(open.asset_folders.len(), "asset")
                 ));
                 if let crate::workspace::project::Upgrade::Pending { changes, why } = &open.upgrade
                 {

@@ -85,11 +85,23 @@ impl RunDialog {
         self.focus_pending = true;
         self.waiting_for = None;
         self.priority = "0".into();
-        if !functions.iter().any(|f| f.id == self.function)
-            && let Some(f) = functions.first()
+        // The last function stays picked, but every opening starts from its defaults:
+        // values typed for an earlier run must not leak into the next one.
+        if let Some(f) = functions
+            .iter()
+            .find(|f| f.id == self.function)
+            .or(functions.first())
         {
             self.select(f);
         }
+    }
+
+    /// Closes the dialog and any popup it left open: a popup remembered as open while
+    /// nothing shows it would swallow the next click on the picker and keep Esc from
+    /// closing the dialog.
+    fn close(&mut self, egui_ctx: &egui::Context) {
+        self.open = false;
+        egui::Popup::close_all(egui_ctx);
     }
 
     fn select(&mut self, f: &FunctionSummary) {
@@ -131,7 +143,7 @@ impl RunDialog {
         if let Some(before) = self.waiting_for
             && ctx.vm.submitted.len() > before
         {
-            self.open = false;
+            self.close(egui_ctx);
             return;
         }
         let functions = &ctx.vm.functions;
@@ -142,7 +154,7 @@ impl RunDialog {
                 ui.button("Close").clicked()
             });
             if modal.inner || modal.should_close() {
-                self.open = false;
+                self.close(egui_ctx);
             }
             return;
         };
@@ -311,7 +323,7 @@ impl RunDialog {
             });
         }
         if cancel || modal.should_close() {
-            self.open = false;
+            self.close(egui_ctx);
         }
     }
 }

@@ -190,7 +190,12 @@ impl SettingsForm {
         egui::ScrollArea::vertical().show(ui, |ui| match self.page {
             Page::Shortcuts => shortcuts_ui(ui),
             Page::SystemInfo => system_info_ui(ui, ctx),
-            page => self.fields_ui(ui, page, &errors),
+            page => {
+                if page == Page::Workspace {
+                    workspace_in_use_ui(ui, ctx);
+                }
+                self.fields_ui(ui, page, &errors)
+            }
         });
     }
 
@@ -294,8 +299,27 @@ fn system_info_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
             }
             for g in &info.gpus {
                 ui.label(format!("GPU {}", g.index));
-                ui.label(format!("{} ({} MB)", g.name, g.memory_total_mb));
+                ui.label(format!("{} ({} MiB)", g.name, g.memory_total_mb));
                 ui.end_row();
             }
         });
+}
+
+/// The workspace folder actually in use, and why: `SLATE_WORKSPACE` or `--workspace`
+/// override the setting, which a person would otherwise take for the one in use.
+fn workspace_in_use_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>) {
+    let (Some(info), Some(settings)) = (&ctx.vm.system, &ctx.vm.settings) else {
+        return;
+    };
+    let setting = settings.workspace.root.display().to_string();
+    ui.label(format!("In use: {}", info.workspace));
+    if info.workspace != setting {
+        ui.colored_label(
+            theme::WARN,
+            "Set by SLATE_WORKSPACE or --workspace, which override the folder below; the folder below applies when Slate starts without them.",
+        );
+    } else {
+        ui.weak("From the setting below.");
+    }
+    ui.add_space(theme::SPACE_S);
 }

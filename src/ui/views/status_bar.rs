@@ -19,15 +19,36 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                 ui.separator();
                 let gpu = &ctx.vm.gpu;
                 if !gpu.latest.is_empty() {
+                    let hot_c = ctx
+                        .vm
+                        .settings
+                        .as_ref()
+                        .map_or(85, |s| s.notifications.gpu_hot_c);
                     for g in &gpu.latest {
+                        // Memory is sampled in MiB: shown in GiB, labelled so.
+                        // The dot is green only while the card is cooler than the
+                        // warning threshold of Settings → Notifications.
+                        let hot = g.temp_c.is_some_and(|t| u64::from(t) >= hot_c);
+                        let temp = match g.temp_c {
+                            Some(t) if hot => format!(" · {t} °C hot"),
+                            Some(t) => format!(" · {t} °C"),
+                            None => String::new(),
+                        };
                         let text = format!(
-                            "GPU{} {}% · {:.1}/{:.0} GB",
+                            "GPU{} {}% · {:.1}/{:.0} GiB{temp}",
                             g.index,
                             g.util_gpu.unwrap_or(0),
                             g.mem_used_mb as f64 / 1024.0,
                             g.mem_total_mb as f64 / 1024.0
                         );
-                        ui.status_dot(Some(true), &text, &g.name);
+                        let hover = match g.temp_c {
+                            Some(t) if hot => {
+                                format!("{}: {t} °C, at or above the {hot_c} °C warning", g.name)
+                            }
+                            Some(t) => format!("{}: {t} °C", g.name),
+                            None => g.name.clone(),
+                        };
+                        ui.status_dot(Some(!hot), &text, &hover);
                     }
                 } else {
                     match (&info.nvidia_driver, &gpu.error) {

@@ -1,5 +1,9 @@
 //! The properties panel for the story tree: rename, add, reorder and delete chapters,
 //! scenes and shots; edit a shot's type, duration and description.
+//!
+//! Edits are never thrown away: a changed name or shot applies when its field is left
+//! or Enter is pressed, and when the selection moves elsewhere (every edit is a commit,
+//! so the Git tab's history is the undo). Until then the panel says "Unsaved changes".
 
 use crate::events::Command;
 use crate::ui::theme;
@@ -13,6 +17,9 @@ use crate::workspace::project::StructureEdit;
 #[derive(Default)]
 pub struct StoryEditor {
     for_item: Option<Option<StoryItem>>,
+    /// The id of that item: a move shifts indices, and an edit must never land on
+    /// whatever now sits at the old index.
+    for_id: String,
     name: String,
     child_name: String,
     shot_type: ShotType,
@@ -38,14 +45,21 @@ impl StoryEditor {
         self.duration = "3".into();
         self.description.clear();
         self.project_name = m.name.clone();
+        self.for_id.clear();
         self.name = match item {
-            Some(StoryItem::Chapter(c)) => m.narrative.chapters.get(c).map(|c| c.name.clone()),
+            Some(StoryItem::Chapter(c)) => m.narrative.chapters.get(c).map(|c| {
+                self.for_id = c.id.clone();
+                c.name.clone()
+            }),
             Some(StoryItem::Scene(c, s)) => m
                 .narrative
                 .chapters
                 .get(c)
                 .and_then(|c| c.scenes.get(s))
-                .map(|s| s.name.clone()),
+                .map(|s| {
+                    self.for_id = s.id.clone();
+                    s.name.clone()
+                }),
             Some(StoryItem::Shot(c, s, h)) => {
                 let shot = m
                     .narrative
@@ -54,6 +68,7 @@ impl StoryEditor {
                     .and_then(|c| c.scenes.get(s))
                     .and_then(|s| s.shots.get(h));
                 if let Some(sh) = shot {
+                    self.for_id = sh.id.clone();
                     self.shot_type = sh.shot_type.clone();
                     self.duration = format!("{}", sh.duration);
                     self.description = sh.description.clone();
@@ -63,6 +78,52 @@ impl StoryEditor {
             None => None,
         }
         .unwrap_or_default();
+    }
+
+    /// The edit that would save the form for the item it was opened for, if the form
+    /// differs from the project (and is valid).
+    fn pending_edit(&self, m: &Manifest) -> Option<StructureEdit> {
+        let chapters = &m.narrative.chapters;
+        let name = self.name.trim();
+        match (*self.for_item.as_ref()?)? {
+            StoryItem::Chapter(c) => {
+                let ch = chapters.get(c).filter(|x| x.id == self.for_id)?;
+                (!name.is_empty() && ch.name != name).then(|| StructureEdit::RenameChapter {
+                    chapter: c,
+                    name: name.to_string(),
+                })
+            }
+            StoryItem::Scene(c, s) => {
+                let sc = chapters
+                    .get(c)?
+                    .scenes
+                    .get(s)
+                    .filter(|x| x.id == self.for_id)?;
+                (!name.is_empty() && sc.name != name).then(|| StructureEdit::RenameScene {
+                    chapter: c,
+                    scene: s,
+                    name: name.to_string(),
+                })
+            }
+            StoryItem::Shot(c, s, h) => {
+                let sh = chapters.get(c)?.scenes.get(s)?.shots.get(h);
+                let sh = sh.filter(|x| x.id == self.for_id)?;
+                let duration = self.duration.trim().parse::<f64>().ok()?;
+                let changed = sh.name != name
+                    || sh.shot_type != self.shot_type
+                    || sh.duration != duration
+                    || sh.description != self.description;
+                (changed && !name.is_empty()).then(|| StructureEdit::UpdateShot {
+                    chapter: c,
+                    scene: s,
+                    shot: h,
+                    name: name.to_string(),
+                    shot_type: self.shot_type.clone(),
+                    duration,
+                    description: self.description.clone(),
+                })
+            }
+        }
     }
 
     pub fn ui(
@@ -85,8 +146,13 @@ impl StoryEditor {
             return;
         };
         if self.for_item != Some(*selection) {
+            // Leaving an item saves what was typed for it.
+            if let Some(edit) = self.pending_edit(m) {
+                ctx.commands.send(Command::EditProject { edit });
+            }
             self.reset(m, *selection);
         }
+        let mut leave = false;
         if let Some(e) = &ctx.vm.project_error {
             ui.colored_label(theme::ERROR, e);
         }
@@ -96,14 +162,20 @@ impl StoryEditor {
         match *selection {
             None => {
                 ui.label(egui::RichText::new(&m.name).strong());
-                ui.labelled_text("Project name", &mut self.project_name);
-                if ui.button("Rename project").clicked() && self.project_name.trim() != m.name {
+                let field = ui.labelled_text("Project name", &mut self.project_name);
+                let enter = entered(ui, &field);
+                if (ui.button("Rename project").clicked() || enter)
+                    && self.project_name.trim() != m.name
+                {
                     ctx.commands.send(Command::RenameProject {
                         new_name: self.project_name.clone(),
                     });
                 }
-                ui.labelled_text("New chapter", &mut self.child_name);
-                if ui.button("Add chapter").clicked() {
+                let field = ui.labelled_text("New chapter", &mut self.child_name);
+                let enter = entered(ui, &field);
+                if (ui.button("Add chapter").clicked() || enter)
+                    && !self.child_name.trim().is_empty()
+                {
                     send(
                         ctx,
                         StructureEdit::AddChapter {
@@ -120,7 +192,7 @@ impl StoryEditor {
             }
             Some(StoryItem::Chapter(c)) => {
                 ui.weak(format!("Chapter {}", c + 1));
-                ui.labelled_text("Chapter name", &mut self.name);
+                leave |= left(ui.labelled_text("Chapter name", &mut self.name));
                 ui.horizontal(|ui| {
                     if ui.button("Rename").clicked() {
                         send(
@@ -142,8 +214,10 @@ impl StoryEditor {
                         });
                     }
                 });
-                ui.labelled_text("New scene", &mut self.child_name);
-                if ui.button("Add scene").clicked() {
+                let field = ui.labelled_text("New scene", &mut self.child_name);
+                let enter = entered(ui, &field);
+                if (ui.button("Add scene").clicked() || enter) && !self.child_name.trim().is_empty()
+                {
                     send(
                         ctx,
                         StructureEdit::AddScene {
@@ -157,7 +231,7 @@ impl StoryEditor {
             Some(StoryItem::Scene(c, s)) => {
                 let n = m.narrative.chapters.get(c).map_or(0, |c| c.scenes.len());
                 ui.weak(format!("Scene {} of chapter {}", s + 1, c + 1));
-                ui.labelled_text("Scene name", &mut self.name);
+                leave |= left(ui.labelled_text("Scene name", &mut self.name));
                 ui.horizontal(|ui| {
                     if ui.button("Rename").clicked() {
                         send(
@@ -191,12 +265,14 @@ impl StoryEditor {
                     }
                 });
                 ui.section_heading("New shot");
-                ui.labelled_text("Shot name", &mut self.child_name);
-                self.shot_fields_ui(ui);
+                let field = ui.labelled_text("Shot name", &mut self.child_name);
+                let mut enter = entered(ui, &field);
+                enter |= self.shot_fields_ui(ui);
                 let duration = self.duration.trim().parse::<f64>();
                 if ui
                     .add_enabled(duration.is_ok(), egui::Button::new("Add shot"))
                     .clicked()
+                    || (enter && duration.is_ok() && !self.child_name.trim().is_empty())
                 {
                     send(
                         ctx,
@@ -220,8 +296,8 @@ impl StoryEditor {
                     .and_then(|c| c.scenes.get(s))
                     .map_or(0, |s| s.shots.len());
                 ui.weak(format!("Shot {} of scene {}", h + 1, s + 1));
-                ui.labelled_text("Shot name", &mut self.name);
-                self.shot_fields_ui(ui);
+                leave |= left(ui.labelled_text("Shot name", &mut self.name));
+                leave |= self.shot_fields_ui(ui);
                 ui.horizontal(|ui| {
                     let duration = self.duration.trim().parse::<f64>();
                     if ui
@@ -285,9 +361,21 @@ impl StoryEditor {
                 }
             }
         }
+        match self.pending_edit(m) {
+            Some(edit) if leave => ctx.commands.send(Command::EditProject { edit }),
+            Some(_) => {
+                ui.colored_label(
+                    theme::WARN,
+                    "Unsaved changes: Enter or leaving the field saves them",
+                );
+            }
+            None => {}
+        }
     }
 
-    fn shot_fields_ui(&mut self, ui: &mut egui::Ui) {
+    /// The shot's type, duration and description; true when a field was left or Enter
+    /// pressed in it.
+    fn shot_fields_ui(&mut self, ui: &mut egui::Ui) -> bool {
         egui::ComboBox::from_label("Shot type")
             .selected_text(self.shot_type.label())
             .show_ui(ui, |ui| {
@@ -296,11 +384,12 @@ impl StoryEditor {
                     ui.selectable_value(&mut self.shot_type, t, label);
                 }
             });
-        ui.labelled_text("Duration (seconds)", &mut self.duration);
+        let mut leave = left(ui.labelled_text("Duration (seconds)", &mut self.duration));
         if self.duration.trim().parse::<f64>().is_err() {
             ui.field_error(Some(&"enter a number of seconds, like 3.5".to_string()));
         }
-        ui.labelled_text("Description", &mut self.description);
+        leave |= left(ui.labelled_text("Description", &mut self.description));
+        leave
     }
 }
 
@@ -363,6 +452,16 @@ fn shot_assets_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, linked: &[String]) -> Op
         changed = Some(v);
     }
     changed
+}
+
+/// Enter was pressed in this single-line field (egui moves focus out on Enter).
+fn entered(ui: &egui::Ui, field: &egui::Response) -> bool {
+    field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+/// The field was left (Tab, a click elsewhere, or Enter, which also moves focus out).
+fn left(field: egui::Response) -> bool {
+    field.lost_focus()
 }
 
 /// "Move up" / "Move down" for item `index` of `len`; the new position when clicked.

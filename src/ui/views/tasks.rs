@@ -46,6 +46,8 @@ pub struct TasksView {
     selected: BTreeSet<TaskId>,
     /// The row keyboard selection moves from.
     cursor: Option<TaskId>,
+    /// Where a Shift+↑/↓ or Shift+click range starts (the last plain selection).
+    anchor: Option<TaskId>,
     log_search: String,
     follow: bool,
 }
@@ -59,6 +61,7 @@ impl Default for TasksView {
             descending: true,
             selected: BTreeSet::new(),
             cursor: None,
+            anchor: None,
             log_search: String::new(),
             follow: true,
         }
@@ -140,10 +143,13 @@ impl TasksView {
                 Some(p) => (p + 1).min(rows.len().saturating_sub(1)),
             };
             if let Some(t) = rows.get(next) {
-                if !shift {
+                if shift {
+                    self.select_range(rows, t.id);
+                } else {
                     self.selected.clear();
+                    self.selected.insert(t.id);
+                    self.anchor = Some(t.id);
                 }
-                self.selected.insert(t.id);
                 self.cursor = Some(t.id);
                 *ctx.selected_task = Some(t.id);
             }
@@ -166,6 +172,18 @@ impl TasksView {
                 priority: t.priority - 1,
             });
         }
+    }
+
+    /// Selects the rows from the anchor to `to`, as they are shown: moving back toward
+    /// the anchor shrinks the range again.
+    fn select_range(&mut self, rows: &[&Task], to: TaskId) {
+        let anchor = self.anchor.or(self.cursor).unwrap_or(to);
+        let at = |id| rows.iter().position(|t| t.id == id);
+        let (Some(a), Some(b)) = (at(anchor), at(to)) else {
+            return;
+        };
+        self.anchor = Some(anchor);
+        self.selected = rows[a.min(b)..=a.max(b)].iter().map(|t| t.id).collect();
     }
 
     fn bulk(&self, ctx: &ViewCtx<'_>, make: impl Fn(TaskId, &Task) -> Command) {
@@ -248,87 +266,104 @@ impl TasksView {
             0.0
         };
         let table_height = (ui.available_height() - detail_height).max(120.0);
-        let mut clicked: Option<(TaskId, bool)> = None;
+        let mut clicked: Option<(TaskId, egui::Modifiers)> = None;
         let mut sort_by: Option<SortKey> = None;
         let cursor_row = self
             .cursor
             .and_then(|c| rows.iter().position(|t| t.id == c));
-        let mut table = TableBuilder::new(ui)
-            .id_salt("tasks_table")
-            .striped(true)
-            .max_scroll_height(table_height)
-            .sense(egui::Sense::click())
-            .column(Column::exact(100.0))
-            .column(Column::exact(50.0))
-            .column(Column::remainder().at_least(140.0))
-            .column(Column::exact(130.0))
-            .column(Column::exact(64.0))
-            .column(Column::exact(80.0))
-            .column(Column::exact(70.0));
-        if let Some(r) = cursor_row {
-            table = table.scroll_to_row(r, None);
-        }
-        table
-            .header(theme::ROW_HEIGHT, |mut h| {
-                for (title, key) in COLUMNS {
-                    h.col(|ui| {
-                        let arrow = if self.sort == key {
-                            if self.descending { " ⏷" } else { " ⏶" }
-                        } else {
-                            ""
-                        };
-                        if ui
-                            .button(format!("{title}{arrow}"))
-                            .on_hover_text(format!("Sort by {title}"))
-                            .clicked()
-                        {
-                            sort_by = Some(key);
-                        }
-                    });
+        // A narrow window scrolls the table sideways instead of cutting columns off.
+        egui::ScrollArea::horizontal()
+            .id_salt("tasks_table_x")
+            .show(ui, |ui| {
+                let mut table = TableBuilder::new(ui)
+                    .id_salt("tasks_table")
+                    .striped(true)
+                    .max_scroll_height(table_height)
+                    .sense(egui::Sense::click())
+                    .column(Column::exact(100.0))
+                    .column(Column::exact(50.0))
+                    .column(Column::remainder().at_least(140.0))
+                    .column(Column::exact(130.0))
+                    .column(Column::exact(64.0))
+                    .column(Column::exact(80.0))
+                    .column(Column::exact(70.0));
+                if let Some(r) = cursor_row {
+                    table = table.scroll_to_row(r, None);
                 }
-            })
-            .body(|body| {
-                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
-                    let t = rows[row.index()];
-                    row.set_selected(self.selected.contains(&t.id));
-                    row.col(|ui| {
-                        ui.colored_label(
-                            theme::state_colour(t.state),
-                            format!("{} {}", theme::state_icon(t.state), t.state.label()),
-                        );
+                table
+                    .header(theme::ROW_HEIGHT, |mut h| {
+                        for (title, key) in COLUMNS {
+                            h.col(|ui| {
+                                let arrow = if self.sort == key {
+                                    if self.descending { " ⏷" } else { " ⏶" }
+                                } else {
+                                    ""
+                                };
+                                if ui
+                                    .button(format!("{title}{arrow}"))
+                                    .on_hover_text(format!("Sort by {title}"))
+                                    .clicked()
+                                {
+                                    sort_by = Some(key);
+                                }
+                            });
+                        }
+                    })
+                    .body(|body| {
+                        body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                            let t = rows[row.index()];
+                            // Cell text must not take the click for text selection, or only the
+                            // gaps between cells would select the row.
+                            let cell = |ui: &mut egui::Ui| {
+                                ui.style_mut().interaction.selectable_labels = false
+                            };
+                            row.set_selected(self.selected.contains(&t.id));
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.colored_label(
+                                    theme::state_colour(t.state),
+                                    format!("{} {}", theme::state_icon(t.state), t.state_text()),
+                                );
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(t.id.to_string());
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                let stage = t
+                                    .stage
+                                    .as_deref()
+                                    .map(|s| format!(" · {s}"))
+                                    .unwrap_or_default();
+                                ui.label(format!("{}{stage}", t.function));
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(project_text(t));
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(t.priority.to_string());
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(
+                                    t.duration_ms(ctx.now_ms)
+                                        .map(|d| format_duration_secs(d as f64 / 1000.0))
+                                        .unwrap_or_else(|| "—".into()),
+                                );
+                            });
+                            row.col(|ui| {
+                                cell(ui);
+                                ui.label(t.attempts.to_string());
+                            });
+                            let r = row.response();
+                            if r.clicked() {
+                                clicked = Some((t.id, r.ctx.input(|i| i.modifiers)));
+                            }
+                        });
                     });
-                    row.col(|ui| {
-                        ui.label(t.id.to_string());
-                    });
-                    row.col(|ui| {
-                        let stage = t
-                            .stage
-                            .as_deref()
-                            .map(|s| format!(" · {s}"))
-                            .unwrap_or_default();
-                        ui.label(format!("{}{stage}", t.function));
-                    });
-                    row.col(|ui| {
-                        ui.label(project_text(t));
-                    });
-                    row.col(|ui| {
-                        ui.label(t.priority.to_string());
-                    });
-                    row.col(|ui| {
-                        ui.label(
-                            t.duration_ms(ctx.now_ms)
-                                .map(|d| format_duration_secs(d as f64 / 1000.0))
-                                .unwrap_or_else(|| "—".into()),
-                        );
-                    });
-                    row.col(|ui| {
-                        ui.label(t.attempts.to_string());
-                    });
-                    let r = row.response();
-                    if r.clicked() {
-                        clicked = Some((t.id, r.ctx.input(|i| i.modifiers.command)));
-                    }
-                });
             });
         if let Some(key) = sort_by {
             if self.sort == key {
@@ -338,12 +373,17 @@ impl TasksView {
                 self.descending = false;
             }
         }
-        if let Some((id, add)) = clicked {
-            if !add {
-                self.selected.clear();
-            }
-            if !self.selected.insert(id) {
-                self.selected.remove(&id);
+        if let Some((id, modifiers)) = clicked {
+            if modifiers.shift {
+                self.select_range(&rows, id);
+            } else {
+                if !modifiers.command {
+                    self.selected.clear();
+                }
+                if !self.selected.insert(id) {
+                    self.selected.remove(&id);
+                }
+                self.anchor = Some(id);
             }
             self.cursor = Some(id);
             *ctx.selected_task = Some(id);
@@ -399,7 +439,7 @@ impl TasksView {
 pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
     ui.horizontal(|ui| {
         ui.heading(t.title());
-        ui.colored_label(theme::state_colour(t.state), t.state.label());
+        ui.colored_label(theme::state_colour(t.state), t.state_text());
         if (t.state == TaskState::Queued || t.state.is_active()) && ui.button("Cancel").clicked() {
             ctx.commands.send(Command::CancelTask { id: t.id });
         }

@@ -1,0 +1,656 @@
+//! What a director hits in the first hour (issue 13): the command line through the real
+//! binary, and the window through egui_kittest.
+
+mod common;
+#[path = "common/studio.rs"]
+mod studio;
+
+use studio::slate_cli;
+
+/// A stdout whose reader is already gone, as `slate tasks | head -1` is once head exits:
+/// the read end is closed before the child starts, so every write fails with EPIPE.
+fn closed_stdout() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    writer
+}
+
+#[test]
+fn every_command_treats_a_closed_stdout_as_success() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("ws")).unwrap();
+    for args in [
+        &["tasks"][..],
+        &["tasks", "--json"],
+        &["functions", "list"],
+        &["functions", "list", "--json"],
+        &["functions", "show", "demo/countdown"],
+        &["project", "list"],
+        &["info"],
+        &["info", "--json"],
+    ] {
+        let out = slate_cli(dir.path(), args)
+            .stdout(closed_stdout())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "slate {args:?} into a closed pipe exited {:?}: {err}",
+            out.status
+        );
+        assert!(
+            !err.contains("panicked") && !err.to_lowercase().contains("broken pipe"),
+            "slate {args:?} into a closed pipe complained: {err}"
+        );
+    }
+}
+
+fn failure(i: u64) -> slate::events::Event {
+    slate::events::Event::Notification {
+        level: slate::events::Level::Error,
+        title: format!("demo/countdown #{i} failed"),
+        body: "exited with code 3; last output:\ntick 1\ntick 2\ntick 3\ntick 4\nout of memory at step 5"
+            .into(),
+        task: Some(i),
+    }
+}
+
+fn toasts_harness(
+    vm: slate::ui::view_model::ViewModel,
+    now_ms: u64,
+) -> egui_kittest::Harness<'static> {
+    let mut toasts = slate::ui::views::toasts::Toasts::default();
+    common::view_harness(vm, [900.0, 600.0], now_ms, move |ui, ctx| {
+        let corner = ui.max_rect().right_bottom();
+        toasts.ui(&ui.ctx().clone(), ctx, true, 5, corner);
+    })
+}
+
+#[test]
+fn toasts_show_the_cause_collapse_past_three_expire_and_stay_dismissed_after_a_restart() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    for i in 1..=5 {
+        vm.apply(failure(i), 1_000);
+    }
+    let mut h = toasts_harness(vm.clone(), 2_000);
+    h.run_steps(2);
+    // The last lines, where the cause is; not the first ticks.
+    assert!(
+        h.query_all_by_label_contains("out of memory at step 5")
+            .count()
+            == 3
+    );
+    assert!(h.query_by_label_contains("tick 1").is_none());
+    h.get_by_label_contains("+2 more");
+    // Errors go away too (they stay listed in the progress area).
+    let mut h = toasts_harness(vm.clone(), 1_000 + 60_000);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("failed").is_none(),
+        "an error toast never went away"
+    );
+    // A restart restores the list, and nothing from it toasts again.
+    let mut next = slate::ui::view_model::ViewModel::default();
+    next.restore_notifications(vm.notifications.iter().cloned().collect());
+    let mut h = toasts_harness(next, 2_000);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("failed").is_none(),
+        "old toasts came back after a restart"
+    );
+}
+
+fn app_with_functions(dir: &std::path::Path) -> egui_kittest::Harness<'static, slate::ui::App> {
+    let mut h = common::harness(dir);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "functions", 10, |h| {
+        !h.state().vm.functions.is_empty()
+    });
+    h
+}
+
+#[test]
+fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_start_fresh() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    // Cancelled while its picker is open.
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Run function").is_none(),
+        "Cancel closed it"
+    );
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    h.get_by_label("demo/countdown").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("steps").is_some(),
+        "the picker opened on click and chose the countdown"
+    );
+    h.get_by_label("steps").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("steps").type_text("77");
+    h.run_steps(2);
+    // Esc leaves the field, a second Esc closes the dialog.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Run function").is_none(),
+        "Esc closed the dialog"
+    );
+
+    // Opened again: the function's defaults, not the last values typed.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    let steps = h.get_by_label("steps");
+    assert_ne!(steps.value().as_deref(), Some("77"), "stale values kept");
+}
+
+fn queued_tasks(n: u64) -> slate::ui::view_model::ViewModel {
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    let tasks = (1..=n)
+        .map(|i| slate::runner::task::Task::queued(i, &format!("demo/job-{i}"), "1.0.0", 1_000))
+        .collect();
+    vm.apply(
+        slate::events::Event::TasksSnapshot {
+            tasks,
+            paused: false,
+        },
+        2_000,
+    );
+    vm
+}
+
+#[test]
+fn a_tasks_row_selects_by_its_text_and_shift_arrows_extend_and_shrink() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(queued_tasks(5), [1000.0, 600.0], 2_000, move |ui, ctx| {
+        view.ui(ui, ctx)
+    });
+    h.run_steps(2);
+    // The function name is text in a cell: clicking it selects the row.
+    h.get_by_label("demo/job-3").click();
+    h.run_steps(2);
+    h.get_by_label_contains("1 selected");
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowDown);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowDown);
+    h.run_steps(2);
+    h.get_by_label_contains("3 selected");
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowUp);
+    h.run_steps(2);
+    h.get_by_label_contains("2 selected");
+    // A plain arrow moves: one row selected again.
+    h.key_press(Key::ArrowUp);
+    h.run_steps(2);
+    h.get_by_label_contains("1 selected");
+}
+
+/// The real binary on the window's own data folder and workspace (`common::options`).
+fn cli(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slate"))
+        .args(args)
+        .env("SLATE_DATA_DIR", dir.join("data"))
+        .env("SLATE_WORKSPACE", dir.join("workspace"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "slate {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_history_row_selects_by_click_and_arrows_shows_files_and_diff_and_tags_that_commit() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    std::fs::write(d.join("workspace/Film/02_Story/notes.txt"), "rain\nneon\n").unwrap();
+    cli(d, &["--project", "Film", "git", "commit", "-m", "notes"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Num6);
+    h.run_steps(2);
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
+    common::wait_until(&mut h, "two commits in history", 20, |h| {
+        h.state().vm.git_log.len() == 2
+    });
+    // A click on the row's text selects it and lists its files.
+    let summary = h.state().vm.git_log[0].summary.clone();
+    assert!(summary.ends_with("notes"), "{summary}");
+    h.get_by_label(&summary).click();
+    common::wait_until(&mut h, "the commit's files", 10, |h| {
+        h.query_by_label_contains("02_Story/notes.txt").is_some()
+    });
+    h.get_by_label("Copy hash");
+    // A file shows its diff.
+    h.get_by_label_contains("02_Story/notes.txt").click();
+    common::wait_until(&mut h, "the diff", 10, |h| {
+        h.query_by_label("+neon").is_some()
+    });
+    // ↓ moves to the older commit, whose files replace these.
+    h.key_press(Key::ArrowDown);
+    common::wait_until(&mut h, "the first commit's files", 10, |h| {
+        h.query_by_label_contains("project.json").is_some()
+            && h.query_by_label_contains("02_Story/notes.txt").is_none()
+    });
+    // Tag that (older) commit, with Enter.
+    h.get_by_label("Tag").focus();
+    h.run_steps(2);
+    h.get_by_label("Tag").type_text("v0");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the tag on the first commit", 10, |h| {
+        let log = &h.state().vm.git_log;
+        log.len() == 2 && log[1].tags == ["v0"] && log[0].tags.is_empty()
+    });
+    h.get_by_label("Roll back to this commit:");
+}
+
+fn story_json(d: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(d.join("workspace/Film/02_Story/story.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn shot_durations(d: &std::path::Path) -> Vec<f64> {
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<f64>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let (Some(_), Some(d)) = (m.get("shotType"), m.get("duration")) {
+                    out.push(d.as_f64().unwrap_or(-1.0));
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&story_json(d), &mut out);
+    out
+}
+
+#[test]
+fn a_shot_edit_is_kept_when_another_shot_is_selected_and_enter_applies() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    cli(
+        d,
+        &["--project", "Film", "project", "scene", "add", "1", "Alley"],
+    );
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Neon sign",
+        ],
+    );
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Puddle",
+        ],
+    );
+    assert_eq!(shot_durations(d), [3.0, 3.0]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the shots in the browser", 20, |h| {
+        h.query_by_label("Neon sign · wide · 3s").is_some()
+    });
+    h.get_by_label("Neon sign · wide · 3s").click();
+    h.run_steps(3);
+    let field = "Duration (seconds)";
+    h.get_by_label(field).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field).type_text("7");
+    h.run_steps(2);
+    h.get_by_label_contains("Unsaved changes");
+    // Selecting another shot keeps the edit (it is saved, not dropped).
+    h.get_by_label("Puddle · wide · 3s").click();
+    common::wait_until(&mut h, "the edit saved", 20, |h| {
+        h.query_by_label("Neon sign · wide · 7s").is_some()
+    });
+    assert_eq!(shot_durations(d), [7.0, 3.0]);
+    // Enter applies in a single-line field.
+    h.get_by_label(field).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field).type_text("5");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "Enter to save", 20, |h| {
+        h.query_by_label("Puddle · wide · 5s").is_some()
+    });
+}
+
+#[test]
+fn the_palette_keeps_its_full_list_after_a_filtered_search_and_shows_whole_shortcuts() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let available = slate::ui::commands::Availability::default();
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1024.0, 700.0])
+        .wgpu()
+        .build_ui_state(
+            move |ui, palette: &mut slate::ui::palette::Palette| {
+                palette.show(ui.ctx(), &available);
+            },
+            slate::ui::palette::Palette::default(),
+        );
+    h.state_mut().open();
+    h.run_steps(3);
+    h.get_by_label("Search commands").type_text("gpu");
+    h.run_steps(3);
+    assert!(h.query_by_label("Show Tasks").is_none());
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().open);
+    h.state_mut().open();
+    h.run_steps(3);
+    h.get_by_label("Show Tasks");
+    h.snapshot_options("palette_reopened_1024x700", &common::snapshot_options());
+}
+
+#[test]
+fn without_a_remote_push_is_replaced_by_add_remote_which_tests_the_url() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let bare = d.join("remote.git");
+    assert!(
+        std::process::Command::new("git")
+            .args(["init", "-q", "--bare"])
+            .arg(&bare)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    assert!(
+        h.query_by_label("Push").is_none(),
+        "Push offered with no remote"
+    );
+    h.get_by_label("Add remote…").click();
+    h.run_steps(2);
+    // A URL that does not answer is refused with the reason.
+    h.get_by_label("Remote URL").focus();
+    h.get_by_label("Remote URL")
+        .type_text(&d.join("nowhere").display().to_string());
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the refusal", 20, |h| {
+        h.query_all_by_label_contains("does not answer")
+            .next()
+            .is_some()
+    });
+    h.get_by_label("Remote URL").focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Remote URL")
+        .type_text(&bare.display().to_string());
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "Push once origin exists", 20, |h| {
+        h.query_by_label("Push").is_some()
+    });
+    assert!(h.query_by_label("Add remote…").is_none());
+}
+
+#[test]
+fn a_task_being_cancelled_reads_cancelling_at_once() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = queued_tasks(1);
+    let mut t = vm.tasks[&1].clone();
+    t.state = slate::runner::task::TaskState::Running;
+    t.started_ms = Some(1_500);
+    t.stage = Some("cancelling".into());
+    vm.apply(slate::events::Event::TaskUpdated { task: t }, 2_000);
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(vm, [1000.0, 400.0], 2_000, move |ui, ctx| view.ui(ui, ctx));
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("running").next().is_none(),
+        "a cancelled task still reads running"
+    );
+    assert!(h.query_all_by_label_contains("cancelling").next().is_some());
+}
+
+#[test]
+fn ctrl_q_with_local_process_tasks_running_says_they_restart_from_zero_and_asks() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::SubmitTask {
+            request: slate::runner::task::TaskRequest {
+                function: "demo/countdown".into(),
+                params: [
+                    ("steps".to_string(), "600".to_string()),
+                    ("interval".to_string(), "0.1".to_string()),
+                ]
+                .into(),
+                ..Default::default()
+            },
+        });
+    common::wait_until(&mut h, "the task to run", 30, |h| {
+        h.state()
+            .vm
+            .active()
+            .any(|t| t.state == slate::runner::task::TaskState::Running)
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Q);
+    h.run_steps(3);
+    h.get_by_label("Quit Slate?");
+    h.get_by_label_contains("start again from zero");
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Quit Slate?").is_none(),
+        "Esc keeps Slate open"
+    );
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::CancelTask { id: 1 });
+    common::wait_until(&mut h, "the cancel", 30, |h| {
+        h.state().vm.active().next().is_none()
+    });
+}
+
+#[test]
+fn settings_workspace_shows_the_folder_in_use_and_why() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    // common::options overrides the workspace, as SLATE_WORKSPACE / --workspace do.
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num7);
+    h.run_steps(2);
+    h.get_all_by_label("Workspace").next().unwrap().click();
+    h.run_steps(3);
+    let in_use = format!("In use: {}", dir.path().join("workspace").display());
+    h.get_by_label(&in_use);
+    h.get_by_label_contains("Set by SLATE_WORKSPACE or --workspace");
+}
+
+#[test]
+fn a_new_project_opens_on_the_scene_tab_and_counts_read_as_words() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project list", 10, |h| {
+        h.state().vm.projects_loaded
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(3);
+    h.get_by_label("Project name").type_text("Noir");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new project to open", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Scene);
+    h.get_by_label_contains("3 chapters · 0 scenes · 0 shots");
+}
+
+#[test]
+fn at_1024x700_and_scale_1_25_the_side_panels_leave_the_main_view_half_the_width() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let options = common::options(dir.path());
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1024.0 / 1.25, 700.0 / 1.25])
+        .with_pixels_per_point(1.25)
+        .wgpu()
+        .build_eframe(move |cc| slate::ui::App::new(cc, options));
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run_steps(3);
+    let width = 1024.0 / 1.25;
+    let right_panel = h.get_by_label("Properties").rect().min.x;
+    let main_view = h.get_by_label("Filter").rect().min.x;
+    assert!(
+        right_panel - main_view >= width * 0.45,
+        "the main view is {} of {width} points wide",
+        right_panel - main_view
+    );
+}
+
+#[test]
+fn the_status_bar_says_a_hot_gpu_is_hot_and_labels_memory_in_gib() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    vm.system = Some(slate::probe::SystemInfo {
+        slate_version: "0".into(),
+        libgit2_version: "0".into(),
+        git: Ok("git".into()),
+        git_lfs: Ok("git-lfs".into()),
+        docker: Ok("20.10".into()),
+        nvidia_driver: Ok("550".into()),
+        gpus: vec![],
+        data_dir: String::new(),
+        settings_file: String::new(),
+        workspace: String::new(),
+        functions_dir: String::new(),
+    });
+    let sample = |index, temp| slate::gpu::GpuSample {
+        index,
+        name: "NVIDIA H200".into(),
+        uuid: format!("GPU-{index}"),
+        util_gpu: Some(50),
+        util_mem: None,
+        mem_used_mb: 20_480,
+        mem_free_mb: 61_440,
+        mem_total_mb: 81_920,
+        temp_c: Some(temp),
+        power_w: None,
+        power_limit_w: None,
+        sm_clock_mhz: None,
+        mem_clock_mhz: None,
+        fan_pct: None,
+        processes: vec![],
+    };
+    vm.apply(
+        slate::events::Event::GpuSample {
+            ts_ms: 1_000,
+            gpus: vec![sample(0, 88), sample(1, 60)],
+            error: None,
+        },
+        1_000,
+    );
+    let mut h = common::view_harness(vm, [1200.0, 40.0], 1_000, |ui, ctx| {
+        slate::ui::views::status_bar::status_bar_ui(ui, ctx)
+    });
+    h.run_steps(2);
+    h.get_by_label("GPU0 50% · 20.0/80 GiB · 88 °C hot");
+    h.get_by_label("GPU1 50% · 20.0/80 GiB · 60 °C");
+}
+
+#[test]
+fn tab_moves_on_from_the_commit_message_and_tag_fields() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    for field in ["Commit message", "Tag"] {
+        h.get_by_label(field).focus();
+        h.run_steps(2);
+        assert!(h.get_by_label(field).is_focused());
+        h.get_by_label(field).type_text("x");
+        h.run_steps(1);
+        h.key_press(Key::Tab);
+        h.run_steps(2);
+        assert!(
+            !h.get_by_label(field).is_focused(),
+            "Tab is trapped in {field}"
+        );
+    }
+}
