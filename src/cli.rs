@@ -151,6 +151,10 @@ pub struct RunArgs {
     /// Print events as JSON lines instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+    /// Run as a local process or in a container, instead of as the template says
+    /// (a container's image comes from `slate image build FUNCTION`).
+    #[arg(long, value_name = "process|docker")]
+    pub executor: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -392,6 +396,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         priority: args.priority,
         project: global.project.clone(),
         shot: args.shot.clone(),
+        executor: args.executor.clone(),
     };
     let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });

@@ -73,6 +73,9 @@ pub struct TaskRequest {
     pub priority: i32,
     pub project: Option<String>,
     pub shot: Option<String>,
+    /// Run with this executor instead of the template's: `process` or `docker`.
+    #[serde(default)]
+    pub executor: Option<String>,
 }
 
 /// Resources a task holds while it runs, after its preset is applied.
@@ -128,6 +131,9 @@ pub struct Task {
     /// `attempts` when the user last retried it: automatic retries count from here.
     #[serde(default)]
     pub retry_base: u32,
+    /// The executor asked for instead of the template's (`process` or `docker`).
+    #[serde(default)]
+    pub executor: Option<String>,
 }
 
 impl Task {
@@ -165,6 +171,7 @@ impl Task {
             mean_gpu_util: None,
             pid_start: None,
             retry_base: 0,
+            executor: None,
         }
     }
 

@@ -217,6 +217,7 @@ impl RunDialog {
                     priority,
                     project,
                     shot,
+                    executor: None,
                 },
             });
         }
