@@ -159,7 +159,9 @@ pub struct RunArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ImageCmd {
-    /// Build the image a function runs, from the Dockerfile folder next to its template.
+    /// Build the image a function runs: from the Dockerfile folder next to its template,
+    /// or, for a process function, from the Debian packages its folder lists (no
+    /// registry needed; cached until the list or its files change).
     Build { function: String },
     /// Images on the Docker engine.
     List {
@@ -755,6 +757,26 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
         ImageCmd::Build { function } => {
             let reg = registry(&paths);
             let t = reg.get(&function)?;
+            if matches!(t.executor, crate::runner::function::Executor::Process) {
+                // A process function: its image comes from the Debian packages it lists.
+                let started = std::time::Instant::now();
+                let built = rt
+                    .block_on(crate::runner::image::build_from_packages(
+                        &endpoint,
+                        t,
+                        |s| eprintln!("[{:>3.0}%] {}: {}", s.progress * 100.0, s.stage, s.message),
+                    ))
+                    .map_err(|e| format!("building the image for {} failed: {e}", t.id))?;
+                match built {
+                    crate::runner::image::Built::Cached(tag) => {
+                        println!("{tag} is up to date (cached)")
+                    }
+                    crate::runner::image::Built::Built(tag) => {
+                        println!("built {tag} in {:.1} s", started.elapsed().as_secs_f64())
+                    }
+                }
+                return Ok(());
+            }
             let tag = crate::runner::image::image_of(t)?.to_string();
             let context = crate::runner::image::build_context(t)?;
             eprintln!(
