@@ -379,7 +379,9 @@ fn still_png() -> PathBuf {
                 "/assets/functions/gen/image/render.py"
             );
             let out = std::process::Command::new("python3")
-                .args([script, PROMPT, "close-up", "256", "144", "3", "4", "false"])
+                .args([
+                    script, PROMPT, "close-up", "256", "144", "3", "4", "false", "false",
+                ])
                 .arg(&dir)
                 .output()
                 .unwrap();
@@ -549,7 +551,9 @@ fn a_missing_tool_names_its_debian_package() {
     for (script, args, package) in [
         (
             "gen/image/render.py",
-            vec![PROMPT, "wide", "64", "36", "1", "4", "false", out_dir],
+            vec![
+                PROMPT, "wide", "64", "36", "1", "4", "false", "true", out_dir,
+            ],
             "povray",
         ),
         (

@@ -5,7 +5,7 @@ Words in the prompt pick the subject, palette, weather and time of day; the shot
 picks the camera; the seed moves the scenery. Progress is POV-Ray's own pixel count,
 reported as JSON lines on stdout, with a quick low-resolution preview first.
 
-usage: render.py PROMPT SHOT_TYPE WIDTH HEIGHT SEED QUALITY ANTIALIAS OUT_DIR
+usage: render.py PROMPT SHOT_TYPE WIDTH HEIGHT SEED QUALITY ANTIALIAS PREVIEW OUT_DIR
 """
 import json
 import os
@@ -45,6 +45,9 @@ SHOTS = {
     "wide": (18.0, 3.0, 2.5, 60, 0.0),
     "medium": (9.0, 2.5, 3.0, 45, 0.0),
     "close-up": (4.5, 4.0, 4.0, 35, 0.0),
+    "extreme-close-up": (2.5, 4.3, 4.3, 30, 0.0),
+    "pov": (5.0, 1.7, 1.7, 70, 0.8),
+    "establishing": (28.0, 8.0, 2.0, 65, 0.0),
     "over-the-shoulder": (7.0, 2.2, 3.0, 45, -1.6),
     "low-angle": (8.0, 0.4, 4.5, 55, 0.0),
     "aerial": (16.0, 14.0, 1.0, 55, 0.0),
@@ -135,6 +138,8 @@ def povray(pov, png, width, height, quality, antialias, first, span, label):
     args = ["povray", "+I" + pov, "+O" + png, "+W%d" % width, "+H%d" % height, "+Q%d" % quality,
             "-D", "+FN", "-GA"]  # no display, PNG out, no statistics chatter
     args += ["+A0.3", "+AM2", "+R2"] if antialias else ["-A"]
+    sys.stderr.write("command: %s\n" % json.dumps(args))
+    sys.stderr.flush()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tail, buf, last = [], b"", -1.0
     while True:
@@ -159,9 +164,9 @@ def povray(pov, png, width, height, quality, antialias, first, span, label):
 
 
 def main():
-    if len(sys.argv) != 9:
+    if len(sys.argv) != 10:
         sys.exit(__doc__)
-    prompt, shot, width, height, seed, quality, antialias, out = sys.argv[1:]
+    prompt, shot, width, height, seed, quality, antialias, preview, out = sys.argv[1:]
     width, height, seed, quality = int(width), int(height), int(seed), int(quality)
     antialias = antialias.lower() in ("true", "1", "yes")
     if not prompt.strip():
@@ -180,14 +185,18 @@ def main():
     with open(pov, "w") as f:
         f.write(text)
     say(0.02, "scene", "%(subject)s, %(time)s, %(weather)s" % picked)
-    # A quick preview at an eighth of the size, then the real render.
-    pw, ph = max(16, width // 8), max(16, height // 8)
-    povray(pov, os.path.join(out, "preview.png"), pw, ph, min(quality, 4), False, 0.02, 0.08, "preview")
-    say(0.1, "preview", "preview %dx%d" % (pw, ph), preview="preview.png")
+    first = 0.02
+    if preview.lower() in ("true", "1", "yes"):
+        # A quick preview at an eighth of the size, then the real render.
+        pw, ph = max(16, width // 8), max(16, height // 8)
+        povray(pov, os.path.join(out, "preview.png"), pw, ph, min(quality, 4), False, 0.02, 0.08, "preview")
+        say(0.1, "preview", "preview %dx%d" % (pw, ph), preview="preview.png")
+        first = 0.1
     final = os.path.join(out, "image.png")
-    povray(pov, final + ".part.png", width, height, quality, antialias, 0.1, 0.9, "render")
+    povray(pov, final + ".part.png", width, height, quality, antialias, first, 1.0 - first, "render")
     os.replace(final + ".part.png", final)
-    os.remove(os.path.join(out, "preview.png"))
+    if os.path.exists(os.path.join(out, "preview.png")):
+        os.remove(os.path.join(out, "preview.png"))
     say(1.0, "done", "image.png %dx%d" % (width, height))
 
 

@@ -12,8 +12,9 @@ import shutil
 import subprocess
 import sys
 
-MOVES = {"wide": "pan", "medium": "push-in", "close-up": "push-in", "over-the-shoulder": "pan",
-         "low-angle": "tilt", "aerial": "ken-burns"}
+MOVES = {"wide": "pan", "medium": "push-in", "close-up": "push-in", "extreme-close-up": "push-in",
+         "over-the-shoulder": "pan", "pov": "push-in", "establishing": "ken-burns", "low-angle": "tilt",
+         "aerial": "ken-burns"}
 
 
 def say(progress, stage, message):
@@ -61,6 +62,8 @@ def main():
             "-vf", vf, "-frames:v", str(frames), "-r", str(fps), "-c:v", "libx264", "-preset", "veryfast",
             "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4",
             "-progress", "pipe:1", part]
+    sys.stderr.write("command: %s\n" % json.dumps(args))
+    sys.stderr.flush()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last = -1.0
     for line in proc.stdout:

@@ -16,6 +16,8 @@ def say(progress, stage, message):
 
 
 def run(args, what, **kw):
+    sys.stderr.write("command: %s\n" % json.dumps(args))
+    sys.stderr.flush()
     p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     if p.returncode != 0:
         sys.exit("%s failed: %s" % (what, (p.stderr or p.stdout).strip()[-600:]))
