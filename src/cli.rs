@@ -390,11 +390,37 @@ fn start_core(
     }
 }
 
+/// File inputs given as relative paths are relative to where `slate run` was typed
+/// (the task itself runs in its output folder).
+fn absolute_file_params(
+    global: &Global,
+    function: &str,
+    params: &mut BTreeMap<String, String>,
+) {
+    let reg = registry(&paths(global));
+    let (Ok(t), Ok(cwd)) = (reg.get(function), std::env::current_dir()) else {
+        return;
+    };
+    for input in &t.inputs {
+        if input.kind != crate::runner::function::InputKind::File {
+            continue;
+        }
+        if let Some(v) = params.get_mut(&input.name)
+            && !v.is_empty()
+            && std::path::Path::new(v.as_str()).is_relative()
+        {
+            *v = cwd.join(v.as_str()).display().to_string();
+        }
+    }
+}
+
 fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
+    let mut params = parse_params(&args.params)?;
+    absolute_file_params(global, &args.function, &mut params);
     let request = TaskRequest {
         function: args.function.clone(),
         preset: args.preset.clone(),
-        params: parse_params(&args.params)?,
+        params,
         priority: args.priority,
         project: global.project.clone(),
         shot: args.shot.clone(),
