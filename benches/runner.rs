@@ -131,7 +131,13 @@ fn main() {
     let reg = slate::runner::function::Registry::load(None);
     let t0 = Instant::now();
     let store = Store::open(&big).unwrap().store;
-    let (tasks, _) = slate::runner::load_and_recover(&store, &reg);
+    let (tasks, _) = slate::runner::load_and_recover(
+        &store,
+        &reg,
+        slate::runner::Recovery::Apply {
+            studio: big.parent().unwrap(),
+        },
+    );
     let recovery = t0.elapsed();
     assert_eq!(tasks.len() as u64, history);
     figures.push(Figure::alone(

@@ -257,21 +257,18 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
 pub(crate) fn settings_for(paths: &Paths) -> crate::settings::Settings {
     let loaded = crate::settings::load(&paths.settings_file);
     if let Some(w) = loaded.warning {
-        eprintln!("warning: {w}");
+        crate::say_err!("warning: {w}");
     }
     loaded.settings
 }
 
 fn registry(paths: &Paths) -> Registry {
     let settings = settings_for(paths);
-    Registry::load(Some(&paths.workspace_root(&settings).join("functions")))
+    Registry::load_with_legacy(&paths.functions_dir(), &paths.workspace_root(&settings))
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("serialisable")
-    );
+    crate::util::text::out_line(&serde_json::to_string_pretty(value).expect("serialisable"));
 }
 
 fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
@@ -286,13 +283,16 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
                 }));
             } else {
                 for f in reg.summaries() {
-                    println!(
+                    crate::say!(
                         "{:<28} {:<8} {:<24} {}",
-                        f.id, f.version, f.executor, f.description
+                        f.id,
+                        f.version,
+                        f.executor,
+                        f.description
                     );
                 }
                 for e in &reg.errors {
-                    eprintln!("bad template: {e}");
+                    crate::say_err!("bad template: {e}");
                 }
             }
             Ok(())
@@ -303,19 +303,21 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             if json {
                 print_json(&f.summary());
             } else {
-                println!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
+                crate::say!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
                 for i in &f.inputs {
                     let default = i
                         .default
                         .as_ref()
                         .map(|d| format!(" = {d}"))
                         .unwrap_or_default();
-                    println!(
+                    crate::say!(
                         "  --param {}=<{:?}>{default}  {}",
-                        i.name, i.kind, i.description
+                        i.name,
+                        i.kind,
+                        i.description
                     );
                 }
-                println!(
+                crate::say!(
                     "\npresets: {}",
                     f.presets.keys().cloned().collect::<Vec<_>>().join(", ")
                 );
@@ -326,7 +328,7 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let t = FunctionTemplate::parse(&text, &file)?;
-            println!(
+            crate::say!(
                 "{}: ok ({} {}, {} input(s))",
                 file.display(),
                 t.id,
@@ -378,11 +380,11 @@ fn start_core(
             Ok(Event::RunnerFailed { error }) => return Err(error.into()),
             Ok(Event::SettingsLoaded {
                 warning: Some(w), ..
-            }) => eprintln!("warning: {w}"),
+            }) => crate::say_err!("warning: {w}"),
             Ok(Event::Notification {
                 level, title, body, ..
             }) if level >= crate::events::Level::Warning => {
-                eprintln!("warning: {title}: {body}")
+                crate::say_err!("warning: {title}: {body}")
             }
             Ok(_) => {}
             Err(_) => return Err("the task runner did not start within 30 s".into()),
@@ -433,7 +435,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
             .recv()
             .map_err(|_| "the task runner stopped unexpectedly")?;
         if args.json {
-            println!("{}", serde_json::to_string(&event).expect("serialisable"));
+            crate::util::text::out_line(&serde_json::to_string(&event).expect("serialisable"));
         }
         match event {
             Event::TaskRejected { function, errors } => {
@@ -448,12 +450,12 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
                 id = Some(task.id);
                 if args.detach {
                     if !args.json {
-                        println!("queued task {} ({})", task.id, task.function);
+                        crate::say!("queued task {} ({})", task.id, task.function);
                     }
                     return Ok(());
                 }
                 if !args.json {
-                    eprintln!("task {} queued: {}", task.id, task.function);
+                    crate::say_err!("task {} queued: {}", task.id, task.function);
                 }
             }
             Event::TaskProgress {
@@ -488,10 +490,10 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
                 return match task.state {
                     TaskState::Succeeded => {
                         if !args.json {
-                            println!("task {} succeeded", task.id);
+                            crate::say!("task {} succeeded", task.id);
                             if let Some(dir) = &task.output_dir {
                                 for o in &task.outputs {
-                                    println!("  {}", dir.join(o).display());
+                                    crate::say!("  {}", dir.join(o).display());
                                 }
                             }
                         }
@@ -517,11 +519,15 @@ fn read_tasks(global: &Global) -> Result<Vec<Task>, Failure> {
     let opened =
         crate::runner::store::Store::open(&paths.database_file()).map_err(|e| e.to_string())?;
     if let Some(w) = &opened.warning {
-        eprintln!("warning: {w}");
+        crate::say_err!("warning: {w}");
     }
-    let (tasks, problems) = crate::runner::load_and_recover(&opened.store, &registry(&paths));
+    let (tasks, problems) = crate::runner::load_and_recover(
+        &opened.store,
+        &registry(&paths),
+        crate::runner::Recovery::Preview,
+    );
     for p in problems {
-        eprintln!("warning: {p}");
+        crate::say_err!("warning: {p}");
     }
     Ok(tasks)
 }
@@ -550,19 +556,24 @@ fn list_tasks(
     if json {
         print_json(&tasks);
     } else if tasks.is_empty() {
-        println!("no tasks");
+        crate::say!("no tasks");
     } else {
         let now = crate::util::now_ms();
-        println!(
+        crate::say!(
             "{:>6}  {:<12} {:<28} {:>4}  {:>8}  {:>3}",
-            "ID", "STATE", "FUNCTION", "PRIO", "DURATION", "TRY"
+            "ID",
+            "STATE",
+            "FUNCTION",
+            "PRIO",
+            "DURATION",
+            "TRY"
         );
         for t in tasks {
             let dur = t
                 .duration_ms(now)
                 .map(|d| crate::util::format_duration_secs(d as f64 / 1000.0))
                 .unwrap_or_else(|| "-".into());
-            println!(
+            crate::say!(
                 "{:>6}  {:<12} {:<28} {:>4}  {:>8}  {:>3}",
                 t.id,
                 t.state.label(),
@@ -604,16 +615,16 @@ fn task(global: &Global, cmd: TaskCmd) -> Result<(), Failure> {
             if json {
                 print_json(&t);
             } else {
-                println!("task {} — {} {}", t.id, t.function, t.function_version);
-                println!("state: {}", t.state.label());
+                crate::say!("task {} — {} {}", t.id, t.function, t.function_version);
+                crate::say!("state: {}", t.state.label());
                 for (k, v) in &t.params {
-                    println!("  {k} = {v}");
+                    crate::say!("  {k} = {v}");
                 }
                 if let Some(e) = &t.error {
-                    println!("error: {e}");
+                    crate::say!("error: {e}");
                 }
                 for o in &t.outputs {
-                    println!("output: {o}");
+                    crate::say!("output: {o}");
                 }
             }
             Ok(())
@@ -655,7 +666,7 @@ fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failur
             && task.id == id
             && done(&task)
         {
-            println!("task {id}: {} → {}", before.label(), task.state.label());
+            crate::say!("task {id}: {} → {}", before.label(), task.state.label());
             return Ok(());
         }
     }
@@ -722,7 +733,7 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
                         .map_err(|e| e.to_string())?;
                 }
                 if args.watch {
-                    println!("{}", serde_json::to_string(gpus).expect("json"));
+                    crate::util::text::out_line(&serde_json::to_string(gpus).expect("json"));
                 } else if !streaming && args.json {
                     let (driver, cuda) = source.versions();
                     print_json(&serde_json::json!({
@@ -730,10 +741,10 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
                     }));
                 } else if !streaming {
                     if gpus.is_empty() {
-                        println!("no GPUs found");
+                        crate::say!("no GPUs found");
                     }
                     for g in gpus {
-                        println!(
+                        crate::say!(
                             "{}, {}, {} %, {} MiB used, {} MiB free, {} MiB total, {} C, {} W",
                             g.index,
                             g.name,
@@ -749,9 +760,11 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
             }
             Err(e) => {
                 if args.json || args.watch {
-                    println!("{}", serde_json::json!({ "error": e, "gpus": [] }));
+                    crate::util::text::out_line(
+                        &serde_json::json!({ "error": e, "gpus": [] }).to_string(),
+                    );
                 } else {
-                    eprintln!("{e}\n\n{}", crate::ui::views::gpu::INSTALL_STEPS);
+                    crate::say_err!("{e}\n\n{}", crate::ui::views::gpu::INSTALL_STEPS);
                 }
                 if !streaming {
                     return Err(Failure {
@@ -801,7 +814,7 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
             }
             let tag = crate::runner::image::image_of(t)?.to_string();
             let context = crate::runner::image::build_context(t)?;
-            eprintln!(
+            crate::say_err!(
                 "building {tag} for {} ({} KiB context)",
                 t.id,
                 context.len() / 1024
@@ -810,10 +823,10 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
                 &endpoint,
                 context,
                 &tag,
-                |line| eprintln!("  {line}"),
+                |line| crate::say_err!("  {line}"),
             ))
             .map_err(|e| format!("building {tag} failed: {e}"))?;
-            println!("built {tag}");
+            crate::say!("built {tag}");
             Ok(())
         }
         ImageCmd::List { json } => {
@@ -827,7 +840,7 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
                 );
             } else {
                 for (t, s) in images {
-                    println!("{t:<48} {}", crate::util::format_bytes(s.max(0) as u64));
+                    crate::say!("{t:<48} {}", crate::util::format_bytes(s.max(0) as u64));
                 }
             }
             Ok(())
@@ -850,7 +863,7 @@ fn info(global: &Global, json: bool) -> Result<(), Failure> {
     if json {
         print_json(&info);
     } else {
-        print!("{}", info.report());
+        print!("{}", crate::util::text::escape_controls(&info.report()));
     }
     Ok(())
 }
@@ -872,7 +885,7 @@ fn demo_countdown(
                 "message": format!("step {i}/{steps}"),
             })
         );
-        eprintln!("tick {i}");
+        crate::say_err!("tick {i}");
         std::io::stdout().flush().ok();
         std::thread::sleep(Duration::from_secs_f64(interval.clamp(0.0, 3600.0)));
     }
@@ -884,7 +897,7 @@ fn demo_countdown(
         .map_err(|e| format!("could not write the output: {e}"))?;
     }
     if exit_code != 0 {
-        eprintln!("finishing with exit code {exit_code} as asked");
+        crate::say_err!("finishing with exit code {exit_code} as asked");
         std::process::exit(exit_code);
     }
     Ok(())

@@ -185,6 +185,9 @@ pub enum GitCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Write the media of LFS files left as pointer text (after a rollback or checkout
+    /// that could not write them, e.g. on a full disk) from the local LFS store.
+    RestoreMedia,
     /// Move the branch back to a commit: soft keeps changes staged, mixed keeps them
     /// unstaged, hard discards them (refused while there are uncommitted changes).
     Rollback {
@@ -261,15 +264,17 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 ),
                 code: 2,
             })?;
+            crate::workspace::leftovers::clean_creating(&workspace_root(global));
             let path = project::create(&workspace_root(global), &name, t)?;
             if json {
                 print_json(&project::summary(&path));
             } else {
-                println!("created {}", path.display());
+                crate::say!("created {}", path.display());
             }
             Ok(())
         }
         ProjectCmd::List { search, json } => {
+            crate::workspace::leftovers::clean_creating(&workspace_root(global));
             let mut list = project::list(&workspace_root(global))?;
             if let Some(s) = search {
                 let s = s.to_lowercase();
@@ -278,10 +283,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             if json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("no projects in {}", workspace_root(global).display());
+                crate::say!("no projects in {}", workspace_root(global).display());
             } else {
                 for p in list {
-                    println!(
+                    crate::say!(
                         "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s), {} take(s){}{}",
                         p.name,
                         crate::util::format_bytes(p.size_bytes),
@@ -307,7 +312,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             let takes = wtakes::scan(&path);
             let assets = wassets::scan_project(&path);
             if !parsed.upgrade.is_empty() {
-                eprintln!(
+                crate::say_err!(
                     "note: this project was made by an earlier Slate; `slate project upgrade` rewrites it in the web studio's format: {}",
                     parsed.upgrade.join("; ")
                 );
@@ -318,8 +323,8 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }));
                 return Ok(());
             }
-            println!("{} ({})", m.name, m.narrative.structure);
-            println!(
+            crate::say!("{} ({})", m.name, m.narrative.structure);
+            crate::say!(
                 "{} chapter(s), {} scene(s), {} shot(s), {} take(s) ({} deleted, {} shot(s) with an active take), {} asset(s)",
                 m.narrative.chapters.len(),
                 m.scene_count(),
@@ -337,9 +342,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }
             };
             for (i, c) in m.narrative.chapters.iter().enumerate() {
-                println!("{}. {}", i + 1, c.name);
+                crate::say!("{}. {}", i + 1, c.name);
                 for (j, s) in c.scenes.iter().enumerate() {
-                    println!(
+                    crate::say!(
                         "   {}.{} {}{}",
                         i + 1,
                         j + 1,
@@ -352,7 +357,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                             .and_then(|t| t.active.as_deref())
                             .map(|a| format!(", active {a}"))
                             .unwrap_or_default();
-                        println!(
+                        crate::say!(
                             "      {}.{}.{} {} [{} {}s] {}{}",
                             i + 1,
                             j + 1,
@@ -369,9 +374,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }
             }
             if !takes.shots.is_empty() {
-                println!("takes:");
+                crate::say!("takes:");
                 for s in &takes.shots {
-                    println!(
+                    crate::say!(
                         "   {}: {} take(s), {} deleted{}",
                         s.shot_id(),
                         s.takes.len(),
@@ -384,9 +389,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 }
             }
             if !assets.is_empty() {
-                println!("assets:");
+                crate::say!("assets:");
                 for a in &assets {
-                    println!(
+                    crate::say!(
                         "   {:<12} {} ({} file(s)){}",
                         a.category,
                         a.name,
@@ -404,19 +409,19 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             let path = current_project(global)?;
             match project::upgrade(&path)? {
                 Some((commit, changes)) => {
-                    println!("upgraded {} ({})", path.display(), &commit[..7]);
+                    crate::say!("upgraded {} ({})", path.display(), &commit[..7]);
                     for c in changes {
-                        println!("  {c}");
+                        crate::say!("  {c}");
                     }
                 }
-                None => println!("{} is already in the current format", path.display()),
+                None => crate::say!("{} is already in the current format", path.display()),
             }
             Ok(())
         }
         ProjectCmd::Rename { new_name } => {
             let path = current_project(global)?;
             let dest = project::rename(&path, &new_name)?;
-            println!("renamed to {}", dest.display());
+            crate::say!("renamed to {}", dest.display());
             Ok(())
         }
         ProjectCmd::Delete { yes, permanently } => {
@@ -434,10 +439,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             }
             if permanently {
                 project::delete_permanently(&path)?;
-                println!("deleted {}", path.display());
+                crate::say!("deleted {}", path.display());
             } else {
                 let dest = project::move_to_trash(&path)?;
-                println!("moved to the trash: {}", dest.display());
+                crate::say!("moved to the trash: {}", dest.display());
             }
             Ok(())
         }
@@ -583,13 +588,13 @@ fn structure(global: &Global, edit: StructureEdit) -> Result<(), Failure> {
     // As opening in the window does: upgrade an earlier Slate's project when that is safe.
     match project::upgrade_on_open(&path, false)? {
         project::Upgrade::Done { commit, .. } => {
-            eprintln!("upgraded the project format first ({})", &commit[..7]);
+            crate::say_err!("upgraded the project format first ({})", &commit[..7]);
         }
         project::Upgrade::Pending { why, .. } => return Err(why.into()),
         project::Upgrade::Current => {}
     }
     let (_, summary) = project::edit(&path, &edit)?;
-    println!("{summary}");
+    crate::say!("{summary}");
     Ok(())
 }
 
@@ -602,20 +607,39 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             if json {
                 print_json(&st);
             } else {
-                println!("on branch {}", st.branch);
+                crate::say!("on branch {}", st.branch);
                 if st.is_clean() {
-                    println!("clean");
+                    crate::say!("clean");
                 }
                 for c in &st.staged {
-                    println!("  staged    {:<10} {}", c.kind, c.path);
+                    crate::say!("  staged    {:<10} {}", c.kind, c.path);
                 }
                 for c in &st.modified {
-                    println!("  modified  {:<10} {}", c.kind, c.path);
+                    crate::say!("  modified  {:<10} {}", c.kind, c.path);
                 }
                 for p in &st.untracked {
-                    println!("  untracked            {p}");
+                    crate::say!("  untracked            {p}");
+                }
+                for p in &st.media_missing {
+                    crate::say!("  media not restored   {p}");
+                }
+                if !st.media_missing.is_empty() {
+                    crate::say!(
+                        "{} file(s) are LFS pointers, not media: run `slate git restore-media`",
+                        st.media_missing.len()
+                    );
                 }
             }
+            Ok(())
+        }
+        GitCmd::RestoreMedia => {
+            let before = crate::workspace::lfs::pointers_in_work_tree(&repo);
+            if before.is_empty() {
+                crate::say!("every LFS file already has its media");
+                return Ok(());
+            }
+            let written = crate::workspace::lfs::smudge_work_tree(&repo)?;
+            crate::say!("restored the media of {} file(s)", written.len());
             Ok(())
         }
         GitCmd::Log { limit, skip, json } => {
@@ -629,7 +653,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                     } else {
                         format!(" ({})", c.tags.join(", "))
                     };
-                    println!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
+                    crate::say!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
                 }
             }
             Ok(())
@@ -645,9 +669,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 print_json(&files);
             } else {
                 for f in files {
-                    println!(
+                    crate::say!(
                         "{:<10} +{:<6} -{:<6} {}",
-                        f.kind, f.additions, f.deletions, f.path
+                        f.kind,
+                        f.additions,
+                        f.deletions,
+                        f.path
                     );
                 }
             }
@@ -692,12 +719,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 });
             }
             let id = wgit::commit_all(&repo, &wgit::prefixed(prefix.as_deref(), &message))?;
-            println!("committed {}", &id[..7]);
+            crate::say!("committed {}", &id[..7]);
             Ok(())
         }
         GitCmd::Tag { name, message } => {
             wgit::tag(&repo, &name, message.as_deref())?;
-            println!("tagged {name}");
+            crate::say!("tagged {name}");
             Ok(())
         }
         GitCmd::Tags { json } => {
@@ -706,7 +733,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 print_json(&tags);
             } else {
                 for t in tags {
-                    println!("{t}");
+                    crate::say!("{t}");
                 }
             }
             Ok(())
@@ -728,7 +755,7 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                 });
             }
             wgit::rollback(&repo, &commit, mode)?;
-            println!("rolled back to {commit} ({mode:?})");
+            crate::say!("rolled back to {commit} ({mode:?})");
             Ok(())
         }
     }
@@ -739,15 +766,15 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
     match cmd {
         LfsCmd::Track { pattern } => {
             if wlfs::track(&path, &pattern)? {
-                println!("tracking {pattern}");
+                crate::say!("tracking {pattern}");
             } else {
-                println!("{pattern} was already tracked");
+                crate::say!("{pattern} was already tracked");
             }
             Ok(())
         }
         LfsCmd::Untrack { pattern } => {
             if wlfs::untrack(&path, &pattern)? {
-                println!("no longer tracking {pattern}");
+                crate::say!("no longer tracking {pattern}");
                 Ok(())
             } else {
                 Err(format!("{pattern} was not tracked").into())
@@ -760,7 +787,7 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                 print_json(&files);
             } else {
                 for f in files {
-                    println!(
+                    crate::say!(
                         "{} {} {} ({})",
                         &f.oid[..10],
                         if f.present { "*" } else { "-" },
@@ -788,24 +815,26 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
                     "problems": problems,
                 }));
             } else {
-                println!("patterns: {}", patterns.join(" "));
-                println!(
+                crate::say!("patterns: {}", patterns.join(" "));
+                crate::say!(
                     "{} LFS file(s), {}",
                     files.len(),
                     crate::util::format_bytes(total)
                 );
                 for problem in &problems {
-                    println!("  ✖ {problem}");
+                    crate::say!("  ✖ {problem}");
                 }
                 for (p, s) in &large {
-                    println!(
+                    crate::say!(
                         "  ⚠ large and not tracked: {p} ({})",
                         crate::util::format_bytes(*s)
                     );
                 }
                 match git_lfs {
-                    Ok(v) => println!("git-lfs: {v}"),
-                    Err(e) => println!("git-lfs: {e} (needed only to push and pull LFS objects)"),
+                    Ok(v) => crate::say!("git-lfs: {v}"),
+                    Err(e) => {
+                        crate::say!("git-lfs: {e} (needed only to push and pull LFS objects)")
+                    }
                 }
             }
             Ok(())

@@ -317,5 +317,6 @@ pub async fn probe_system(paths: &Paths, settings: &Settings) -> SystemInfo {
         data_dir: paths.data_dir.display().to_string(),
         settings_file: paths.settings_file.display().to_string(),
         workspace: paths.workspace_root(settings).display().to_string(),
+        functions_dir: paths.functions_dir().display().to_string(),
     }
 }

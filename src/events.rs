@@ -243,6 +243,9 @@ pub enum Command {
     },
     #[serde(rename = "git.rollback")]
     GitRollback { commit: String, mode: ResetMode },
+    /// Writes the media of LFS files left as pointer text (`GitStatus::media_missing`).
+    #[serde(rename = "git.restore_media")]
+    GitRestoreMedia,
     #[serde(rename = "lfs.track")]
     LfsTrack { pattern: String },
     #[serde(rename = "lfs.untrack")]

@@ -21,7 +21,7 @@ fn main() {
     };
     if let Err(f) = result {
         if !f.message.is_empty() {
-            eprintln!("error: {}", f.message);
+            slate::say_err!("error: {}", f.message);
         }
         std::process::exit(f.code);
     }

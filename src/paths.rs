@@ -54,6 +54,13 @@ impl Paths {
         self.data_dir.join("logs")
     }
 
+    /// The user's function templates. In the data dir, not the workspace: a workspace
+    /// folder is a project's namespace (a cloned project named `functions` must not
+    /// become templates that replace built-ins such as `git/push`).
+    pub fn functions_dir(&self) -> PathBuf {
+        self.data_dir.join("functions")
+    }
+
     pub fn ui_state_file(&self) -> PathBuf {
         self.data_dir.join("ui-state")
     }

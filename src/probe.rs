@@ -26,6 +26,9 @@ pub struct SystemInfo {
     pub data_dir: String,
     pub settings_file: String,
     pub workspace: String,
+    /// Where user function templates are loaded from.
+    #[serde(default)]
+    pub functions_dir: String,
 }
 
 impl SystemInfo {
@@ -48,8 +51,8 @@ impl SystemInfo {
             s += &format!("GPU {}: {} ({} MB)\n", g.index, g.name, g.memory_total_mb);
         }
         s += &format!(
-            "Data dir: {}\nSettings: {}\nWorkspace: {}\n",
-            self.data_dir, self.settings_file, self.workspace
+            "Data dir: {}\nSettings: {}\nWorkspace: {}\nFunctions: {}\n",
+            self.data_dir, self.settings_file, self.workspace, self.functions_dir
         );
         s
     }

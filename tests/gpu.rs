@@ -148,9 +148,9 @@ fn a_replayed_gpu_process_is_attributed_to_its_running_task() {
     append_frame(&replay, 0.0, &[gpu(0, "Replay GPU", 10, 1000, 24_000, 50)]);
     let mut opts = options(dir.path());
     opts.runner.gpu_replay = Some(replay.clone());
-    std::fs::create_dir_all(dir.path().join("workspace/functions")).unwrap();
+    std::fs::create_dir_all(dir.path().join("data/functions")).unwrap();
     std::fs::write(
-        dir.path().join("workspace/functions/sh.toml"),
+        dir.path().join("data/functions/sh.toml"),
         studio::SH_FUNCTION,
     )
     .unwrap();

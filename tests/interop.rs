@@ -906,6 +906,25 @@ fn the_cli_upgrades_on_request_even_with_other_work_uncommitted() {
         err.contains("uncommitted") && err.contains("slate project upgrade"),
         "{err}"
     );
+    // The user's own unsaved edit to a file the upgrade rewrites is never swept into the
+    // upgrade commit: refused, nothing changed.
+    let manifest = std::fs::read_to_string(p.join("project.json")).unwrap();
+    write(
+        &p.join("project.json"),
+        manifest.replace("Old", "Older").as_bytes(),
+    );
+    let out = slate(&["project", "upgrade"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "upgraded over an unsaved project.json"
+    );
+    assert!(
+        err.contains("project.json") && err.contains("uncommitted"),
+        "{err}"
+    );
+    assert_eq!(commit_count(home.path(), &p), 1);
+    write(&p.join("project.json"), manifest.as_bytes());
     let out = slate(&["project", "upgrade"]);
     assert!(
         out.status.success(),
@@ -1067,4 +1086,63 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
     // Opening it in the window rewrote nothing.
     assert_eq!(std::fs::read(web.join("project.json")).unwrap(), web_json);
     assert_eq!(git(home.path(), &web, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_minimal_web_studio_manifest_is_current_and_stays_valid_after_an_edit() {
+    // The web studio fills `created` and `modified` itself and reads `24.0` as an int:
+    // such a project is not "old", and a Slate edit must not write `"created": ""`.
+    let home = home();
+    let ws = tempfile::tempdir().unwrap();
+    let p = ws.path().join("Min");
+    for d in [
+        "01_Assets/Characters",
+        "01_Assets/Styles",
+        "01_Assets/Locations",
+        "02_Story",
+        "03_Renders",
+        "04_Compositions",
+        "05_Audio",
+        "06_Exports",
+    ] {
+        write(&p.join(d).join(".gitkeep"), b"");
+    }
+    write_json(
+        &p.join("project.json"),
+        &json!({"id": "x", "name": "Min", "settings": {"fps": 24.0},
+                "narrative": {"structure": "story-circle", "chapters": [
+                    {"id": "you", "name": "You", "order": 1, "scenes": ["s1"]}]}}),
+    );
+    git(
+        home.path(),
+        &p,
+        &["-c", "init.defaultBranch=master", "init", "-q"],
+    );
+    git(home.path(), &p, &["add", "-A"]);
+    git(home.path(), &p, &["commit", "-q", "-m", "init"]);
+    assert_eq!(
+        project::upgrade_on_open(&p, false).unwrap(),
+        Upgrade::Current
+    );
+    project::edit(
+        &p,
+        &StructureEdit::AddScene {
+            chapter: 0,
+            name: "Garden".into(),
+        },
+    )
+    .unwrap();
+    let doc = read_json(&p.join("project.json"));
+    assert!(doc.get("created").is_none(), "{doc:#}");
+    assert_eq!(doc["settings"]["fps"], 24);
+    assert_valid(
+        &schema(),
+        &p,
+        "a scene added to a minimal web-studio project",
+    );
+    assert_eq!(
+        commit_count(home.path(), &p),
+        1,
+        "no upgrade commit was made"
+    );
 }

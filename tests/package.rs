@@ -272,3 +272,43 @@ DISPLAY=:5 timeout 120 slate --screenshot /out/shot.png
         colours.len()
     );
 }
+
+/// Every operating-system call lives in `src/platform/`: a macOS or Windows port then
+/// has one module to write (see docs/platforms.md). Comments may name `/proc` paths.
+#[test]
+fn os_specific_calls_stay_in_the_platform_module() {
+    let patterns = ["libc::", "std::os::unix", "nix::", "/proc/", "\"/proc\""];
+    let mut found = Vec::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                if path != root().join("src/platform") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|x| x != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                if let Some(p) = patterns.iter().find(|p| code.contains(*p)) {
+                    let rel = path.strip_prefix(root()).unwrap().display().to_string();
+                    found.push(format!("{rel}:{}: {p} in `{}`", n + 1, code.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "OS-specific calls outside src/platform/ (move them there, with a fallback in \
+         src/platform/other.rs):\n{}",
+        found.join("\n")
+    );
+}

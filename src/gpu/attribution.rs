@@ -104,13 +104,19 @@ mod tests {
             pid: Some(me),
             container_id: None,
         }];
-        assert_eq!(owner_of(Path::new("/proc"), child.id(), &owners), Some(7));
+        assert_eq!(
+            owner_of(Path::new(crate::platform::PROC_ROOT), child.id(), &owners),
+            Some(7)
+        );
         let others = vec![TaskOwner {
             task: 8,
             pid: Some(999_999),
             container_id: None,
         }];
-        assert_eq!(owner_of(Path::new("/proc"), child.id(), &others), None);
+        assert_eq!(
+            owner_of(Path::new(crate::platform::PROC_ROOT), child.id(), &others),
+            None
+        );
         child.kill().ok();
         child.wait().ok();
     }

@@ -175,7 +175,12 @@ pub fn spawn(
                         detail,
                         processes: detail || !owners.is_empty(),
                     };
-                    let t = tick(source.as_mut(), fields, &owners, Path::new("/proc"));
+                    let t = tick(
+                        source.as_mut(),
+                        fields,
+                        &owners,
+                        Path::new(crate::platform::PROC_ROOT),
+                    );
                     let raised = alerts.check(&t, hot_c);
                     let failed = t.error.is_some();
                     on_tick(t, raised);

@@ -59,6 +59,13 @@ impl std::fmt::Display for MissingLibrary {
     }
 }
 
+/// The two ways Slate ends a process: ask, then insist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Terminate,
+    Kill,
+}
+
 /// Not available on this operating system yet.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0} is not supported on this platform yet")]

@@ -1,8 +1,107 @@
-//! Platforms Slate does not support yet: every function says so.
+//! Platforms Slate does not support yet: each function says so, or does the plain
+//! portable thing where one exists (see docs/platforms.md for what a port needs).
 
-use super::MissingLibrary;
+use std::fs::File;
+use std::io;
+use std::path::Path;
 
-/// The window's libraries are bundled differently off Linux: nothing to check here.
+use super::{MissingLibrary, Signal, Unsupported};
+
+pub const PROC_ROOT: &str = "";
+
+fn unsupported(what: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, Unsupported(what))
+}
+
 pub fn missing_window_library() -> Option<MissingLibrary> {
     None
+}
+
+pub fn own_group_dies_with_parent(_cmd: &mut tokio::process::Command) {}
+
+pub fn signal_group(_pgid: u32, _signal: Signal) {}
+
+pub fn signal_process(_pid: u32, _signal: Signal) {}
+
+pub fn pid_alive(_pid: u32) -> bool {
+    // Unknown: assume alive, so nothing of another process is ever cleaned up.
+    true
+}
+
+pub fn exit_code(status: std::process::ExitStatus) -> i64 {
+    status.code().map_or(-1, i64::from)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    pub group: u32,
+    pub start: u64,
+}
+
+pub fn process_start_time(_pid: u32) -> Option<u64> {
+    None
+}
+
+pub fn processes() -> Vec<ProcessInfo> {
+    Vec::new()
+}
+
+pub fn environ_has(_pid: u32, _marks: &[String]) -> bool {
+    false
+}
+
+pub fn user_and_group() -> Option<String> {
+    None
+}
+
+pub fn create_with_mode(path: &Path, _mode: u32) -> io::Result<File> {
+    File::create(path)
+}
+
+pub fn open_nonblocking(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
+pub fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+pub fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatData {
+    pub ctime: (i64, i64),
+    pub mtime: (i64, i64),
+    pub dev: u64,
+    pub ino: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub executable: bool,
+}
+
+pub fn stat_data(_meta: &std::fs::Metadata) -> StatData {
+    StatData::default()
+}
+
+pub fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().as_bytes().to_vec()
+}
+
+pub fn symlink(_target: &Path, _link: &Path) -> io::Result<()> {
+    Err(unsupported("making symbolic links"))
+}
+
+pub fn make_fifo(_path: &Path) -> io::Result<()> {
+    Err(unsupported("named pipes"))
+}
+
+pub fn is_cross_device(_e: &io::Error) -> bool {
+    false
+}
+
+pub fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull
 }

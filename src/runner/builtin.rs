@@ -11,12 +11,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::Digest as _;
 
-use crate::runner::function::{Executor, FunctionTemplate, InputKind};
+use crate::runner::function::{Executor, FunctionTemplate};
 
 /// Where a function's folder sits inside its image.
 pub const CONTAINER_DIR: &str = "/function";
-/// Where the project folder is mounted (read-only) inside a container.
-pub const CONTAINER_WORKSPACE: &str = "/workspace";
 /// Where `requirements.txt` is installed inside an image built from Debian packages.
 pub const CONTAINER_PYTHONPATH: &str = "/opt/slate-python";
 
@@ -212,49 +210,6 @@ pub fn runs_in_container(t: &FunctionTemplate, executor: Option<&str>) -> bool {
     }
 }
 
-/// File inputs as a container sees them: a path inside the project becomes its path
-/// under [`CONTAINER_WORKSPACE`]; any other path is refused, since the container
-/// cannot see it.
-pub fn container_params(
-    t: &FunctionTemplate,
-    params: &BTreeMap<String, serde_json::Value>,
-    project_dir: Option<&Path>,
-) -> Result<BTreeMap<String, serde_json::Value>, String> {
-    let mut out = params.clone();
-    for input in t.inputs.iter().filter(|i| i.kind == InputKind::File) {
-        let Some(value) = params.get(&input.name).and_then(|v| v.as_str()) else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
-        }
-        let path = Path::new(value);
-        let inside = project_dir.and_then(|p| {
-            let real = std::fs::canonicalize(path).ok()?;
-            let root = std::fs::canonicalize(p).ok()?;
-            real.strip_prefix(&root).ok().map(Path::to_path_buf)
-        });
-        match inside {
-            Some(rel) => {
-                out.insert(
-                    input.name.clone(),
-                    format!("{CONTAINER_WORKSPACE}/{}", rel.display()).into(),
-                );
-            }
-            None if !path.exists() => {
-                return Err(format!("input `{}`: {value} does not exist", input.name));
-            }
-            None => {
-                return Err(format!(
-                    "input `{}`: {value} is outside the project, and a container sees only the project folder (at {CONTAINER_WORKSPACE}); copy it into the project or run with --executor process",
-                    input.name
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,27 +254,5 @@ mod tests {
         assert_eq!(a, base_image(&["povray".into()], None));
         assert_ne!(a, base_image(&["povray".into(), "sox".into()], None));
         assert_ne!(a, base_image(&["povray".into()], Some("numpy")));
-    }
-
-    #[test]
-    fn container_file_inputs_must_be_in_the_project() {
-        let reg = Registry::load(None);
-        let t = reg.get("post/upscale").unwrap();
-        let project = tempfile::tempdir().unwrap();
-        let inside = project.path().join("still.png");
-        std::fs::write(&inside, b"x").unwrap();
-        let params = BTreeMap::from([(
-            "image".to_string(),
-            serde_json::Value::from(inside.display().to_string()),
-        )]);
-        let p = container_params(t, &params, Some(project.path())).unwrap();
-        assert_eq!(p["image"], "/workspace/still.png");
-        let other = tempfile::NamedTempFile::new().unwrap();
-        let params = BTreeMap::from([(
-            "image".to_string(),
-            serde_json::Value::from(other.path().display().to_string()),
-        )]);
-        let e = container_params(t, &params, Some(project.path())).unwrap_err();
-        assert!(e.contains("outside the project"), "{e}");
     }
 }

@@ -155,6 +155,7 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
                     .and_then(Result::ok)
                     .unwrap_or((u64::MAX, u64::MAX));
                 pump_logs(&docker, &id, &sink, false, seen).await;
+                sink.finish();
                 let oom = docker
                     .inspect_container(&id, None::<InspectContainerOptions>)
                     .await
@@ -290,32 +291,7 @@ async fn create_and_start(
             false,
         ));
     }
-    let mut mounts = vec![Mount {
-        target: Some("/out".into()),
-        source: Some(launch.output_dir.display().to_string()),
-        typ: Some(MountType::BIND),
-        read_only: Some(false),
-        ..Default::default()
-    }];
-    if let Some(p) = &spec.project_dir {
-        mounts.push(Mount {
-            target: Some("/workspace".into()),
-            source: Some(p.display().to_string()),
-            typ: Some(MountType::BIND),
-            read_only: Some(true),
-            ..Default::default()
-        });
-        let models = p.join("01_Assets/Models");
-        if models.is_dir() {
-            mounts.push(Mount {
-                target: Some("/models".into()),
-                source: Some(models.display().to_string()),
-                typ: Some(MountType::BIND),
-                read_only: Some(true),
-                ..Default::default()
-            });
-        }
-    }
+    let mounts = mounts_for(launch, spec).map_err(|e| Outcome::failed(e, false))?;
     let device_requests = spec.gpu_index.map(|g| {
         vec![DeviceRequest {
             driver: Some("nvidia".into()),
@@ -327,13 +303,12 @@ async fn create_and_start(
     let mut env: Vec<String> = launch.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     env.push(format!("SLATE_TASK_ID={}", launch.task_id));
     env.push("SLATE_OUTPUT_DIR=/out".into());
-    // SAFETY: getuid/getgid cannot fail.
-    let user = unsafe { format!("{}:{}", libc::getuid(), libc::getgid()) };
+    let user = crate::platform::user_and_group();
     let body = ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: Some(launch.argv.clone()),
         env: Some(env),
-        user: Some(user),
+        user,
         working_dir: Some("/out".into()),
         labels: Some(HashMap::from([
             (LABEL_TASK.to_string(), launch.task_id.to_string()),
@@ -341,10 +316,19 @@ async fn create_and_start(
         ])),
         host_config: Some(HostConfig {
             mounts: Some(mounts),
-            memory: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
-            memory_swap: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
-            nano_cpus: spec.cpu.map(|c| (c * 1e9) as i64),
+            // Templates bound these; saturating keeps an old stored task from wrapping.
+            memory: spec.memory_mb.map(mb_to_bytes),
+            memory_swap: spec.memory_mb.map(mb_to_bytes),
+            nano_cpus: spec
+                .cpu
+                .filter(|c| c.is_finite() && *c > 0.0)
+                .map(|c| (c * 1e9) as i64),
             network_mode: Some(spec.network.clone()),
+            // A render job needs no privileges: no setuid escalation inside the
+            // container, and none of the kernel capabilities Docker grants by default
+            // (chown, raw sockets, mknod, …). Files in /out are written as the user.
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            cap_drop: Some(vec!["ALL".into()]),
             device_requests,
             ..Default::default()
         }),
@@ -385,6 +369,47 @@ async fn create_and_start(
         return Err(Outcome::failed(msg, is_unreachable(&e)));
     }
     Ok(created.id)
+}
+
+/// The bind mounts of a task, each source resolved on this side first: the engine
+/// follows links on the host, so a project's `01_Assets/Models -> /` would hand the
+/// host's root to the container. A link that leaves its folder is refused, not mounted.
+pub fn mounts_for(launch: &Launch, spec: &DockerSpec) -> Result<Vec<Mount>, String> {
+    let bind = |target: &str, source: &std::path::Path, read_only: bool| Mount {
+        target: Some(target.into()),
+        source: Some(source.display().to_string()),
+        typ: Some(MountType::BIND),
+        read_only: Some(read_only),
+        ..Default::default()
+    };
+    // Slate made the output folder; resolving it still pins the path the engine sees.
+    let out = std::fs::canonicalize(&launch.output_dir)
+        .map_err(|e| format!("{}: {e}", launch.output_dir.display()))?;
+    let mut mounts = vec![bind("/out", &out, false)];
+    if let Some(p) = &spec.project_dir {
+        let project = std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        mounts.push(bind("/workspace", &project, true));
+        let models = project.join("01_Assets/Models");
+        if std::fs::symlink_metadata(&models).is_ok() {
+            let real = crate::util::walk::resolve_inside(&project, &models)
+                .map_err(|e| format!("not mounting 01_Assets/Models: {e}"))?;
+            if real.is_dir() {
+                mounts.push(bind("/models", &real, true));
+            }
+        }
+    }
+    for (i, file) in launch.input_files.iter().enumerate() {
+        mounts.push(bind(
+            &format!("/inputs/{i}/{}", file.name),
+            &file.path,
+            true,
+        ));
+    }
+    Ok(mounts)
+}
+
+fn mb_to_bytes(mb: u64) -> i64 {
+    i64::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX)
 }
 
 /// TERM, then KILL after the grace period (Docker does both).

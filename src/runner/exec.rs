@@ -27,6 +27,11 @@ pub enum ExecReport {
         stderr: bool,
         line: String,
     },
+    /// The task's log could not be written (a full disk): the run's record is
+    /// incomplete, so it must not pass for a success.
+    LogFailed {
+        error: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +79,16 @@ pub struct Launch {
     pub timeout: Duration,
     pub cancel: tokio::sync::watch::Receiver<bool>,
     pub reports: ReportSender,
+    /// Host files given as `file` inputs; a container gets each read-only at
+    /// `/inputs/<n>/<name>`.
+    pub input_files: Vec<InputFile>,
+}
+
+/// A `file` input, checked: an existing regular file inside the allowed folders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputFile {
+    pub name: String,
+    pub path: PathBuf,
 }
 
 impl Launch {
@@ -83,11 +98,19 @@ impl Launch {
 
     /// A sink for the child's output lines: log file, progress parsing, last lines.
     pub fn stream_sink(&self) -> StreamSink {
-        let file = std::fs::OpenOptions::new()
+        let file = match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.log_file)
-            .ok();
+        {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.report(ExecReport::LogFailed {
+                    error: format!("{}: {e}", self.log_file.display()),
+                });
+                None
+            }
+        };
         let written = file
             .as_ref()
             .and_then(|f| f.metadata().ok())
@@ -99,6 +122,8 @@ impl Launch {
             file: file.map(|f| std::io::BufWriter::with_capacity(64 * 1024, f)),
             written,
             last: VecDeque::new(),
+            failed: false,
+            log_file: self.log_file.clone(),
         })))
     }
 }
@@ -114,6 +139,27 @@ struct SinkInner {
     file: Option<std::io::BufWriter<std::fs::File>>,
     written: u64,
     last: VecDeque<String>,
+    /// A write failed and was reported (once).
+    failed: bool,
+    log_file: PathBuf,
+}
+
+impl SinkInner {
+    fn write_failed(&mut self, e: std::io::Error) {
+        if !self.failed {
+            self.failed = true;
+            self.reports
+                .send((
+                    self.task_id,
+                    ExecReport::LogFailed {
+                        error: format!("{}: {e}", self.log_file.display()),
+                    },
+                ))
+                .ok();
+        }
+        // Nothing more goes to a file that lost lines: it would read as complete.
+        self.file = None;
+    }
 }
 
 impl StreamSink {
@@ -126,17 +172,21 @@ impl StreamSink {
         {
             let tag = if stderr { "err" } else { "out" };
             let rec = format!("{tag} {line}\n");
-            if f.write_all(rec.as_bytes()).is_ok() {
+            let mut wrote = f.write_all(rec.as_bytes());
+            if wrote.is_ok() {
                 s.written += rec.len() as u64;
                 if s.written >= MAX_LOG_BYTES {
-                    f.write_all(b"--- log truncated: limit reached ---\n").ok();
+                    wrote = f.write_all(b"--- log truncated: limit reached ---\n");
                 }
+            }
+            if let Err(e) = wrote {
+                s.write_failed(e);
             }
         }
         if let Some(update) = progress {
             // Progress lines are kept on disk but are not log text on screen.
-            if let Some(f) = s.file.as_mut() {
-                f.flush().ok();
+            if let Some(Err(e)) = s.file.as_mut().map(|f| f.flush()) {
+                s.write_failed(e);
             }
             s.reports
                 .send((s.task_id, ExecReport::Progress(update)))
@@ -152,6 +202,19 @@ impl StreamSink {
             .ok();
     }
 
+    /// Flushes the log at the end of a run; a failure is reported like any write's.
+    pub fn finish(&self) {
+        let mut guard = self.0.lock().expect("sink lock");
+        let s = &mut *guard;
+        if let Some(Err(e)) = s
+            .file
+            .as_mut()
+            .map(|f| f.flush().and_then(|()| f.get_ref().sync_data()))
+        {
+            s.write_failed(e);
+        }
+    }
+
     pub fn last_lines(&self) -> Vec<String> {
         self.0
             .lock()
@@ -163,98 +226,22 @@ impl StreamSink {
     }
 }
 
-/// Matches a relative path against a glob as git does (wildmatch): `*` and `?` stop at
-/// `/`, `**` spans folders (`a/**`, `**/b`, `a/**/b`), `[a-z]`/`[!x]` are classes and
-/// `\x` is a literal `x`.
-pub fn glob_match(pattern: &str, path: &str) -> bool {
-    /// `[...]` at the start of `p` (after the `[`): whether `c` is in it, and its length.
-    fn class(p: &[u8], c: u8) -> Option<(bool, usize)> {
-        let negate = matches!(p.first(), Some(b'!' | b'^'));
-        let mut i = usize::from(negate);
-        let start = i;
-        let mut hit = false;
-        while i < p.len() {
-            if p[i] == b']' && i > start {
-                return Some((hit != negate, i + 1));
-            }
-            if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
-                hit |= p[i] <= c && c <= p[i + 2];
-                i += 3;
-            } else {
-                hit |= p[i] == c;
-                i += 1;
-            }
-        }
-        None
+/// Files under `dir` matching any of `patterns`, as paths relative to `dir`. The folder
+/// was filled by the task (a container), so it goes through the one safe walk: links out
+/// of it, loops and special files are left out. Blocking: run it off the async workers.
+pub fn collect_outputs(dir: &std::path::Path, patterns: &[String]) -> Result<Vec<String>, String> {
+    let set = crate::util::glob::PatternSet::new(patterns)?;
+    let walk = crate::util::walk::walk(dir, crate::util::walk::Limits::default());
+    if walk.truncated {
+        return Err(format!(
+            "{} holds too many files or folders too deep to list its outputs",
+            dir.display()
+        ));
     }
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) if p.get(1) == Some(&b'*') => {
-                let rest = &p[2..];
-                if rest.is_empty() {
-                    return true;
-                }
-                let rest = rest.strip_prefix(b"/").unwrap_or(rest);
-                (0..=s.len()).any(|i| (i == 0 || s[i - 1] == b'/') && go(rest, &s[i..]))
-            }
-            (Some(b'*'), _) => (0..=s.len())
-                .take_while(|&i| i == 0 || s[i - 1] != b'/')
-                .any(|i| go(&p[1..], &s[i..])),
-            (Some(b'?'), Some(c)) if *c != b'/' => go(&p[1..], &s[1..]),
-            (Some(b'['), Some(c)) if *c != b'/' => match class(&p[1..], *c) {
-                Some((true, n)) => go(&p[1 + n..], &s[1..]),
-                Some((false, _)) => false,
-                None => *c == b'[' && go(&p[1..], &s[1..]),
-            },
-            (Some(b'\\'), Some(c)) if p.get(1) == Some(c) => go(&p[2..], &s[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), path.as_bytes())
-}
-
-/// Files under `dir` matching any of `patterns`, as paths relative to `dir`.
-pub fn collect_outputs(dir: &std::path::Path, patterns: &[String]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(rel) = p.strip_prefix(dir) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if patterns.iter().any(|pat| glob_match(pat, &rel)) {
-                    found.push(rel);
-                }
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*.txt", "a.txt"));
-        assert!(!glob_match("*.txt", "d/a.txt"));
-        assert!(glob_match("**/*.png", "a/b/c.png"));
-        assert!(glob_match("**/*.png", "c.png"));
-        assert!(glob_match("take_???.mp4", "take_001.mp4"));
-        assert!(!glob_match("*.txt", "a.txt.bak"));
-        assert!(glob_match("03_Renders/**", "03_Renders/x/data.raw"));
-        assert!(glob_match("*.[Mm][Oo][Vv]", "clip.MOV"));
-        assert!(!glob_match("*.[!m]ov", "a.mov"));
-        assert!(glob_match("a/**/b.png", "a/b.png"));
-        assert!(glob_match("a/**/b.png", "a/x/y/b.png"));
-    }
+    Ok(walk
+        .files
+        .into_iter()
+        .filter(|f| set.is_match(&f.rel))
+        .map(|f| f.rel)
+        .collect())
 }

@@ -75,6 +75,65 @@ pub struct Resources {
     pub max_concurrent: Option<u32>,
 }
 
+/// Upper bounds for resource numbers: far above any real machine, low enough that
+/// the byte and nanosecond conversions can never overflow.
+pub const MAX_MEMORY_MB: u64 = 64 * 1024 * 1024; // 64 TiB
+pub const MAX_VRAM_MB: u64 = 16 * 1024 * 1024; // 16 TiB
+pub const MAX_CPU: f64 = 4096.0;
+pub const MAX_TIMEOUT_S: u64 = 30 * 24 * 3600; // 30 days
+pub const MAX_CONCURRENT: u32 = 10_000;
+
+impl Resources {
+    /// Every number in range; returns the field and what is wrong with it.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if let Some(c) = self.cpu
+            && !(c.is_finite() && c > 0.0 && c <= MAX_CPU)
+        {
+            return Err((
+                "cpu",
+                format!("`cpu` must be a number above 0 and at most {MAX_CPU}, got {c}"),
+            ));
+        }
+        if let Some(m) = self.memory_mb
+            && !(1..=MAX_MEMORY_MB).contains(&m)
+        {
+            return Err((
+                "memory_mb",
+                format!("`memory_mb` must be 1 to {MAX_MEMORY_MB}, got {m}"),
+            ));
+        }
+        if let Some(v) = self.vram_mb
+            && v > MAX_VRAM_MB
+        {
+            return Err((
+                "vram_mb",
+                format!("`vram_mb` must be at most {MAX_VRAM_MB}, got {v}"),
+            ));
+        }
+        if let Some(t) = self.timeout_s
+            && !(1..=MAX_TIMEOUT_S).contains(&t)
+        {
+            return Err((
+                "timeout_s",
+                format!(
+                    "`timeout_s` must be at least 1 and at most {MAX_TIMEOUT_S} (30 days), got {t}"
+                ),
+            ));
+        }
+        if let Some(n) = self.max_concurrent
+            && !(1..=MAX_CONCURRENT).contains(&n)
+        {
+            return Err((
+                "max_concurrent",
+                format!(
+                    "`max_concurrent` must be 1 to {MAX_CONCURRENT} (0 would never run a task), got {n}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Preset {
@@ -182,8 +241,16 @@ impl FunctionTemplate {
                 "`command` is empty: give the program and its arguments".into(),
             ));
         }
-        if self.resources.timeout_s == Some(0) {
-            return Err((at("timeout_s"), "`timeout_s` must be at least 1".into()));
+        self.resources
+            .check()
+            .map_err(|(field, e)| (at(field), e))?;
+        for (name, preset) in &self.presets {
+            preset.resources.check().map_err(|(field, e)| {
+                (
+                    at(&format!("presets.{name}")),
+                    format!("preset `{name}`: {e} ({field})"),
+                )
+            })?;
         }
         let mut seen = std::collections::BTreeSet::new();
         for input in &self.inputs {
@@ -380,7 +447,8 @@ impl FunctionTemplate {
         Ok((params, resources))
     }
 
-    /// The argv with every `{placeholder}` filled in.
+    /// The argv with every `{placeholder}` filled in, in one pass: a value that itself
+    /// holds `{other}` stays as typed (it is never expanded again).
     pub fn render_command(
         &self,
         params: &BTreeMap<String, serde_json::Value>,
@@ -389,16 +457,12 @@ impl FunctionTemplate {
         self.command
             .iter()
             .map(|word| {
-                let mut out = word.clone();
-                for ph in placeholders(word) {
-                    let value = builtins
+                expand_once(word, |ph| {
+                    builtins
                         .get(ph)
                         .cloned()
                         .or_else(|| params.get(ph).map(json_text))
-                        .unwrap_or_default();
-                    out = out.replace(&format!("{{{ph}}}"), &value);
-                }
-                out
+                })
             })
             .collect()
     }
@@ -414,11 +478,54 @@ pub const BUILTIN_PLACEHOLDERS: &[&str] = &[
     "function_dir",
 ];
 
-fn placeholders(word: &str) -> impl Iterator<Item = &str> {
-    word.split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+fn is_placeholder_name(n: &str) -> bool {
+    !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Replaces each `{name}` in `word` by `value(name)` (empty when unknown), scanning the
+/// template text only: what a value contains is copied, never scanned.
+fn expand_once(word: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_placeholder_name(&after[..close]) => {
+                out.push_str(&value(&after[..close]).unwrap_or_default());
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks a `file` input: the path (relative ones are taken from `root`) must name an
+/// existing, readable regular file inside `root` once every link is resolved. Returns
+/// the resolved path, which is absolute (so it can never read as an option like `-rf`).
+pub fn check_file_input(given: &str, root: &Path) -> Result<PathBuf, String> {
+    let p = Path::new(given.trim());
+    if given.trim().is_empty() {
+        return Err("is empty: give a file path".into());
+    }
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    };
+    let real = crate::util::walk::resolve_inside(root, &p)
+        .map_err(|e| format!("must be a file inside {}: {e}", root.display()))?;
+    let meta = std::fs::metadata(&real).map_err(|e| format!("{}: {e}", real.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", real.display()));
+    }
+    std::fs::File::open(&real).map_err(|e| format!("{} is not readable: {e}", real.display()))?;
+    Ok(real)
 }
 
 /// Every `{…}` in a word, valid name or not (for checking templates).
@@ -595,23 +702,55 @@ pub const BUILTINS: &[(&str, &str)] = &[
 ];
 
 impl Registry {
-    /// Loads the built-ins, then every `*.toml` under `dir` (which may override a
-    /// built-in of the same id).
+    /// Loads the built-ins, then every `*.toml` under `dir` (walked safely: no links
+    /// out of it, no loops, regular files only). An id defined twice is an error naming
+    /// both files; the first definition (a built-in before any user file) stays.
     pub fn load(dir: Option<&Path>) -> Self {
         let mut reg = Registry::default();
         for (path, text) in BUILTINS {
             reg.add(FunctionTemplate::parse(text, Path::new(path)));
         }
         if let Some(dir) = dir {
-            let mut files = Vec::new();
-            collect_toml(dir, &mut files);
-            files.sort();
-            for f in files {
-                let parsed = std::fs::read_to_string(&f)
-                    .map_err(|e| format!("{}: {e}", f.display()))
-                    .and_then(|text| FunctionTemplate::parse(&text, &f));
+            let walk = walk_templates(dir);
+            // Only what looks like a template is worth a word (build contexts hold
+            // big files and links of their own).
+            for s in walk.skipped.iter().filter(|s| {
+                s.split_once(": ")
+                    .is_some_and(|(rel, _)| rel.ends_with(".toml"))
+            }) {
+                reg.errors.push(format!("{}: skipped {s}", dir.display()));
+            }
+            for f in walk.files.iter().filter(|f| f.rel.ends_with(".toml")) {
+                let parsed = crate::util::walk::read_regular(&f.path, MAX_TEMPLATE_BYTES)
+                    .map_err(|e| format!("{}: {e}", f.path.display()))
+                    .and_then(|bytes| {
+                        String::from_utf8(bytes)
+                            .map_err(|_| format!("{}: not UTF-8 text", f.path.display()))
+                    })
+                    .and_then(|text| FunctionTemplate::parse(&text, &f.path));
                 reg.add(parsed);
             }
+        }
+        reg
+    }
+
+    /// [`Registry::load`] from `dir`, plus a note when templates still sit in the old
+    /// place, `<workspace>/functions`, which is no longer read.
+    pub fn load_with_legacy(dir: &Path, workspace: &Path) -> Self {
+        let mut reg = Self::load(Some(dir));
+        let old = workspace.join("functions");
+        if old != dir
+            && !old.join("project.json").exists()
+            && walk_templates(&old)
+                .files
+                .iter()
+                .any(|f| f.rel.ends_with(".toml"))
+        {
+            reg.errors.push(format!(
+                "{}: function templates are no longer read from the workspace (a project could take that name); move them to {}",
+                old.display(),
+                dir.display()
+            ));
         }
         reg
     }
@@ -619,7 +758,16 @@ impl Registry {
     fn add(&mut self, parsed: Result<FunctionTemplate, String>) {
         match parsed {
             Ok(t) => {
-                self.functions.insert(t.id.clone(), t);
+                if let Some(first) = self.functions.get(&t.id) {
+                    self.errors.push(format!(
+                        "{}: the id {:?} is already defined by {}; rename one of them (this one is not loaded)",
+                        t.source.display(),
+                        t.id,
+                        first.source.display()
+                    ));
+                } else {
+                    self.functions.insert(t.id.clone(), t);
+                }
             }
             Err(e) => self.errors.push(e),
         }
@@ -646,32 +794,31 @@ impl Registry {
 /// A cheap fingerprint of the template files under `dir` (paths, sizes, mtimes), to
 /// notice edits without reading them.
 pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
-    let mut files = Vec::new();
-    collect_toml(dir, &mut files);
-    files.sort();
-    files
+    walk_templates(dir)
+        .files
         .into_iter()
+        .filter(|f| f.rel.ends_with(".toml"))
         .map(|f| {
-            let m = std::fs::metadata(&f).ok();
-            let len = m.as_ref().map_or(0, |m| m.len());
-            let modified = m.and_then(|m| m.modified().ok());
-            (f, len, modified)
+            let modified = std::fs::metadata(&f.path)
+                .ok()
+                .and_then(|m| m.modified().ok());
+            (f.path, f.len, modified)
         })
         .collect()
 }
 
-fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect_toml(&p, out);
-        } else if p.extension().is_some_and(|x| x == "toml") {
-            out.push(p);
-        }
-    }
+/// A template is a few KiB; anything far larger is not one.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
+fn walk_templates(dir: &Path) -> crate::util::walk::Walk {
+    crate::util::walk::walk(
+        dir,
+        crate::util::walk::Limits {
+            max_depth: 8,
+            max_entries: 10_000,
+            max_file_bytes: MAX_TEMPLATE_BYTES,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -756,5 +903,65 @@ mod tests {
         assert_eq!(argv[0], "/bin/slate");
         assert!(argv.contains(&"/o".to_string()));
         assert!(argv.iter().all(|w| !w.contains('{')), "{argv:?}");
+    }
+
+    #[test]
+    fn placeholders_expand_once() {
+        let t = FunctionTemplate::parse(
+            "id='x'\nversion='1.0.0'\nname='X'\ncommand=['p={a}', '{b}{a}{', '{nope']\n[executor]\ntype='process'\n[[inputs]]\nname='a'\ntype='string'\n[[inputs]]\nname='b'\ntype='string'\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let params = BTreeMap::from([
+            ("a".to_string(), serde_json::Value::from("{b}")),
+            ("b".to_string(), serde_json::Value::from("{output_dir}")),
+        ]);
+        let b = BTreeMap::from([("output_dir", "/out".to_string())]);
+        assert_eq!(
+            t.render_command(&params, &b),
+            ["p={b}", "{output_dir}{b}{", "{nope"]
+        );
+    }
+
+    #[test]
+    fn resource_numbers_are_bounded() {
+        for (bad, says) in [
+            ("cpu = -2.0", "`cpu`"),
+            ("cpu = nan", "`cpu`"),
+            ("cpu = inf", "`cpu`"),
+            ("memory_mb = 18446744073709551000", "memory_mb"),
+            ("memory_mb = 0", "memory_mb"),
+            ("max_concurrent = 0", "max_concurrent"),
+            ("timeout_s = 99999999999", "timeout_s"),
+            ("vram_mb = 99999999999", "vram_mb"),
+        ] {
+            let text = format!(
+                "id='x'\nversion='1.0.0'\nname='X'\ncommand=['run']\n[executor]\ntype='process'\n[resources]\n{bad}\n"
+            );
+            let e = FunctionTemplate::parse(&text, Path::new("x.toml")).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+            let preset = format!(
+                "id='x'\nversion='1.0.0'\nname='X'\ncommand=['run']\n[executor]\ntype='process'\n[presets.draft.resources]\n{bad}\n"
+            );
+            let e = FunctionTemplate::parse(&preset, Path::new("x.toml")).unwrap_err();
+            assert!(e.contains("preset `draft`"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn file_inputs_must_be_regular_files_inside_the_root() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("project");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("in.png"), "png").unwrap();
+        std::fs::write(root.join("-rf"), "x").unwrap();
+        crate::platform::symlink(Path::new("/etc/passwd"), &root.join("link.png")).unwrap();
+        let ok = check_file_input("in.png", &root).unwrap();
+        assert!(ok.is_absolute() && ok.ends_with("in.png"));
+        // An option-like name is passed as an absolute path, never as `-rf`.
+        assert!(check_file_input("-rf", &root).unwrap().is_absolute());
+        for bad in ["/etc/passwd", "../x", "link.png", "missing.png", ".", ""] {
+            assert!(check_file_input(bad, &root).is_err(), "{bad}");
+        }
     }
 }

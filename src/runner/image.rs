@@ -48,10 +48,35 @@ pub fn build_context(t: &FunctionTemplate) -> Result<Vec<u8>, String> {
                 dir.display()
             ));
         }
-        tar.append_dir_all(".", &dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        // The one safe walk: a link out of the folder (`weights -> /home`) is not sent
+        // to the engine, nor are FIFOs or loops.
+        let walk = crate::util::walk::walk(&dir, crate::util::walk::Limits::default());
+        if let Some(s) = walk.skipped.iter().find(|s| s.contains("outside")) {
+            return Err(format!(
+                "the build context {} has {s}: copy what the image needs into the folder",
+                dir.display()
+            ));
+        }
+        for f in &walk.files {
+            let bytes = crate::util::walk::read_regular(&f.path, MAX_CONTEXT_FILE_BYTES)
+                .map_err(|e| format!("{}: {e}", f.path.display()))?;
+            let mode = file_mode(&f.path);
+            append(&mut tar, &f.rel, &bytes, mode)?;
+        }
     }
     tar.into_inner().map_err(|e| e.to_string())
+}
+
+/// One file in a build context larger than this is almost surely a mistake (weights
+/// belong in 01_Assets/Models, mounted at run time).
+const MAX_CONTEXT_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Keeps the executable bit of context files.
+fn file_mode(path: &Path) -> u32 {
+    match std::fs::metadata(path) {
+        Ok(m) if crate::platform::is_executable(&m) => 0o755,
+        _ => 0o644,
+    }
 }
 
 fn context_dir(template: &Path) -> PathBuf {
@@ -233,8 +258,8 @@ fn build_base(
         message: format!("Debian 12 with {} from {mirror}", packages.join(", ")),
     });
     // debootstrap needs root: as another user it runs through `sudo -n`.
-    // SAFETY: getuid cannot fail.
-    let mut cmd = if unsafe { libc::getuid() } == 0 {
+    let root_user = crate::platform::user_and_group().is_some_and(|u| u.starts_with("0:"));
+    let mut cmd = if root_user {
         Command::new(debootstrap)
     } else {
         let mut c = Command::new("sudo");

@@ -88,32 +88,23 @@ impl Runner {
                 .expect("store open task")
         };
         match opened {
-            Ok(opened) => {
-                if let Some(w) = opened.warning {
-                    sink.emit(Event::Notification {
-                        level: Level::Warning,
-                        title: "Task database replaced".into(),
-                        body: w,
-                        task: None,
-                    });
-                }
-                let mut actor = Actor::new(paths, settings, opened.store, sampler, sink);
-                actor.hold_queue = config.hold_queue;
-                actor.only_submitted = config.only_submitted;
-                actor.slate_exe = config
-                    .slate_exe
-                    .clone()
-                    .or_else(|| std::env::current_exe().ok())
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "slate".into());
-                tokio::spawn(actor.run(rx));
-            }
+            Ok(opened) => spawn_actor(paths, settings, config, sink, sampler, opened, rx),
             Err(e) => {
                 let error = e.to_string();
                 sink.emit(Event::RunnerFailed {
                     error: error.clone(),
                 });
-                tokio::spawn(refuse_all(rx, error, sink));
+                tokio::spawn(wait_for_store(
+                    rx,
+                    error,
+                    Start {
+                        paths,
+                        settings,
+                        config,
+                        sink,
+                        sampler,
+                    },
+                ));
             }
         }
         Self { tx }
@@ -142,21 +133,90 @@ impl Runner {
     }
 }
 
-async fn refuse_all(
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
-    error: String,
+/// What starting the actor needs, kept while the store is unavailable.
+struct Start {
+    paths: Paths,
+    settings: Settings,
+    config: RunnerConfig,
     sink: EventSink,
+    sampler: crate::gpu::sampler::SamplerHandle,
+}
+
+fn spawn_actor(
+    paths: Paths,
+    settings: Settings,
+    config: RunnerConfig,
+    sink: EventSink,
+    sampler: crate::gpu::sampler::SamplerHandle,
+    opened: store::Opened,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
 ) {
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            Msg::Shutdown(done) => {
-                done.send(()).ok();
-                break;
+    if let Some(w) = opened.warning {
+        sink.emit(Event::Notification {
+            level: Level::Warning,
+            title: "Task database replaced".into(),
+            body: w,
+            task: None,
+        });
+    }
+    let mut actor = Actor::new(paths, settings, opened.store, sampler, sink);
+    actor.hold_queue = config.hold_queue;
+    actor.only_submitted = config.only_submitted;
+    actor.slate_exe = config
+        .slate_exe
+        .clone()
+        .or_else(|| std::env::current_exe().ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "slate".into());
+    tokio::spawn(actor.run(rx));
+}
+
+/// How often a runner without its store tries again (another Slate may let go of it).
+pub const STORE_RETRY: Duration = Duration::from_secs(2);
+
+/// The store could not be opened (most often: a CLI run holds it). Commands are refused
+/// with the reason meanwhile, and the store is tried again every [`STORE_RETRY`]; once
+/// it opens, the runner starts as usual (snapshot, recovery, scheduling).
+async fn wait_for_store(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    mut error: String,
+    mut start: Start,
+) {
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                None => return,
+                Some(Msg::Shutdown(done)) => {
+                    done.send(()).ok();
+                    return;
+                }
+                Some(Msg::Command(_)) => start.sink.emit(Event::RunnerFailed {
+                    error: error.clone(),
+                }),
+                Some(Msg::Settings(s)) => start.settings = s,
+                Some(Msg::Gpu(_)) => {}
+            },
+            _ = tokio::time::sleep(STORE_RETRY) => {
+                let db = start.paths.database_file();
+                let opened = tokio::task::spawn_blocking(move || store::Store::open(&db))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+                match opened {
+                    Ok(opened) => {
+                        start.sink.emit(Event::Notification {
+                            level: Level::Success,
+                            title: "Task queue available".into(),
+                            body: "The other Slate let go of the task store; this one runs the queue now.".into(),
+                            task: None,
+                        });
+                        let Start { paths, settings, config, sink, sampler } = start;
+                        spawn_actor(paths, settings, config, sink, sampler, opened, rx);
+                        return;
+                    }
+                    Err(e) => error = e,
+                }
             }
-            Msg::Command(_) => sink.emit(Event::RunnerFailed {
-                error: error.clone(),
-            }),
-            Msg::Settings(_) | Msg::Gpu(_) => {}
         }
     }
 }
@@ -173,6 +233,8 @@ struct Running {
     log_window: std::time::Instant,
     log_shown: u32,
     log_skipped: u64,
+    /// Why the log could not be written, if it could not.
+    log_error: Option<String>,
 }
 
 impl Running {
@@ -188,6 +250,7 @@ impl Running {
             log_window: std::time::Instant::now(),
             log_shown: 0,
             log_skipped: 0,
+            log_error: None,
         }
     }
 }
@@ -206,8 +269,8 @@ struct Actor {
     sink: EventSink,
     reports_tx: exec::ReportSender,
     reports_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, exec::ExecReport)>,
-    finished_tx: tokio::sync::mpsc::UnboundedSender<(TaskId, Outcome)>,
-    finished_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, Outcome)>,
+    finished_tx: tokio::sync::mpsc::UnboundedSender<(TaskId, Outcome, Option<Outputs>)>,
+    finished_rx: tokio::sync::mpsc::UnboundedReceiver<(TaskId, Outcome, Option<Outputs>)>,
     /// Tasks told "waiting for VRAM", so the notice goes out once.
     waiting_noted: HashMap<TaskId, String>,
     rng: u64,
@@ -227,7 +290,13 @@ struct Actor {
     only_submitted: bool,
     /// Tasks submitted through this runner (see `only_submitted`).
     own: std::collections::HashSet<TaskId>,
+    /// States that could not be written yet (a full disk), by task; see `commit`.
+    unsaved: BTreeMap<TaskId, Task>,
+    save_retry_at: Option<tokio::time::Instant>,
 }
+
+/// How often unsaved task states are written again.
+pub const SAVE_RETRY: Duration = Duration::from_secs(2);
 
 impl Actor {
     fn new(
@@ -239,10 +308,12 @@ impl Actor {
     ) -> Self {
         let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
         let (finished_tx, finished_rx) = tokio::sync::mpsc::unbounded_channel();
-        let functions_dir = paths.workspace_root(&settings).join("functions");
+        let functions_dir = paths.functions_dir();
         let functions_dir2 = functions_dir.clone();
         Self {
-            registry: Registry::load(Some(&functions_dir2)),
+            registry: off_the_workers(|| {
+                Registry::load_with_legacy(&functions_dir2, &paths.workspace_root(&settings))
+            }),
             paused: store.paused(),
             paths,
             settings,
@@ -263,11 +334,13 @@ impl Actor {
             slate_exe: "slate".into(),
             queue_changed: true,
             wake_at: tokio::time::Instant::now(),
-            functions_seen: function::fingerprint(&functions_dir),
+            functions_seen: off_the_workers(|| function::fingerprint(&functions_dir)),
             functions_changed_at: None,
             functions_checked: std::time::Instant::now(),
             only_submitted: false,
             own: Default::default(),
+            unsaved: BTreeMap::new(),
+            save_retry_at: None,
         }
     }
 
@@ -315,15 +388,16 @@ impl Actor {
                     }
                 },
                 Some((id, report)) = self.reports_rx.recv() => self.on_report(id, report),
-                Some((id, outcome)) = self.finished_rx.recv() => {
+                Some((id, outcome, outputs)) = self.finished_rx.recv() => {
                     // Drain reports sent before the end so no log line is lost.
                     while let Ok((rid, report)) = self.reports_rx.try_recv() {
                         self.on_report(rid, report);
                     }
-                    self.on_finished(id, outcome);
+                    self.on_finished(id, outcome, outputs);
                     self.queue_changed = true;
                 }
                 _ = tokio::time::sleep_until(self.wake_at) => {
+                    self.retry_unsaved();
                     self.queue_changed = true;
                     if self.reconcile_pending {
                         self.reconcile_containers().await;
@@ -334,23 +408,77 @@ impl Actor {
     }
 
     /// Records a change durably, then announces it.
+    /// Records a task's new state, durably, then announces it. When the write fails
+    /// (a full disk) the state is kept in memory, not announced, retried every
+    /// [`SAVE_RETRY`], and no new task starts until every state is saved: the store,
+    /// the window and the CLI never tell different stories.
     fn commit(&mut self, task: Task) {
-        if let Err(e) = self.store.put(&task) {
-            self.sink.emit(Event::Notification {
-                level: Level::Error,
-                title: "Could not save a task".into(),
-                body: format!("{}: {e}. Check free disk space.", task.title()),
-                task: Some(task.id),
-            });
-        }
         self.tasks.insert(task.id, task.clone());
-        self.sink.emit(Event::TaskUpdated { task });
+        if !self.unsaved.is_empty() {
+            // Keep the order of changes: behind the ones already waiting.
+            self.unsaved.insert(task.id, task);
+            return;
+        }
+        match self.store.put(&task) {
+            Ok(()) => self.sink.emit(Event::TaskUpdated { task }),
+            Err(e) => {
+                self.sink.emit(Event::RunnerFailed {
+                    error: format!(
+                        "task {}: its new state ({}) could not be saved: {e}. Slate keeps it, starts no new task and tries again every {} s; free some disk space",
+                        task.id,
+                        task.state.label(),
+                        SAVE_RETRY.as_secs()
+                    ),
+                });
+                self.unsaved.insert(task.id, task);
+                self.save_retry_at = Some(tokio::time::Instant::now() + SAVE_RETRY);
+            }
+        }
+    }
+
+    /// Tries again to save what [`Actor::commit`] could not; announces it once saved.
+    fn retry_unsaved(&mut self) {
+        if self.unsaved.is_empty()
+            || self
+                .save_retry_at
+                .is_some_and(|at| tokio::time::Instant::now() < at)
+        {
+            return;
+        }
+        let saved = self.store.put_all(self.unsaved.values()).or_else(|_| {
+            // redb refuses every write after a failed one until it is reopened.
+            self.store.reopen()?;
+            self.store.put_all(self.unsaved.values())
+        });
+        match saved {
+            Ok(()) => {
+                let n = self.unsaved.len();
+                for (_, task) in std::mem::take(&mut self.unsaved) {
+                    self.sink.emit(Event::TaskUpdated { task });
+                }
+                self.save_retry_at = None;
+                self.queue_changed = true;
+                self.sink.emit(Event::Notification {
+                    level: Level::Success,
+                    title: "Task states saved".into(),
+                    body: format!("{n} task state(s) that could not be written are saved now; the queue runs again."),
+                    task: None,
+                });
+            }
+            Err(_) => self.save_retry_at = Some(tokio::time::Instant::now() + SAVE_RETRY),
+        }
     }
 
     /// After a crash: a local process is gone with the Slate that started it, so its
     /// task becomes `interrupted` (and is queued again when the template allows).
     fn recover(&mut self) {
-        let (tasks, bad) = load_and_recover(&self.store, &self.registry);
+        let (tasks, bad) = load_and_recover(
+            &self.store,
+            &self.registry,
+            Recovery::Apply {
+                studio: &self.paths.data_dir,
+            },
+        );
         for b in bad {
             self.sink.emit(Event::Notification {
                 level: Level::Warning,
@@ -425,7 +553,13 @@ impl Actor {
                             false,
                         ),
                     };
-                    self.on_finished(t.id, outcome);
+                    let outputs = match (&outcome, &t.output_dir) {
+                        (Outcome::Exited { code: 0, .. }, Some(dir)) => {
+                            Some(outputs_off_thread(dir.clone(), template.outputs.clone()).await)
+                        }
+                        _ => None,
+                    };
+                    self.on_finished(t.id, outcome, outputs);
                 }
                 None => {
                     recover_lost(&mut t, template.requeue_on_interrupt, now);
@@ -447,8 +581,8 @@ impl Actor {
     /// Reloads templates when files in the functions folder changed and then stayed
     /// unchanged for [`FUNCTIONS_SETTLE`] (debounced).
     fn watch_functions(&mut self) {
-        let dir = self.paths.workspace_root(&self.settings).join("functions");
-        let now = function::fingerprint(&dir);
+        let dir = self.paths.functions_dir();
+        let now = off_the_workers(|| function::fingerprint(&dir));
         if now != self.functions_seen {
             self.functions_seen = now;
             self.functions_changed_at = Some(std::time::Instant::now());
@@ -501,8 +635,9 @@ impl Actor {
                 self.sink.emit(Event::QueuePaused { paused });
             }
             Command::ReloadFunctions => {
-                let dir = self.paths.workspace_root(&self.settings).join("functions");
-                self.registry = Registry::load(Some(&dir));
+                let dir = self.paths.functions_dir();
+                let workspace = self.paths.workspace_root(&self.settings);
+                self.registry = off_the_workers(|| Registry::load_with_legacy(&dir, &workspace));
                 self.sink.emit(Event::FunctionsLoaded {
                     functions: self.registry.summaries(),
                     errors: self.registry.errors.clone(),
@@ -539,11 +674,46 @@ impl Actor {
             });
             return;
         }
-        let (params, resources) = match template.resolve(
-            request.preset.as_deref(),
-            &request.params,
-            self.settings.runner.default_timeout_s,
-        ) {
+        let workspace = self.paths.workspace_root(&self.settings);
+        let project_dir = request
+            .project
+            .as_deref()
+            .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok());
+        let resolved = template
+            .resolve(
+                request.preset.as_deref(),
+                &request.params,
+                self.settings.runner.default_timeout_s,
+            )
+            .and_then(|(mut params, resources)| {
+                // `file` inputs become checked absolute paths inside the project (or the
+                // workspace when the task has none).
+                let root = project_dir.as_deref().unwrap_or(&workspace);
+                let errors: Vec<_> = template
+                    .inputs
+                    .iter()
+                    .filter(|i| i.kind == function::InputKind::File)
+                    .filter_map(|i| {
+                        let given = params.get(&i.name)?.as_str()?.to_string();
+                        match function::check_file_input(&given, root) {
+                            Ok(p) => {
+                                params.insert(i.name.clone(), p.display().to_string().into());
+                                None
+                            }
+                            Err(message) => Some(function::FieldError {
+                                field: i.name.clone(),
+                                message,
+                            }),
+                        }
+                    })
+                    .collect();
+                if errors.is_empty() {
+                    Ok((params, resources))
+                } else {
+                    Err(errors)
+                }
+            });
+        let (params, resources) = match resolved {
             Ok(v) => v,
             Err(errors) => {
                 self.sink.emit(Event::TaskRejected {
@@ -689,6 +859,9 @@ impl Actor {
         if self.functions_changed_at.is_some() {
             wake = wake.min(FUNCTIONS_SETTLE);
         }
+        if !self.unsaved.is_empty() {
+            wake = wake.min(SAVE_RETRY);
+        }
         for t in self.tasks.values().filter(|t| t.state == TaskState::Queued) {
             if let Some(nb) = t.not_before_ms {
                 wake = wake.min(Duration::from_millis(nb.saturating_sub(now).max(10)));
@@ -702,7 +875,7 @@ impl Actor {
     }
 
     fn schedule(&mut self) {
-        if self.paused || self.hold_queue {
+        if self.paused || self.hold_queue || !self.unsaved.is_empty() {
             return;
         }
         let now = crate::util::now_ms();
@@ -935,25 +1108,25 @@ impl Actor {
             .project
             .as_deref()
             .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok());
-        // The executor the task asked for, the function's folder and, in a container,
-        // file inputs as the container sees them.
+        // The executor the task asked for, and the function's folder (its scripts).
         let prepared = builtin::with_executor(template, t.executor.as_deref()).and_then(|tpl| {
-            let in_container = matches!(tpl.executor, Executor::Docker { .. });
-            let (dir, params) = if in_container {
-                let params = builtin::container_params(&tpl, &t.params, project_dir.as_deref())?;
-                (builtin::CONTAINER_DIR.into(), params)
+            let dir = if matches!(tpl.executor, Executor::Docker { .. }) {
+                builtin::CONTAINER_DIR.into()
             } else {
-                let dir = builtin::function_dir(&tpl, &self.paths.data_dir)?;
-                (dir.display().to_string(), t.params.clone())
+                builtin::function_dir(&tpl, &self.paths.data_dir)?
+                    .display()
+                    .to_string()
             };
-            Ok((tpl, dir, params))
+            Ok((tpl, dir))
         });
-        let (template, function_dir, params) = match prepared {
+        let (template, function_dir) = match prepared {
             Ok(v) => v,
             Err(e) => {
                 let (cancel_tx, _) = tokio::sync::watch::channel(false);
                 self.running.insert(id, Running::new(cancel_tx));
-                self.finished_tx.send((id, Outcome::failed(e, false))).ok();
+                self.finished_tx
+                    .send((id, Outcome::failed(e, false), None))
+                    .ok();
                 return;
             }
         };
@@ -983,14 +1156,43 @@ impl Actor {
         ]);
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
         let mut env = template.env.clone();
+        // With SLATE_TASK_ID (set by the executor) this marks the task's processes, so
+        // recovery after a crash can tell them from a reused PID.
+        env.insert(
+            process::STUDIO_ENV.into(),
+            self.paths.data_dir.display().to_string(),
+        );
         if let Some(g) = t.gpu_index
             && !in_container
         {
             env.insert("CUDA_VISIBLE_DEVICES".into(), g.to_string());
         }
+        // A container sees each file input read-only under /inputs, never the host path.
+        let mut params = t.params.clone();
+        let mut input_files = Vec::new();
+        for input in template
+            .inputs
+            .iter()
+            .filter(|i| i.kind == function::InputKind::File)
+        {
+            let Some(host) = params.get(&input.name).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let path = PathBuf::from(host);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "input".into());
+            if in_container {
+                let inside = format!("/inputs/{}/{name}", input_files.len());
+                params.insert(input.name.clone(), inside.into());
+            }
+            input_files.push(exec::InputFile { name, path });
+        }
         let launch = Launch {
             task_id: id,
             reattach,
+            input_files,
             argv: template.render_command(&params, &builtins),
             env,
             output_dir,
@@ -1015,16 +1217,29 @@ impl Actor {
                 gpu_index: t.gpu_index,
             }),
         };
+        let patterns = template.outputs.clone();
         tokio::spawn(async move {
+            let dir = launch.output_dir.clone();
             let outcome = match spec {
                 None => process::run(launch).await,
                 Some(spec) => docker::run(launch, spec).await,
             };
-            finished.send((id, outcome)).ok();
+            // The output folder was filled by the task: walk it here, off the actor.
+            let outputs = match outcome {
+                Outcome::Exited { code: 0, .. } => Some(outputs_off_thread(dir, patterns).await),
+                _ => None,
+            };
+            finished.send((id, outcome, outputs)).ok();
         });
     }
 
     fn on_report(&mut self, id: TaskId, report: ExecReport) {
+        if let ExecReport::LogFailed { error } = report {
+            if let Some(r) = self.running.get_mut(&id) {
+                r.log_error.get_or_insert(error);
+            }
+            return;
+        }
         let Some(t) = self.tasks.get_mut(&id) else {
             return;
         };
@@ -1102,14 +1317,26 @@ impl Actor {
                     r.log_skipped += 1;
                 }
             }
+            ExecReport::LogFailed { .. } => {}
         }
     }
 
-    fn on_finished(&mut self, id: TaskId, outcome: Outcome) {
+    fn on_finished(&mut self, id: TaskId, outcome: Outcome, outputs: Option<Outputs>) {
         let stats = self.running.remove(&id);
         self.send_owners();
         let Some(mut t) = self.tasks.get(&id).cloned() else {
             return;
+        };
+        let log_error = stats.as_ref().and_then(|r| r.log_error.clone());
+        // A run whose log lost lines is not a success that can be trusted.
+        let outcome = match (outcome, log_error) {
+            (Outcome::Exited { code: 0, .. }, Some(e)) => Outcome::failed(
+                format!(
+                    "the task's log could not be written ({e}); free some disk space and retry"
+                ),
+                false,
+            ),
+            (o, _) => o,
         };
         if let Some(r) = stats {
             if r.peak_vram_mb > 0 {
@@ -1123,15 +1350,15 @@ impl Actor {
         t.finished_ms = Some(now);
         t.stage = None;
         t.pid = None;
-        let function = self.registry.functions.get(&t.function);
         match outcome {
             Outcome::Exited { code: 0, .. } => {
                 t.state = TaskState::Succeeded;
                 t.exit_code = Some(0);
                 t.progress = 1.0;
-                let patterns = function.map(|f| f.outputs.clone()).unwrap_or_default();
-                if let Some(dir) = &t.output_dir {
-                    t.outputs = exec::collect_outputs(dir, &patterns);
+                match outputs {
+                    Some(Ok(found)) => t.outputs = found,
+                    Some(Err(e)) => t.error = Some(format!("outputs not listed: {e}")),
+                    None => {}
                 }
                 self.sink.emit(Event::Notification {
                     level: Level::Success,
@@ -1249,11 +1476,26 @@ pub fn backoff_ms(attempt: u32, rng: &mut u64) -> u64 {
     cap / 2 + *rng % (cap / 2 + 1)
 }
 
+/// What [`load_and_recover`] may do about tasks a crash left active.
+#[derive(Clone, Copy, Debug)]
+pub enum Recovery<'a> {
+    /// The runner starting: record the new states and stop what is left of each task
+    /// (only processes proven to be that task's, see [`process::kill_leftovers`]).
+    Apply { studio: &'a std::path::Path },
+    /// A read-only command (`slate tasks`): show the states recovery would give, change
+    /// nothing and never signal a process.
+    Preview,
+}
+
 /// Reads every task and reconciles those a crash left active. Only the store's owner
 /// calls this, so an active local process is gone with the Slate that ran it; container
 /// tasks are left for [`Runner`] to re-attach. Returns the tasks and
 /// one message per problem.
-pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>, Vec<String>) {
+pub fn load_and_recover(
+    store: &store::Store,
+    registry: &Registry,
+    mode: Recovery<'_>,
+) -> (Vec<Task>, Vec<String>) {
     let (mut tasks, mut problems) = match store.all() {
         Ok(v) => v,
         Err(e) => (Vec::new(), vec![format!("could not read tasks: {e}")]),
@@ -1267,13 +1509,14 @@ pub fn load_and_recover(store: &store::Store, registry: &Registry) -> (Vec<Task>
             continue;
         }
         let requeue = template.is_some_and(|f| f.requeue_on_interrupt);
-        if let (Some(pid), Some(start)) = (t.pid, t.pid_start) {
-            process::kill_leftovers(pid, start);
+        if let (Some(pid), Some(start), Recovery::Apply { studio }) = (t.pid, t.pid_start, mode) {
+            process::kill_leftovers(pid, start, t.id, studio);
         }
         recover_lost(t, requeue, now);
         changed.push(t.clone());
     }
-    if !changed.is_empty()
+    if matches!(mode, Recovery::Apply { .. })
+        && !changed.is_empty()
         && let Err(e) = store.put_all(&changed)
     {
         problems.push(format!("could not record recovered tasks: {e}"));
@@ -1296,6 +1539,26 @@ pub fn recover_lost(t: &mut Task, requeue: bool, now: u64) {
         t.finished_ms = Some(now);
         t.stage = None;
     }
+}
+
+/// Runs folder I/O from the actor without holding an async worker: the runtime moves
+/// its other tasks elsewhere meanwhile. (The walk itself is bounded: see util::walk.)
+fn off_the_workers<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// What the output walk found: relative paths, or why it could not list them.
+type Outputs = Result<Vec<String>, String>;
+
+/// Lists a finished task's outputs on a blocking thread: the folder was written by the
+/// task and the walk must never hold the runner.
+async fn outputs_off_thread(dir: PathBuf, patterns: Vec<String>) -> Outputs {
+    tokio::task::spawn_blocking(move || exec::collect_outputs(&dir, &patterns))
+        .await
+        .unwrap_or_else(|e| Err(format!("the output walk failed: {e}")))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt as _;
 
+use crate::platform::{self, Signal};
 use crate::runner::exec::{ExecReport, Launch, Outcome, StreamSink};
 
 /// How long a cancelled or timed-out process gets between SIGTERM and SIGKILL.
@@ -26,15 +27,8 @@ pub async fn run(launch: Launch) -> Outcome {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .process_group(0);
-    // SAFETY: prctl is async-signal-safe; it runs in the forked child before exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+        .kill_on_drop(true);
+    platform::own_group_dies_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -64,26 +58,46 @@ pub async fn run(launch: Launch) -> Outcome {
     let timeout = tokio::time::sleep(launch.timeout);
     tokio::pin!(timeout);
     let ended_by = tokio::select! {
-        status = child.wait() => {
-            out_task.await.ok();
-            err_task.await.ok();
-            return match status {
-                Ok(s) => Outcome::Exited {
-                    code: exit_code(s),
-                    oom: false,
-                    last_lines: sink.last_lines(),
-                },
-                Err(e) => Outcome::failed(format!("lost track of the process: {e}"), false),
-            };
-        }
-        _ = cancelled(&mut cancel) => Outcome::Cancelled,
-        _ = &mut timeout => Outcome::TimedOut { after: launch.timeout },
+        status = child.wait() => Ok(status),
+        _ = cancelled(&mut cancel) => Err(Outcome::Cancelled),
+        _ = &mut timeout => Err(Outcome::TimedOut { after: launch.timeout }),
     };
-    terminate(&mut child, pid).await;
-    out_task.await.ok();
-    err_task.await.ok();
-    ended_by
+    match &ended_by {
+        // The task is over when its process is: background jobs it left in its group
+        // go with it.
+        Ok(_) => {
+            if let Some(pid) = pid {
+                platform::signal_group(pid, Signal::Kill);
+            }
+        }
+        Err(_) => terminate(&mut child, pid).await,
+    }
+    // Descendants that left the group (`setsid` daemons) still carry the task's marks.
+    if let Some(studio) = launch.env.get(STUDIO_ENV) {
+        kill_marked(launch.task_id, std::path::Path::new(studio), None);
+    }
+    // Whatever still holds the output pipes must not hold the task: the pumps get a
+    // short grace to deliver what is buffered, then stop.
+    for pump in [out_task, err_task] {
+        let abort = pump.abort_handle();
+        if tokio::time::timeout(PIPE_GRACE, pump).await.is_err() {
+            abort.abort();
+        }
+    }
+    sink.finish();
+    match ended_by {
+        Ok(Ok(s)) => Outcome::Exited {
+            code: platform::exit_code(s),
+            oom: false,
+            last_lines: sink.last_lines(),
+        },
+        Ok(Err(e)) => Outcome::failed(format!("lost track of the process: {e}"), false),
+        Err(outcome) => outcome,
+    }
 }
+
+/// How long output pipes may stay open after the task's processes are gone.
+pub const PIPE_GRACE: Duration = Duration::from_secs(2);
 
 /// Resolves once cancel is asked for (never, if the sender is gone without asking).
 pub async fn cancelled(cancel: &mut tokio::sync::watch::Receiver<bool>) {
@@ -92,62 +106,53 @@ pub async fn cancelled(cancel: &mut tokio::sync::watch::Receiver<bool>) {
     }
 }
 
-fn exit_code(s: std::process::ExitStatus) -> i64 {
-    use std::os::unix::process::ExitStatusExt as _;
-    match (s.code(), s.signal()) {
-        (Some(c), _) => c as i64,
-        (None, Some(sig)) => 128 + sig as i64,
-        _ => -1,
-    }
-}
-
 /// SIGTERM to the whole group, a grace period, then SIGKILL. Always ends.
 async fn terminate(child: &mut tokio::process::Child, pid: Option<u32>) {
     if let Some(pid) = pid {
-        // SAFETY: plain syscall on our own child's process group.
-        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        platform::signal_group(pid, Signal::Terminate);
         if tokio::time::timeout(GRACE, child.wait()).await.is_ok() {
-            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            platform::signal_group(pid, Signal::Kill);
             return;
         }
-        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        platform::signal_group(pid, Signal::Kill);
     }
     child.kill().await.ok();
     child.wait().await.ok();
 }
 
-/// When `pid` started, in clock ticks since boot (`/proc/PID/stat` field 22).
+/// When `pid` started, in clock ticks since boot.
 pub fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split_whitespace().nth(19)?.parse().ok()
+    platform::process_start_time(pid)
 }
 
+/// The environment variable naming the studio (data dir) that started a task process.
+pub const STUDIO_ENV: &str = "SLATE_STUDIO";
+
 /// Kills what is left of a task's process group after Slate died: `PR_SET_PDEATHSIG`
-/// only reaches the direct child, so its own children may still run. Only processes of
-/// that group that started no earlier than the task's process are touched, so a reused
-/// PID is never mistaken for ours. Returns how many were killed.
-pub fn kill_leftovers(pgid: u32, leader_start: u64) -> usize {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
+/// only reaches the direct child, so its own children may still run.
+///
+/// A PID, a group id and a start time can all be reused, so none alone proves a process
+/// is ours: a process is killed only when it is in the recorded group, started no
+/// earlier than the recorded leader, and carries this task's `SLATE_TASK_ID` and this
+/// studio's `SLATE_STUDIO` in its environment (inherited from the task's process).
+/// Returns how many were killed.
+pub fn kill_leftovers(pgid: u32, leader_start: u64, task: u64, studio: &std::path::Path) -> usize {
+    kill_marked(task, studio, Some((pgid, leader_start)))
+}
+
+/// SIGKILLs every process carrying task `task`'s marks from `studio` in its environment
+/// (and, when given, in group `pgid` and started no earlier than `leader_start`).
+pub fn kill_marked(task: u64, studio: &std::path::Path, group: Option<(u32, u64)>) -> usize {
+    let marks = [
+        format!("SLATE_TASK_ID={task}"),
+        format!("{STUDIO_ENV}={}", studio.display()),
+    ];
     let mut killed = 0;
-    for e in entries.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        let pg = fields.get(2).and_then(|f| f.parse::<u32>().ok());
-        let start = fields.get(19).and_then(|f| f.parse::<u64>().ok());
-        if pg == Some(pgid) && start.is_some_and(|s| s >= leader_start) {
-            // SAFETY: plain kill(2) on a process we identified as the task's.
-            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    for p in platform::processes() {
+        let in_group =
+            group.is_none_or(|(pgid, leader_start)| p.group == pgid && p.start >= leader_start);
+        if p.pid != std::process::id() && in_group && platform::environ_has(p.pid, &marks) {
+            platform::signal_process(p.pid, Signal::Kill);
             killed += 1;
         }
     }

@@ -24,7 +24,8 @@ pub enum StoreError {
 }
 
 pub struct Store {
-    db: Database,
+    /// `None` only for the moment of a reopen.
+    db: Option<Database>,
     path: PathBuf,
 }
 
@@ -44,7 +45,16 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
         }
-        match Self::open_exact(path) {
+        // redb can panic (`unreachable`) on damaged pages rather than return an error, so
+        // every first touch of the file runs under catch_unwind and counts as damage.
+        let checked = guarded(|| Self::open_checked(path));
+        let checked = match checked {
+            Ok(r) => r,
+            Err(panic) => Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(
+                format!("redb failed on a damaged page: {panic}"),
+            ))),
+        };
+        match checked {
             Ok(store) => {
                 store.write_owner();
                 Ok(Opened {
@@ -77,14 +87,36 @@ impl Store {
                         .unwrap_or("tasks.redb"),
                     crate::util::now_ms()
                 ));
+                // Salvage before moving: what redb can still read, then task records
+                // found in the raw bytes for the rest.
+                let salvaged = salvage(path);
                 std::fs::rename(path, &aside)
                     .map_err(|re| io(format!("{e}; it could not be moved aside either: {re}")))?;
-                let store = Self::open_exact(path).map_err(|e2| io(e2.to_string()))?;
+                let store = match Self::open_exact(path) {
+                    Ok(s) => s,
+                    Err(e2) => {
+                        // No fresh store (a full disk?): put the old file back as it was,
+                        // rather than leave a half-made one in its place.
+                        std::fs::remove_file(path).ok();
+                        std::fs::rename(&aside, path).ok();
+                        return Err(io(format!(
+                            "{e}; a fresh one could not be made either ({e2}). Nothing was changed; check free space"
+                        )));
+                    }
+                };
                 store.write_owner();
+                let kept = salvaged.tasks.len();
+                let restore = store
+                    .put_all(&salvaged.tasks)
+                    .and_then(|()| store.set_next_id(salvaged.next_id));
+                let saved = match restore {
+                    Ok(()) => format!("{kept} task record(s) were salvaged into it"),
+                    Err(e) => format!("salvaging {kept} task record(s) failed: {e}"),
+                };
                 Ok(Opened {
                     store,
                     warning: Some(format!(
-                        "The task database could not be opened ({e}). It was kept as {} and Slate started a fresh one.",
+                        "The task database could not be opened: it is damaged ({e}). It was kept as {} and Slate started a fresh one; {saved}.",
                         aside.display()
                     )),
                 })
@@ -92,31 +124,68 @@ impl Store {
         }
     }
 
+    /// Opens and proves the file readable: redb's integrity check (checksums of every
+    /// page), then a read of every record.
+    fn open_checked(path: &Path) -> Result<Store, redb::DatabaseError> {
+        let mut store = Self::open_exact(path)?;
+        let corrupted = |m: String| redb::DatabaseError::Storage(redb::StorageError::Corrupted(m));
+        // Ok(false) means redb found damage and repaired it: the file is usable then.
+        if let Some(db) = store.db.as_mut() {
+            db.check_integrity()?;
+        }
+        store.all().map_err(corrupted)?;
+        store.read_meta("next_id");
+        Ok(store)
+    }
+
     fn open_exact(path: &Path) -> Result<Store, redb::DatabaseError> {
         let db = Database::builder().create(path)?;
         let store = Store {
-            db,
+            db: Some(db),
             path: path.to_owned(),
         };
-        // Create the tables so readers never see them missing.
-        store
-            .write(|txn| {
-                txn.open_table(TASKS)?;
-                txn.open_table(META)?;
-                Ok(())
-            })
-            .map_err(|e| redb::DatabaseError::Storage(redb::StorageError::Corrupted(e)))?;
-        Ok(store)
+        // Create the tables so readers never see them missing. An I/O error here (a
+        // full disk) stays an I/O error: it is not the file's fault.
+        let created = (|| -> Result<(), redb::Error> {
+            let db = store.db.as_ref().expect("just opened");
+            let mut txn = db.begin_write()?;
+            txn.set_quick_repair(true);
+            txn.open_table(TASKS)?;
+            txn.open_table(META)?;
+            txn.commit()?;
+            Ok(())
+        })();
+        match created {
+            Ok(()) => Ok(store),
+            Err(redb::Error::Io(e)) => Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))),
+            Err(e) => Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(
+                e.to_string(),
+            ))),
+        }
     }
 
     fn owner_file(path: &Path) -> PathBuf {
         path.with_extension("owner")
     }
 
+    /// Names the owner for a second Slate's "in use" message: the pid and the program
+    /// with its subcommand only. Parameter values (prompts, paths) stay out, and the
+    /// file is readable by the user only.
     fn write_owner(&self) {
-        let cmd: Vec<String> = std::env::args().collect();
-        let text = format!("pid {} `{}`", std::process::id(), cmd.join(" "));
-        crate::util::write_atomic(&Self::owner_file(&self.path), text.as_bytes()).ok();
+        let mut args = std::env::args();
+        let program = args
+            .next()
+            .map(|p| {
+                Path::new(&p)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(p)
+            })
+            .unwrap_or_else(|| "slate".into());
+        let sub = args.find(|a| !a.starts_with('-')).unwrap_or_default();
+        let text = format!("pid {} `{program} {sub}`", std::process::id());
+        crate::util::write_atomic_private(&Self::owner_file(&self.path), text.trim().as_bytes())
+            .ok();
     }
 
     /// One durable write transaction (fsync before returning), quick-repair enabled so a
@@ -125,10 +194,42 @@ impl Store {
         &self,
         f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>,
     ) -> Result<(), String> {
-        let mut txn = self.db.begin_write().map_err(|e| e.to_string())?;
-        txn.set_quick_repair(true);
-        f(&txn).map_err(|e| e.to_string())?;
-        txn.commit().map_err(|e| e.to_string())
+        // Damage found after opening must be an error the caller reports, not a panic
+        // that takes the runner down.
+        guarded(|| {
+            let mut txn = self.db()?.begin_write().map_err(|e| e.to_string())?;
+            txn.set_quick_repair(true);
+            f(&txn).map_err(|e| e.to_string())?;
+            txn.commit().map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|panic| Err(format!("the task database is damaged ({panic}); restart Slate to set it aside and start a fresh one")))
+    }
+
+    fn db(&self) -> Result<&Database, String> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| format!("the task store {} is not open", self.path.display()))
+    }
+
+    /// Closes and opens the file again: after a failed commit (a full disk) redb refuses
+    /// every write until then.
+    pub fn reopen(&mut self) -> Result<(), String> {
+        drop(self.db.take());
+        let db = guarded(|| Database::builder().create(&self.path))
+            .map_err(|p| format!("the task database is damaged ({p})"))?
+            .map_err(|e| e.to_string())?;
+        self.db = Some(db);
+        Ok(())
+    }
+
+    /// Raises the next task id to at least `next` (after a salvage, so ids never repeat).
+    fn set_next_id(&self, next: u64) -> Result<(), String> {
+        self.write(|txn| {
+            let mut meta = txn.open_table(META)?;
+            let now = meta.get("next_id")?.map(|v| v.value()).unwrap_or(1);
+            meta.insert("next_id", now.max(next))?;
+            Ok(())
+        })
     }
 
     pub fn put(&self, task: &Task) -> Result<(), String> {
@@ -197,7 +298,7 @@ impl Store {
     }
 
     fn read_meta(&self, key: &str) -> Option<u64> {
-        let txn = self.db.begin_read().ok()?;
+        let txn = self.db().ok()?.begin_read().ok()?;
         let table = txn.open_table(META).ok()?;
         table.get(key).ok()?.map(|v| v.value())
     }
@@ -205,7 +306,13 @@ impl Store {
     /// Every task, in id order. A record that no longer decodes is reported, not dropped
     /// silently: it comes back as an error line.
     pub fn all(&self) -> Result<(Vec<Task>, Vec<String>), String> {
-        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        guarded(|| self.all_unguarded()).unwrap_or_else(|panic| {
+            Err(format!("the task database is damaged ({panic}); restart Slate to set it aside and start a fresh one"))
+        })
+    }
+
+    fn all_unguarded(&self) -> Result<(Vec<Task>, Vec<String>), String> {
+        let txn = self.db()?.begin_read().map_err(|e| e.to_string())?;
         let table = txn.open_table(TASKS).map_err(|e| e.to_string())?;
         let mut tasks = Vec::new();
         let mut bad = Vec::new();
@@ -222,6 +329,113 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Runs `f`, turning a panic into its message. redb asserts on pages it cannot parse;
+/// for a file on disk that is damage to report, not a bug to crash on.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    // The default hook would print the panic (and a backtrace note) to stderr.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into())
+    })
+}
+
+/// What could be read back from a damaged file.
+struct Salvaged {
+    tasks: Vec<Task>,
+    /// At least one above every id seen, so a fresh store never reuses one.
+    next_id: u64,
+}
+
+fn salvage(path: &Path) -> Salvaged {
+    let mut by_id: std::collections::BTreeMap<TaskId, Task> = Default::default();
+    let mut next_id = 1;
+    // 1. Through redb, as far as it goes: the id counter, then the records one by one
+    // (each read guarded: a damaged page ends that read only).
+    let db = guarded(|| Database::builder().open(path).ok())
+        .ok()
+        .flatten();
+    if let Some(db) = &db {
+        let next = guarded(|| {
+            let txn = db.begin_read().ok()?;
+            let meta = txn.open_table(META).ok()?;
+            meta.get("next_id").ok().flatten().map(|v| v.value())
+        });
+        next_id = next_id.max(next.ok().flatten().unwrap_or(1));
+        let tasks = std::cell::RefCell::new(Vec::new());
+        guarded(|| {
+            let Ok(txn) = db.begin_read() else { return };
+            let Ok(table) = txn.open_table(TASKS) else {
+                return;
+            };
+            let Ok(iter) = table.iter() else { return };
+            for row in iter {
+                let Ok((_, v)) = row else { break };
+                if let Ok(t) = serde_json::from_slice::<Task>(v.value()) {
+                    tasks.borrow_mut().push(t);
+                }
+            }
+        })
+        .ok();
+        for t in tasks.into_inner() {
+            by_id.insert(t.id, t);
+        }
+    }
+    drop(db);
+    // 2. Task records are JSON objects: find the rest in the raw bytes. An id can
+    // appear in several page versions; the one furthest along wins.
+    if let Ok(bytes) = std::fs::read(path) {
+        for at in memchr_all(&bytes, b"{\"id\":") {
+            let mut de = serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<Task>();
+            if let Some(Ok(t)) = de.next() {
+                let newer = by_id.get(&t.id).is_none_or(|old| {
+                    (t.finished_ms, t.started_ms, t.attempts)
+                        > (old.finished_ms, old.started_ms, old.attempts)
+                });
+                if newer {
+                    by_id.insert(t.id, t);
+                }
+            }
+        }
+    }
+    // 3. Logs (`logs/<id>.log`) and outputs (`outputs/<id>/`) are named by task id:
+    // never hand out one that has files.
+    for (folder, suffix) in [("logs", ".log"), ("outputs", "")] {
+        let Some(Ok(entries)) = path.parent().map(|d| std::fs::read_dir(d.join(folder))) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if let Some(id) = e
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(suffix))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                next_id = next_id.max(id + 1);
+            }
+        }
+    }
+    if let Some(max) = by_id.keys().next_back() {
+        next_id = next_id.max(max + 1);
+    }
+    Salvaged {
+        tasks: by_id.into_values().collect(),
+        next_id,
+    }
+}
+
+fn memchr_all<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(move |(_, w)| *w == needle)
+        .map(|(i, _)| i)
 }
 
 fn read_owner(path: &Path) -> String {

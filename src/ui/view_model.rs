@@ -119,6 +119,9 @@ impl ViewModel {
                 }
                 self.tasks_loaded = true;
                 self.queue_paused = paused;
+                // A snapshot comes from a working runner (also one that just got the
+                // store back from another Slate).
+                self.runner_error = None;
             }
             Event::TaskSubmitted { task } => {
                 self.submitted.push(task.id);

@@ -23,6 +23,10 @@ pub struct GitStatus {
     pub modified: Vec<FileChange>,
     pub untracked: Vec<String>,
     pub conflicted: Vec<String>,
+    /// LFS files left as pointer text in the work tree (media not restored): git calls
+    /// them clean, so they are listed apart. `slate git restore-media` writes them.
+    #[serde(default)]
+    pub media_missing: Vec<String>,
 }
 
 impl GitStatus {
@@ -150,6 +154,7 @@ pub fn status(repo: &Repository) -> Result<GitStatus, String> {
             .ok()
             .and_then(|h| h.target())
             .map(|o| o.to_string()),
+        media_missing: crate::workspace::lfs::pointers_in_work_tree(repo),
         ..Default::default()
     };
     let workdir = repo.workdir().map(Path::to_path_buf);
@@ -238,6 +243,8 @@ pub fn stage_paths(repo: &Repository, paths: &[String]) -> Result<(), String> {
         .ok_or("the repository has no work tree")?
         .to_path_buf();
     let mut index = repo.index().map_err(|e| e.message().to_string())?;
+    // Partial objects of a commit that was killed would stay forever otherwise.
+    crate::workspace::leftovers::clean_lfs_tmp(repo.path());
     let lfs = crate::workspace::lfs::Patterns::load(&workdir);
     for p in paths {
         let full = workdir.join(p);

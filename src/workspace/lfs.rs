@@ -121,18 +121,51 @@ pub fn object_path(git_dir: &Path, oid: &str) -> PathBuf {
 
 /// The `.gitattributes` rules that say something about the `filter` attribute, in file
 /// order. As in git, the last rule that matches a path decides.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Patterns(Vec<(String, bool)>);
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<(String, bool)>", into = "Vec<(String, bool)>")]
+pub struct Patterns {
+    rules: Vec<(String, bool)>,
+    /// The rules compiled once (linear-time matchers), on first use.
+    compiled: std::sync::OnceLock<Vec<(Option<crate::util::glob::Pattern>, bool)>>,
+}
+
+impl PartialEq for Patterns {
+    fn eq(&self, other: &Self) -> bool {
+        self.rules == other.rules
+    }
+}
+
+impl Eq for Patterns {}
+
+impl From<Vec<(String, bool)>> for Patterns {
+    fn from(rules: Vec<(String, bool)>) -> Self {
+        Self {
+            rules,
+            compiled: Default::default(),
+        }
+    }
+}
+
+impl From<Patterns> for Vec<(String, bool)> {
+    fn from(p: Patterns) -> Self {
+        p.rules
+    }
+}
 
 impl Patterns {
     pub fn load(workdir: &Path) -> Self {
         let text = std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
-        Self(parse_rules(&text))
+        Self::parse(&text)
+    }
+
+    /// The rules of a `.gitattributes` text.
+    pub fn parse(text: &str) -> Self {
+        parse_rules(text).into()
     }
 
     /// The patterns that turn LFS on.
     pub fn list(&self) -> Vec<String> {
-        self.0
+        self.rules
             .iter()
             .filter(|(_, on)| *on)
             .map(|(p, _)| p.clone())
@@ -143,17 +176,27 @@ impl Patterns {
     /// depth; with `/` it matches the path from the root; the last matching rule wins.
     pub fn matches(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        self.0
+        let compiled = self.compiled.get_or_init(|| {
+            self.rules
+                .iter()
+                .map(|(p, on)| {
+                    // A malformed pattern matches nothing, as in git.
+                    (
+                        crate::util::glob::Pattern::new(p.trim_start_matches('/')).ok(),
+                        *on,
+                    )
+                })
+                .collect()
+        });
+        self.rules
             .iter()
+            .zip(compiled)
             .rev()
-            .find(|(p, _)| {
-                if p.contains('/') {
-                    crate::runner::exec::glob_match(p.trim_start_matches('/'), path)
-                } else {
-                    crate::runner::exec::glob_match(p, name)
-                }
+            .find(|((p, _), (m, _))| {
+                let subject = if p.contains('/') { path } else { name };
+                m.as_ref().is_some_and(|m| m.is_match(subject))
             })
-            .is_some_and(|(_, on)| *on)
+            .is_some_and(|(_, (_, on))| *on)
     }
 }
 
@@ -329,7 +372,7 @@ pub fn store_file(git_dir: &Path, src: &Path) -> Result<Pointer, String> {
 }
 
 fn disk_error(path: &Path, e: std::io::Error) -> String {
-    if e.raw_os_error() == Some(libc::ENOSPC) {
+    if crate::platform::is_disk_full(&e) {
         format!(
             "the disk is full (while writing {}): free some space and try again",
             path.display()
@@ -410,16 +453,15 @@ fn read_head(path: &Path, n: usize) -> Result<Vec<u8>, String> {
 }
 
 fn index_entry(meta: &std::fs::Metadata, rel: &str, id: git2::Oid) -> git2::IndexEntry {
-    use std::os::unix::fs::MetadataExt as _;
-    let exec = meta.mode() & 0o111 != 0;
+    let st = crate::platform::stat_data(meta);
     git2::IndexEntry {
-        ctime: git2::IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
-        mtime: git2::IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
-        dev: meta.dev() as u32,
-        ino: meta.ino() as u32,
-        mode: if exec { 0o100755 } else { 0o100644 },
-        uid: meta.uid(),
-        gid: meta.gid(),
+        ctime: git2::IndexTime::new(st.ctime.0 as i32, st.ctime.1 as u32),
+        mtime: git2::IndexTime::new(st.mtime.0 as i32, st.mtime.1 as u32),
+        dev: st.dev as u32,
+        ino: st.ino as u32,
+        mode: if st.executable { 0o100755 } else { 0o100644 },
+        uid: st.uid,
+        gid: st.gid,
         // git keeps the size modulo 2^32, as here.
         file_size: meta.len() as u32,
         id,
@@ -449,6 +491,40 @@ pub fn unchanged_lfs_file(repo: &Repository, workdir: &Path, path: &str) -> bool
         return false;
     }
     hash_file(&full).is_ok_and(|p| p == pointer)
+}
+
+/// LFS files whose work-tree copy is still the pointer text, not the media (a hard
+/// rollback or checkout that could not write them, e.g. on a full disk). git itself
+/// calls these clean (the bytes equal the index), so Slate lists them apart and offers
+/// to restore them ([`smudge_work_tree`]). Cheap: only small files are read.
+pub fn pointers_in_work_tree(repo: &Repository) -> Vec<String> {
+    let (Ok(index), Some(workdir)) = (repo.index(), repo.workdir()) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in index.iter() {
+        let rel = String::from_utf8_lossy(&entry.path).into_owned();
+        let full = workdir.join(&rel);
+        let Ok(meta) = std::fs::symlink_metadata(&full) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() as usize > MAX_POINTER_BYTES {
+            continue;
+        }
+        let Ok(Some(pointer)) = read_head(&full, MAX_POINTER_BYTES + 1)
+            .ok()
+            .as_deref()
+            .map(Pointer::parse)
+            .unwrap_or(Ok(None))
+        else {
+            continue;
+        };
+        // A pointer to an empty object is the content itself.
+        if pointer.size > 0 {
+            found.push(rel);
+        }
+    }
+    found
 }
 
 /// After a checkout or hard reset, replaces pointer text in the work tree with the
@@ -487,14 +563,12 @@ pub fn smudge_work_tree(repo: &Repository) -> Result<Vec<String>, String> {
             let copied = std::fs::copy(&object, &tmp)
                 .map_err(|e| disk_error(&tmp, e))
                 .and_then(|_| {
-                    use std::os::unix::fs::PermissionsExt as _;
                     let mode = if entry.mode & 0o111 != 0 {
                         0o755
                     } else {
                         0o644
                     };
-                    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
-                        .map_err(|e| e.to_string())?;
+                    crate::platform::set_mode(&tmp, mode).map_err(|e| e.to_string())?;
                     std::fs::rename(&tmp, &full).map_err(|e| disk_error(&full, e))
                 });
             if copied.is_err() {
@@ -684,7 +758,7 @@ mod tests {
 
     #[test]
     fn patterns_match_like_gitattributes() {
-        let p = Patterns(parse_rules(
+        let p = Patterns::from(parse_rules(
             "*.mp4 filter=lfs diff=lfs merge=lfs -text\n/plates/*.exr filter=lfs\n*.txt text\n*.png filter=lfs\n02_Story/*.png -filter\n",
         ));
         assert!(p.matches("03_Renders/a.png"));

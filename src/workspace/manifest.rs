@@ -21,9 +21,10 @@ pub const QUALITIES: [&str; 3] = ["low", "standard", "high"];
 pub struct ManifestOf<S> {
     pub id: String,
     pub name: String,
-    #[serde(default)]
+    // The web studio fills a missing date itself but refuses an empty one: never write "".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub created: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub modified: String,
     #[serde(default = "default_version")]
     pub version: String,
@@ -224,7 +225,7 @@ pub struct Shot {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectSettings {
-    #[serde(default = "default_fps")]
+    #[serde(default = "default_fps", deserialize_with = "whole_number")]
     pub fps: u32,
     /// `[width, height]` in pixels.
     #[serde(default = "default_resolution")]
@@ -237,6 +238,17 @@ pub struct ProjectSettings {
     pub output_format: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// An int as pydantic reads one in lax mode: `24` or `24.0`, never `23.976`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&v) {
+        return Err(serde::de::Error::custom(format!(
+            "{v} is not a whole number of frames per second"
+        )));
+    }
+    Ok(v as u32)
 }
 
 fn default_fps() -> u32 {
@@ -655,8 +667,10 @@ fn upgrade_value(v: &mut Value, scenes: &mut Vec<Scene>) -> Result<Vec<String>, 
             && !settings["fps"].is_u64()
         {
             let whole = fps.round().max(1.0) as u32;
-            changes.push(format!("settings.fps {fps} becomes {whole}"));
+            // `24.0` is a valid int to the web studio: read it as 24 without calling the
+            // project old. Only a fractional rate needs an upgrade (kept as fpsExact).
             if fps.fract() != 0.0 {
+                changes.push(format!("settings.fps {fps} becomes {whole}"));
                 settings.insert("fpsExact".into(), fps.into());
             }
             settings.insert("fps".into(), whole.into());
@@ -697,8 +711,9 @@ fn upgrade_value(v: &mut Value, scenes: &mut Vec<Scene>) -> Result<Vec<String>, 
     {
         if chapters
             .iter()
-            .any(|c| c.get("order").and_then(Value::as_u64) == Some(0))
+            .any(|c| matches!(c.get("order").and_then(Value::as_u64), None | Some(0)))
         {
+            // Missing (the web studio requires it) or 0-based (an earlier Slate).
             changes.push("chapter order becomes 1-based".into());
             for (i, c) in chapters.iter_mut().enumerate() {
                 if let Some(c) = c.as_object_mut() {

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod git;
+pub mod leftovers;
 pub mod lfs;
 pub mod manifest;
 pub mod names;

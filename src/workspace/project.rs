@@ -402,6 +402,26 @@ pub fn upgrade(path: &Path) -> Result<Option<(String, Vec<String>)>, String> {
         return Ok(None);
     }
     let repo = git::open(path)?;
+    // The upgrade commit must hold only the upgrade: refuse over the user's own
+    // uncommitted edits to the files it rewrites.
+    let st = git::status(&repo)?;
+    let rewritten = [MANIFEST_FILE, STORY_FILE, ".gitignore"];
+    let dirty: Vec<&str> = st
+        .staged
+        .iter()
+        .chain(&st.modified)
+        .map(|c| c.path.as_str())
+        .chain(st.untracked.iter().map(String::as_str))
+        .filter(|p| rewritten.contains(p))
+        .collect();
+    if !dirty.is_empty() {
+        return Err(format!(
+            "{} {} uncommitted changes: commit or discard them first (`git diff`), then \
+             upgrade; nothing was changed",
+            dirty.join(", "),
+            if dirty.len() == 1 { "has" } else { "have" }
+        ));
+    }
     write_files(path, &parsed.manifest)?;
     let mut paths = vec![MANIFEST_FILE.to_string(), STORY_FILE.to_string()];
     if exports_ignored(path) {
@@ -444,7 +464,8 @@ pub fn upgrade_on_open(path: &Path, read_only: bool) -> Result<Upgrade, String> 
         match git::open(path).and_then(|r| git::status(&r)) {
             Ok(st) if st.is_clean() => None,
             Ok(st) => Some(format!(
-                "it has {} uncommitted change(s); commit them, then {how}",
+                "it has {} uncommitted change(s), and Slate does not commit over them on \
+                 its own; {how} (that commit holds only the files the upgrade rewrites)",
                 st.changed_count()
             )),
             Err(e) => Some(format!("its git state is unknown ({e}); {how}")),
@@ -550,7 +571,7 @@ pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
     let dest = files.join(&name);
     if let Err(e) = std::fs::rename(path, &dest) {
         std::fs::remove_file(&info_file).ok();
-        return Err(if e.raw_os_error() == Some(libc::EXDEV) {
+        return Err(if crate::platform::is_cross_device(&e) {
             "the trash is on another disk; delete permanently instead?".to_string()
         } else {
             format!("could not move the project to the trash: {e}")
@@ -562,9 +583,7 @@ pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
 /// A path as the trash spec stores it: bytes other than unreserved characters and `/`
 /// written as `%XX`.
 fn percent_encode_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt as _;
-    path.as_os_str()
-        .as_bytes()
+    crate::platform::path_bytes(path)
         .iter()
         .map(|&b| {
             if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {

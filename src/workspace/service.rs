@@ -67,6 +67,7 @@ pub fn handles(c: &Command) -> bool {
             | C::GitCommit { .. }
             | C::GitTag { .. }
             | C::GitRollback { .. }
+            | C::GitRestoreMedia
             | C::LfsTrack { .. }
             | C::LfsUntrack { .. }
     )
@@ -134,7 +135,13 @@ impl Actor {
 
     async fn list(&self) {
         let root = self.root();
-        match blocking(move || project::list(&root)).await {
+        match blocking(move || {
+            // A creation killed half-way left its temp folder: gone on the next look.
+            crate::workspace::leftovers::clean_creating(&root);
+            project::list(&root)
+        })
+        .await
+        {
             Ok(projects) => self.sink.emit(Event::ProjectsListed { projects }),
             Err(e) => self.fail("list projects", e),
         }
@@ -302,6 +309,18 @@ impl Actor {
                     }
                     Err(e) => self.git_fail("roll back", e),
                 }
+            }
+            Command::GitRestoreMedia => {
+                let Some(path) = self.open.clone() else {
+                    return;
+                };
+                let restored =
+                    blocking(move || git::open(&path).and_then(|r| lfs::smudge_work_tree(&r)))
+                        .await;
+                if let Err(e) = restored {
+                    self.git_fail("restore media", e);
+                }
+                self.refresh_git().await;
             }
             Command::LfsTrack { pattern } | Command::LfsUntrack { pattern }
                 if self.open.is_none() =>

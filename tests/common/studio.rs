@@ -47,7 +47,7 @@ impl Studio {
     pub fn with_replay(settings: &str, extra: &[(&str, &str)], replay: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let functions = dir.path().join("ws/functions");
+        let functions = dir.path().join("data/functions");
         std::fs::create_dir_all(&functions).unwrap();
         std::fs::create_dir_all(&data).unwrap();
         std::fs::write(data.join("settings.toml"), settings).unwrap();

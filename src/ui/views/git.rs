@@ -102,10 +102,27 @@ impl GitView {
                 for p in &st.untracked {
                     ui.colored_label(theme::ACCENT, format!("new {p}"));
                 }
+                for p in &st.media_missing {
+                    ui.colored_label(theme::WARN, format!("media not restored {p}"));
+                }
                 if st.is_clean() {
                     ui.weak("Nothing to commit");
                 }
             });
+        if !st.media_missing.is_empty() {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::WARN,
+                    format!(
+                        "{} file(s) are LFS pointers, not media (a rollback could not write them)",
+                        st.media_missing.len()
+                    ),
+                );
+                if ui.button("Restore media").clicked() {
+                    ctx.commands.send(Command::GitRestoreMedia);
+                }
+            });
+        }
         ui.horizontal(|ui| {
             egui::ComboBox::from_label("Prefix")
                 .selected_text(PREFIXES[self.prefix])

@@ -1,5 +1,9 @@
 //! Small helpers shared by the core modules.
 
+pub mod glob;
+pub mod text;
+pub mod walk;
+
 use std::io::Write as _;
 use std::path::Path;
 
@@ -38,12 +42,21 @@ pub fn iso8601(ms: u64) -> String {
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename,
 /// fsync of the folder. A crash leaves either the old or the new file, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, bytes, 0o666)
+}
+
+/// [`write_atomic`] for a file only its user may read (mode 0600 from the start).
+pub fn write_atomic_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = create_with_mode(&tmp, mode)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -57,6 +70,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+use crate::platform::create_with_mode;
 
 /// Human duration: `12s`, `4m`, `1h 3m`. Never negative.
 pub fn format_duration_secs(secs: f64) -> String {
