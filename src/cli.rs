@@ -173,11 +173,17 @@ pub struct RunArgs {
     /// Print events as JSON lines instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+    /// Run as a local process or in a container, instead of as the template says
+    /// (a container's image comes from `slate image build FUNCTION`).
+    #[arg(long, value_name = "process|docker")]
+    pub executor: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ImageCmd {
-    /// Build the image a function runs, from the Dockerfile folder next to its template.
+    /// Build the image a function runs: from the Dockerfile folder next to its template,
+    /// or, for a process function, from the Debian packages its folder lists (no
+    /// registry needed; cached until the list or its files change).
     Build { function: String },
     /// Images on the Docker engine.
     List {
@@ -416,15 +422,38 @@ pub(crate) fn start_core(
     }
 }
 
+/// File inputs given as relative paths are relative to where `slate run` was typed
+/// (the task itself runs in its output folder).
+fn absolute_file_params(global: &Global, function: &str, params: &mut BTreeMap<String, String>) {
+    let reg = registry(&paths(global));
+    let (Ok(t), Ok(cwd)) = (reg.get(function), std::env::current_dir()) else {
+        return;
+    };
+    for input in &t.inputs {
+        if input.kind != crate::runner::function::InputKind::File {
+            continue;
+        }
+        if let Some(v) = params.get_mut(&input.name)
+            && !v.is_empty()
+            && std::path::Path::new(v.as_str()).is_relative()
+        {
+            *v = cwd.join(v.as_str()).display().to_string();
+        }
+    }
+}
+
 fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
+    let mut params = parse_params(&args.params)?;
+    absolute_file_params(global, &args.function, &mut params);
     let request = TaskRequest {
         function: args.function.clone(),
         preset: args.preset.clone(),
-        params: parse_params(&args.params)?,
+        params,
         priority: args.priority,
         project: global.project.clone(),
         shot: args.shot.clone(),
         shot_ref: None,
+        executor: args.executor.clone(),
     };
     let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });
@@ -794,6 +823,26 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
         ImageCmd::Build { function } => {
             let reg = registry(&paths);
             let t = reg.get(&function)?;
+            if matches!(t.executor, crate::runner::function::Executor::Process) {
+                // A process function: its image comes from the Debian packages it lists.
+                let started = std::time::Instant::now();
+                let built = rt
+                    .block_on(crate::runner::image::build_from_packages(
+                        &endpoint,
+                        t,
+                        |s| eprintln!("[{:>3.0}%] {}: {}", s.progress * 100.0, s.stage, s.message),
+                    ))
+                    .map_err(|e| format!("building the image for {} failed: {e}", t.id))?;
+                match built {
+                    crate::runner::image::Built::Cached(tag) => {
+                        println!("{tag} is up to date (cached)")
+                    }
+                    crate::runner::image::Built::Built(tag) => {
+                        println!("built {tag} in {:.1} s", started.elapsed().as_secs_f64())
+                    }
+                }
+                return Ok(());
+            }
             let tag = crate::runner::image::image_of(t)?.to_string();
             let context = crate::runner::image::build_context(t)?;
             crate::say_err!(

@@ -192,6 +192,7 @@ fn generate(
         project: Some(path.display().to_string()),
         shot: Some(format!("{chapter}.{scene}.{shot}")),
         shot_ref: Some(r),
+        executor: None,
     };
     let (core, _) = crate::cli::start_core(global, false, true)?;
     core.send(Command::SubmitTask { request });

@@ -473,8 +473,15 @@ impl FunctionTemplate {
     }
 }
 
-/// Placeholders every command may use besides its inputs.
-pub const BUILTIN_PLACEHOLDERS: &[&str] = &["slate_exe", "output_dir", "task_id", "workspace"];
+/// Placeholders every command may use besides its inputs. `function_dir` is the folder
+/// next to the template (its scripts), `/function` in a container.
+pub const BUILTIN_PLACEHOLDERS: &[&str] = &[
+    "slate_exe",
+    "output_dir",
+    "task_id",
+    "workspace",
+    "function_dir",
+];
 
 fn is_placeholder_name(n: &str) -> bool {
     !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_')
@@ -680,6 +687,22 @@ pub const BUILTINS: &[(&str, &str)] = &[
     (
         "assets/functions/git/pull.toml",
         include_str!("../../assets/functions/git/pull.toml"),
+    ),
+    (
+        "assets/functions/gen/image.toml",
+        include_str!("../../assets/functions/gen/image.toml"),
+    ),
+    (
+        "assets/functions/gen/video.toml",
+        include_str!("../../assets/functions/gen/video.toml"),
+    ),
+    (
+        "assets/functions/gen/voice.toml",
+        include_str!("../../assets/functions/gen/voice.toml"),
+    ),
+    (
+        "assets/functions/post/upscale.toml",
+        include_str!("../../assets/functions/post/upscale.toml"),
     ),
 ];
 

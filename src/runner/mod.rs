@@ -4,6 +4,7 @@
 //! [`Runner`] is an actor on the core's tokio runtime. It alone owns the task records;
 //! every state change goes to the [`store::Store`] (fsync) before the event is sent.
 
+pub mod builtin;
 pub mod docker;
 pub mod exec;
 pub mod function;
@@ -503,7 +504,7 @@ impl Actor {
                 self.registry
                     .functions
                     .get(&t.function)
-                    .is_some_and(|f| matches!(f.executor, Executor::Docker { .. }))
+                    .is_some_and(|f| builtin::runs_in_container(f, t.executor.as_deref()))
             })
             .cloned()
             .collect();
@@ -660,6 +661,19 @@ impl Actor {
                 return;
             }
         };
+        if let Some(e) = &request.executor
+            && let Err(message) = builtin::parse_executor(e)
+                .and_then(|e| builtin::with_executor(&template, Some(e)).map(|_| ()))
+        {
+            self.sink.emit(Event::TaskRejected {
+                function: request.function,
+                errors: vec![function::FieldError {
+                    field: "executor".into(),
+                    message,
+                }],
+            });
+            return;
+        }
         let workspace = self.paths.workspace_root(&self.settings);
         let project_dir = request
             .project
@@ -731,6 +745,7 @@ impl Actor {
             priority: request.priority,
             seq,
             resources,
+            executor: request.executor,
             ..Task::queued(id, &template.id, &template.version, crate::util::now_ms())
         };
         if let Err(e) = self.store.put(&task) {
@@ -1089,11 +1104,39 @@ impl Actor {
     ) {
         let id = t.id;
         let output_dir = t.output_dir.clone().unwrap_or_default();
+        let workspace = self.paths.workspace_root(&self.settings);
+        let project_dir = t
+            .project
+            .as_deref()
+            .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok());
+        // The executor the task asked for, and the function's folder (its scripts).
+        let prepared = builtin::with_executor(template, t.executor.as_deref()).and_then(|tpl| {
+            let dir = if matches!(tpl.executor, Executor::Docker { .. }) {
+                builtin::CONTAINER_DIR.into()
+            } else {
+                builtin::function_dir(&tpl, &self.paths.data_dir)?
+                    .display()
+                    .to_string()
+            };
+            Ok((tpl, dir))
+        });
+        let (template, function_dir) = match prepared {
+            Ok(v) => v,
+            Err(e) => {
+                let (cancel_tx, _) = tokio::sync::watch::channel(false);
+                self.running.insert(id, Running::new(cancel_tx));
+                self.finished_tx
+                    .send((id, Outcome::failed(e, false), None))
+                    .ok();
+                return;
+            }
+        };
+        let template = &template;
         let in_container = matches!(template.executor, Executor::Docker { .. });
         let exe = self.slate_exe.clone();
-        let workspace = self.paths.workspace_root(&self.settings);
         let builtins = BTreeMap::from([
             ("slate_exe", exe),
+            ("function_dir", function_dir),
             (
                 "output_dir",
                 if in_container {
@@ -1169,10 +1212,7 @@ impl Actor {
                 network: network.clone().unwrap_or_else(|| "none".into()),
                 container_name: format!("slate-{}-task-{id}", studio_tag(&self.paths)),
                 studio: self.paths.data_dir.display().to_string(),
-                project_dir: t
-                    .project
-                    .as_deref()
-                    .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok()),
+                project_dir,
                 memory_mb: t.resources.memory_mb,
                 cpu: t.resources.cpu,
                 gpu_index: t.gpu_index,
@@ -1467,7 +1507,7 @@ pub fn load_and_recover(
     let mut changed = Vec::new();
     for t in tasks.iter_mut().filter(|t| t.state.is_active()) {
         let template = registry.functions.get(&t.function);
-        if template.is_some_and(|f| matches!(f.executor, Executor::Docker { .. })) {
+        if template.is_some_and(|f| builtin::runs_in_container(f, t.executor.as_deref())) {
             // Its container may still be running: the runner re-attaches or collects it.
             continue;
         }

@@ -77,6 +77,9 @@ pub struct TaskRequest {
     /// and finish still lands the take).
     #[serde(default)]
     pub shot_ref: Option<ShotRef>,
+    /// Run with this executor instead of the template's: `process` or `docker`.
+    #[serde(default)]
+    pub executor: Option<String>,
 }
 
 /// A shot by its stable ids: the project's `id` from `project.json` and the chapter,
@@ -151,6 +154,9 @@ pub struct Task {
     /// The shot whose next take this run becomes.
     #[serde(default)]
     pub shot_ref: Option<ShotRef>,
+    /// The executor asked for instead of the template's (`process` or `docker`).
+    #[serde(default)]
+    pub executor: Option<String>,
 }
 
 impl Task {
@@ -189,6 +195,7 @@ impl Task {
             pid_start: None,
             retry_base: 0,
             shot_ref: None,
+            executor: None,
         }
     }
 

@@ -1015,6 +1015,7 @@ impl SceneBoard {
                                 .map(|p| p.path.display().to_string()),
                             shot: Some(format!("{}.{}.{}", c + 1, s + 1, h + 1)),
                             shot_ref: Some(r),
+                            executor: None,
                         },
                     });
                 }

@@ -319,6 +319,7 @@ impl RunDialog {
                     project,
                     shot,
                     shot_ref,
+                    executor: None,
                 },
             });
         }
