@@ -56,8 +56,13 @@ pub struct RunnerConfig {
     pub slate_exe: Option<PathBuf>,
 }
 
+/// The answer to a [`Runner::call`]: the task it changed, if any, or why not.
+pub type CallResult = Result<Option<Task>, crate::api::ApiError>;
+
 enum Msg {
     Command(Command),
+    /// A command with a reply (the local API and its clients).
+    Call(Command, tokio::sync::oneshot::Sender<CallResult>),
     Settings(Settings),
     Gpu(crate::gpu::sampler::GpuTick),
     Shutdown(tokio::sync::oneshot::Sender<()>),
@@ -122,6 +127,20 @@ impl Runner {
         self.tx.send(Msg::Command(command)).ok();
     }
 
+    /// Sends a command and says through `reply` what came of it: the task it changed, or
+    /// a typed error (unknown id, wrong state, refused fields, store unavailable).
+    pub fn call(&self, command: Command, reply: tokio::sync::oneshot::Sender<CallResult>) {
+        if let Err(tokio::sync::mpsc::error::SendError(Msg::Call(_, reply))) =
+            self.tx.send(Msg::Call(command, reply))
+        {
+            reply
+                .send(Err(crate::api::ApiError::unavailable(
+                    "the task runner has stopped",
+                )))
+                .ok();
+        }
+    }
+
     pub fn settings_changed(&self, settings: Settings) {
         self.tx.send(Msg::Settings(settings)).ok();
     }
@@ -155,6 +174,11 @@ async fn refuse_all(
             Msg::Command(_) => sink.emit(Event::RunnerFailed {
                 error: error.clone(),
             }),
+            Msg::Call(_, reply) => {
+                reply
+                    .send(Err(crate::api::ApiError::unavailable(error.clone())))
+                    .ok();
+            }
             Msg::Settings(_) | Msg::Gpu(_) => {}
         }
     }
@@ -304,6 +328,10 @@ impl Actor {
                     self.queue_changed = true;
                     match msg {
                     Some(Msg::Command(c)) => self.handle(c),
+                    Some(Msg::Call(c, reply)) => {
+                        let answer = self.call(c);
+                        reply.send(answer).ok();
+                    }
                     Some(Msg::Settings(s)) => self.settings = s,
                     Some(Msg::Gpu(tick)) => self.on_gpu(tick),
                     Some(Msg::Shutdown(done)) => {
@@ -332,18 +360,89 @@ impl Actor {
         }
     }
 
-    /// Records a change durably, then announces it.
-    fn commit(&mut self, task: Task) {
+    /// Records a change durably, then announces it. A change the store refused is
+    /// neither kept nor announced (durable before announced): the user is told why.
+    fn commit(&mut self, task: Task) -> Result<(), String> {
         if let Err(e) = self.store.put(&task) {
+            let error = format!("{}: {e}. Check free disk space.", task.title());
             self.sink.emit(Event::Notification {
                 level: Level::Error,
                 title: "Could not save a task".into(),
-                body: format!("{}: {e}. Check free disk space.", task.title()),
+                body: error.clone(),
                 task: Some(task.id),
             });
+            return Err(error);
         }
         self.tasks.insert(task.id, task.clone());
         self.sink.emit(Event::TaskUpdated { task });
+        Ok(())
+    }
+
+    /// A command with a reply: checks what the API must refuse (unknown id, a state that
+    /// does not allow it), then does what [`Self::handle`] does.
+    fn call(&mut self, command: Command) -> CallResult {
+        use crate::api::ApiError;
+        let known = |tasks: &BTreeMap<TaskId, Task>, id: TaskId| {
+            tasks
+                .get(&id)
+                .map(|t| t.state)
+                .ok_or_else(|| ApiError::not_found(format!("no task with id {id}")))
+        };
+        match command {
+            Command::SubmitTask { request } => self.try_submit(request).map(Some),
+            Command::CancelTask { id } => {
+                let state = known(&self.tasks, id)?;
+                if state.is_finished() {
+                    return Err(ApiError::conflict(format!(
+                        "task {id} is {} and cannot be cancelled",
+                        state.label()
+                    )));
+                }
+                self.cancel(id).map_err(ApiError::unavailable)?;
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::RetryTask { id } => {
+                let state = known(&self.tasks, id)?;
+                if !state.can_retry() {
+                    return Err(ApiError::conflict(format!(
+                        "task {id} is {} and cannot be retried",
+                        state.label()
+                    )));
+                }
+                self.retry(id).map_err(ApiError::unavailable)?;
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::SetPriority { id, priority } => {
+                known(&self.tasks, id)?;
+                let mut t = self.tasks[&id].clone();
+                t.priority = priority;
+                self.commit(t).map_err(ApiError::unavailable)?;
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::MoveTask { id, up } => {
+                let state = known(&self.tasks, id)?;
+                if state != TaskState::Queued {
+                    return Err(ApiError::conflict(format!(
+                        "task {id} is {}; only queued tasks move",
+                        state.label()
+                    )));
+                }
+                self.move_task(id, up);
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::PauseQueue { paused } => {
+                self.store
+                    .set_paused(paused)
+                    .map_err(ApiError::unavailable)?;
+                self.paused = paused;
+                self.sink.emit(Event::QueuePaused { paused });
+                Ok(None)
+            }
+            other => {
+                self.handle(other);
+                Ok(None)
+            }
+        }
     }
 
     /// After a crash: a local process is gone with the Slate that started it, so its
@@ -407,7 +506,7 @@ impl Actor {
                 Some(c) if c.running => {
                     t.stage = None;
                     t.container_id = Some(c.id.clone());
-                    self.commit(t.clone());
+                    self.commit(t.clone()).ok();
                     self.launch(&t, &template, Some(c.id.clone()));
                 }
                 Some(c) => {
@@ -428,7 +527,7 @@ impl Actor {
                 }
                 None => {
                     recover_lost(&mut t, template.requeue_on_interrupt, now);
-                    self.commit(t);
+                    self.commit(t).ok();
                 }
             }
         }
@@ -466,12 +565,16 @@ impl Actor {
     fn handle(&mut self, command: Command) {
         match command {
             Command::SubmitTask { request } => self.submit(request),
-            Command::CancelTask { id } => self.cancel(id),
-            Command::RetryTask { id } => self.retry(id),
+            Command::CancelTask { id } => {
+                self.cancel(id).ok();
+            }
+            Command::RetryTask { id } => {
+                self.retry(id).ok();
+            }
             Command::SetPriority { id, priority } => {
                 if let Some(mut t) = self.tasks.get(&id).cloned() {
                     t.priority = priority;
-                    self.commit(t);
+                    self.commit(t).ok();
                 }
             }
             Command::MoveTask { id, up } => self.move_task(id, up),
@@ -512,46 +615,65 @@ impl Actor {
     }
 
     fn submit(&mut self, request: TaskRequest) {
+        let function = request.function.clone();
+        match self.try_submit(request) {
+            Ok(_) => {}
+            Err(e) if e.kind == crate::api::ErrorKind::Invalid => {
+                self.sink.emit(Event::TaskRejected {
+                    function,
+                    errors: e
+                        .fields
+                        .into_iter()
+                        .map(|f| function::FieldError {
+                            field: f.field,
+                            message: f.message,
+                        })
+                        .collect(),
+                })
+            }
+            Err(e) => self.sink.emit(Event::RunnerFailed { error: e.message }),
+        }
+    }
+
+    /// Validates and queues a task: durable before `task.submitted` goes out.
+    fn try_submit(&mut self, request: TaskRequest) -> Result<Task, crate::api::ApiError> {
+        use crate::api::{ApiError, FieldProblem};
+        let refused = |errors: Vec<function::FieldError>| {
+            let fields: Vec<FieldProblem> = errors
+                .into_iter()
+                .map(|e| FieldProblem {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect();
+            let message = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            ApiError::invalid(message, fields)
+        };
         let template = match self.registry.get(&request.function) {
             Ok(t) => t.clone(),
             Err(e) => {
-                self.sink.emit(Event::TaskRejected {
-                    function: request.function,
-                    errors: vec![function::FieldError {
-                        field: "function".into(),
-                        message: e,
-                    }],
-                });
-                return;
+                return Err(refused(vec![function::FieldError {
+                    field: "function".into(),
+                    message: e,
+                }]));
             }
         };
-        let (params, resources) = match template.resolve(
-            request.preset.as_deref(),
-            &request.params,
-            self.settings.runner.default_timeout_s,
-        ) {
-            Ok(v) => v,
-            Err(errors) => {
-                self.sink.emit(Event::TaskRejected {
-                    function: request.function,
-                    errors,
-                });
-                return;
-            }
-        };
-        let ids = self
+        let (params, resources) = template
+            .resolve(
+                request.preset.as_deref(),
+                &request.params,
+                self.settings.runner.default_timeout_s,
+            )
+            .map_err(refused)?;
+        let (id, seq) = self
             .store
             .next_id()
-            .and_then(|id| Ok((id, self.store.next_seq()?)));
-        let (id, seq) = match ids {
-            Ok(v) => v,
-            Err(e) => {
-                self.sink.emit(Event::RunnerFailed {
-                    error: format!("could not queue the task: {e}"),
-                });
-                return;
-            }
-        };
+            .and_then(|id| Ok((id, self.store.next_seq()?)))
+            .map_err(|e| ApiError::unavailable(format!("could not queue the task: {e}")))?;
         let task = Task {
             preset: request.preset,
             params,
@@ -562,27 +684,25 @@ impl Actor {
             resources,
             ..Task::queued(id, &template.id, &template.version, crate::util::now_ms())
         };
-        if let Err(e) = self.store.put(&task) {
-            self.sink.emit(Event::RunnerFailed {
-                error: format!("could not queue the task: {e}"),
-            });
-            return;
-        }
+        self.store
+            .put(&task)
+            .map_err(|e| ApiError::unavailable(format!("could not queue the task: {e}")))?;
         self.tasks.insert(id, task.clone());
         self.own.insert(id);
-        self.sink.emit(Event::TaskSubmitted { task });
+        self.sink.emit(Event::TaskSubmitted { task: task.clone() });
+        Ok(task)
     }
 
-    fn cancel(&mut self, id: TaskId) {
+    fn cancel(&mut self, id: TaskId) -> Result<(), String> {
         let Some(mut t) = self.tasks.get(&id).cloned() else {
-            return;
+            return Ok(());
         };
         match t.state {
             TaskState::Queued => {
                 t.state = TaskState::Cancelled;
                 t.finished_ms = Some(crate::util::now_ms());
                 t.stage = None;
-                self.commit(t);
+                self.commit(t)?;
             }
             s if s.is_active() => {
                 if let Some(r) = self.running.get(&id) {
@@ -594,20 +714,21 @@ impl Actor {
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn retry(&mut self, id: TaskId) {
+    fn retry(&mut self, id: TaskId) -> Result<(), String> {
         let Some(mut t) = self.tasks.get(&id).cloned() else {
-            return;
+            return Ok(());
         };
         if !t.state.can_retry() {
-            return;
+            return Ok(());
         }
         let seq = match self.store.next_seq() {
             Ok(s) => s,
             Err(e) => {
-                self.sink.emit(Event::RunnerFailed { error: e });
-                return;
+                self.sink.emit(Event::RunnerFailed { error: e.clone() });
+                return Err(e);
             }
         };
         t.state = TaskState::Queued;
@@ -622,7 +743,7 @@ impl Actor {
         t.not_before_ms = None;
         t.finished_ms = None;
         t.outputs.clear();
-        self.commit(t);
+        self.commit(t)
     }
 
     /// Swaps a queued task with its neighbour in run order (priority, then FIFO).
@@ -882,7 +1003,7 @@ impl Actor {
             body: error,
             task: Some(t.id),
         });
-        self.commit(t);
+        self.commit(t).ok();
     }
 
     fn start(&mut self, mut t: Task, template: function::FunctionTemplate, gpu_index: Option<u32>) {
@@ -902,8 +1023,11 @@ impl Actor {
         t.stage = None;
         t.progress = 0.0;
         t.container_id = None;
-        self.commit(t.clone());
-        self.launch(&t, &template, None);
+        // Not launched unless `preparing` is on disk: after a crash the store must know
+        // the task may have run.
+        if self.commit(t.clone()).is_ok() {
+            self.launch(&t, &template, None);
+        }
     }
 
     /// Hands a task to its executor (or re-attaches to its container).
@@ -997,7 +1121,7 @@ impl Actor {
                 if t.state == TaskState::Preparing {
                     t.state = TaskState::Running;
                 }
-                self.commit(t);
+                self.commit(t).ok();
                 self.send_owners();
             }
             ExecReport::Progress(u) => {
@@ -1099,7 +1223,7 @@ impl Actor {
                     body: format!("{} output file(s)", t.outputs.len()),
                     task: Some(id),
                 });
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::Exited {
                 code: EX_TEMPFAIL,
@@ -1119,7 +1243,7 @@ impl Actor {
                     crate::util::format_duration_secs(delay as f64 / 1000.0),
                     t.attempts + 1
                 ));
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::Exited {
                 code,
@@ -1145,7 +1269,7 @@ impl Actor {
             }
             Outcome::Cancelled => {
                 t.state = TaskState::Cancelled;
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::TimedOut { after } => {
                 self.fail(
@@ -1164,7 +1288,7 @@ impl Actor {
                 t.not_before_ms = Some(now + delay);
                 t.stage = Some(format!("waiting for Docker: {reason}"));
                 t.error = None;
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::Failed { error, transient } => {
                 if transient && t.attempts - t.retry_base.min(t.attempts) < MAX_ATTEMPTS {
@@ -1176,7 +1300,7 @@ impl Actor {
                         crate::util::format_duration_secs(delay as f64 / 1000.0),
                         t.attempts + 1
                     ));
-                    self.commit(t);
+                    self.commit(t).ok();
                 } else {
                     self.fail(t, error);
                 }

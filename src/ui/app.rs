@@ -75,6 +75,9 @@ struct ScreenshotJob {
 
 pub struct App {
     core: Option<CoreHandle>,
+    /// The local API, served while this window owns the core (so the CLI and scripts
+    /// are its clients).
+    server: Option<crate::server::Server>,
     commands: CommandSender,
     pub vm: ViewModel,
     state: Persisted,
@@ -145,6 +148,7 @@ impl App {
         Self {
             commands: core.sender(),
             core: Some(core),
+            server: None,
             vm: ViewModel::default(),
             state: persisted.unwrap_or_default(),
             palette: Palette::default(),
@@ -624,7 +628,29 @@ impl App {
         }
     }
 
+    /// Serves the local API for the core this window owns; says why not on stderr.
+    pub fn serve_api(&mut self) {
+        let Some(core) = &self.core else { return };
+        if self.screenshot.is_some() || self.server.is_some() {
+            return;
+        }
+        match crate::server::start(
+            core.api(),
+            crate::server::ServeConfig {
+                listen: None,
+                port: 0,
+                owner: "window",
+            },
+        ) {
+            Ok(server) => self.server = Some(server),
+            Err(e) => eprintln!("warning: the local API is not served: {e}"),
+        }
+    }
+
     pub fn shutdown(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
         if let Some(core) = self.core.take() {
             core.shutdown();
         }
