@@ -702,13 +702,14 @@ fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
             "run",
             "demo/countdown",
             "--param",
-            "steps=3",
+            "steps=4",
             "--param",
-            "interval=0.05",
+            "interval=0.1",
             "--detach",
         ]);
         assert_eq!(code, 0, "{out}{err}");
     }
+    let mut killed = 0;
     for kill in 0..5 {
         let mut child = sb
             .cmd(&["serve", "--port", "0", "--until-idle"])
@@ -716,12 +717,14 @@ fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(700 + 150 * kill));
+        std::thread::sleep(Duration::from_millis(900 + 100 * kill));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
+            killed += 1;
         }
         child.wait().unwrap();
     }
+    assert_eq!(killed, 5, "the queue drained before five kills: make the tasks longer");
     let started = Instant::now();
     let status = sb
         .cmd(&["serve", "--port", "0", "--until-idle"])
@@ -738,6 +741,10 @@ fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
     assert_eq!(code, 0, "{err}");
     let tasks: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(tasks.len(), 30, "{out}");
+    assert!(
+        tasks.iter().any(|t| t["attempts"].as_u64() > Some(1)),
+        "no task was cut by a kill and run again: the kills missed the running tasks"
+    );
     for t in &tasks {
         let state = t["state"].as_str().unwrap();
         // demo/countdown is re-queued after an interrupt, so every task ends succeeded.

@@ -336,10 +336,20 @@ impl App {
     pub fn ui_frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.frames += 1;
-        if self.trace_frames {
-            eprintln!("slate-frame {}", self.frames);
-        }
         self.pump_events(&ctx);
+        if self.trace_frames {
+            // What this frame shows, for tests that watch the window from outside.
+            eprintln!(
+                "slate-frame {} tasks={} finished={}",
+                self.frames,
+                self.vm.tasks.len(),
+                self.vm
+                    .tasks
+                    .values()
+                    .filter(|t| t.state.is_finished())
+                    .count()
+            );
+        }
         let mut pending: Vec<UiCommand> = Vec::new();
         if !self.palette.open
             && let Some(cmd) = commands::pressed(&ctx)
