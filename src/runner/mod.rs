@@ -328,6 +328,38 @@ impl Actor {
                     self.queue_changed = true;
                     match msg {
                     Some(Msg::Command(c)) => self.handle(c),
+                    Some(Msg::Call(Command::SubmitTask { request }, reply)) => {
+                        // Group commit: the submissions waiting now share one fsync.
+                        let mut batch = vec![(request, reply)];
+                        let mut next = None;
+                        while batch.len() < 512 {
+                            match rx.try_recv() {
+                                Ok(Msg::Call(Command::SubmitTask { request }, reply)) => {
+                                    batch.push((request, reply))
+                                }
+                                Ok(other) => {
+                                    next = Some(other);
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        self.submit_batch(batch);
+                        match next {
+                            Some(Msg::Command(c)) => self.handle(c),
+                            Some(Msg::Call(c, reply)) => {
+                                let answer = self.call(c);
+                                reply.send(answer).ok();
+                            }
+                            Some(Msg::Settings(s)) => self.settings = s,
+                            Some(Msg::Gpu(tick)) => self.on_gpu(tick),
+                            Some(Msg::Shutdown(done)) => {
+                                done.send(()).ok();
+                                return;
+                            }
+                            None => {}
+                        }
+                    }
                     Some(Msg::Call(c, reply)) => {
                         let answer = self.call(c);
                         reply.send(answer).ok();
@@ -635,8 +667,74 @@ impl Actor {
         }
     }
 
-    /// Validates and queues a task: durable before `task.submitted` goes out.
-    fn try_submit(&mut self, request: TaskRequest) -> Result<Task, crate::api::ApiError> {
+    /// Validates each request, queues the valid ones in one durable transaction, then
+    /// announces them and answers every caller.
+    fn submit_batch(
+        &mut self,
+        batch: Vec<(TaskRequest, tokio::sync::oneshot::Sender<CallResult>)>,
+    ) {
+        let mut valid = Vec::new();
+        for (request, reply) in batch {
+            match self.validate(&request) {
+                Ok((template, params, resources)) => {
+                    valid.push((request, template, params, resources, reply))
+                }
+                Err(e) => {
+                    reply.send(Err(e)).ok();
+                }
+            }
+        }
+        if valid.is_empty() {
+            return;
+        }
+        let now = crate::util::now_ms();
+        let made = self.store.insert_new(valid.len(), |i, id, seq| {
+            let (request, template, params, resources, _) = &valid[i];
+            Task {
+                preset: request.preset.clone(),
+                params: params.clone(),
+                project: request.project.clone(),
+                shot: request.shot.clone(),
+                priority: request.priority,
+                seq,
+                resources: resources.clone(),
+                ..Task::queued(id, &template.id, &template.version, now)
+            }
+        });
+        match made {
+            Ok(tasks) => {
+                for (task, (.., reply)) in tasks.into_iter().zip(valid) {
+                    self.tasks.insert(task.id, task.clone());
+                    self.own.insert(task.id);
+                    self.sink.emit(Event::TaskSubmitted { task: task.clone() });
+                    reply.send(Ok(Some(task))).ok();
+                }
+            }
+            Err(e) => {
+                for (.., reply) in valid {
+                    reply
+                        .send(Err(crate::api::ApiError::unavailable(format!(
+                            "could not queue the task: {e}"
+                        ))))
+                        .ok();
+                }
+            }
+        }
+    }
+
+    /// The template and resolved inputs of a request, or its refused fields (422).
+    #[allow(clippy::type_complexity)]
+    fn validate(
+        &self,
+        request: &TaskRequest,
+    ) -> Result<
+        (
+            function::FunctionTemplate,
+            BTreeMap<String, serde_json::Value>,
+            task::TaskResources,
+        ),
+        crate::api::ApiError,
+    > {
         use crate::api::{ApiError, FieldProblem};
         let refused = |errors: Vec<function::FieldError>| {
             let fields: Vec<FieldProblem> = errors
@@ -653,15 +751,12 @@ impl Actor {
                 .join("; ");
             ApiError::invalid(message, fields)
         };
-        let template = match self.registry.get(&request.function) {
-            Ok(t) => t.clone(),
-            Err(e) => {
-                return Err(refused(vec![function::FieldError {
-                    field: "function".into(),
-                    message: e,
-                }]));
-            }
-        };
+        let template = self.registry.get(&request.function).map_err(|e| {
+            refused(vec![function::FieldError {
+                field: "function".into(),
+                message: e,
+            }])
+        })?;
         let (params, resources) = template
             .resolve(
                 request.preset.as_deref(),
@@ -669,28 +764,16 @@ impl Actor {
                 self.settings.runner.default_timeout_s,
             )
             .map_err(refused)?;
-        let (id, seq) = self
-            .store
-            .next_id()
-            .and_then(|id| Ok((id, self.store.next_seq()?)))
-            .map_err(|e| ApiError::unavailable(format!("could not queue the task: {e}")))?;
-        let task = Task {
-            preset: request.preset,
-            params,
-            project: request.project,
-            shot: request.shot,
-            priority: request.priority,
-            seq,
-            resources,
-            ..Task::queued(id, &template.id, &template.version, crate::util::now_ms())
-        };
-        self.store
-            .put(&task)
-            .map_err(|e| ApiError::unavailable(format!("could not queue the task: {e}")))?;
-        self.tasks.insert(id, task.clone());
-        self.own.insert(id);
-        self.sink.emit(Event::TaskSubmitted { task: task.clone() });
-        Ok(task)
+        Ok((template.clone(), params, resources))
+    }
+
+    /// Validates and queues a task: durable before `task.submitted` goes out.
+    fn try_submit(&mut self, request: TaskRequest) -> Result<Task, crate::api::ApiError> {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        self.submit_batch(vec![(request, tx)]);
+        rx.try_recv()
+            .unwrap_or_else(|_| Err(crate::api::ApiError::unavailable("the task was not queued")))?
+            .ok_or_else(|| crate::api::ApiError::unavailable("the task was not queued"))
     }
 
     fn cancel(&mut self, id: TaskId) -> Result<(), String> {

@@ -87,7 +87,11 @@ async fn session(
         }
         Start::Snapshot(snap, reason) => {
             last = snap.seq;
-            if !send(&mut socket, snap.to_json(reason)).await {
+            // A big history serialises for a while: not on an async worker.
+            let text = tokio::task::spawn_blocking(move || snap.to_json(reason))
+                .await
+                .unwrap_or_default();
+            if !send(&mut socket, text).await {
                 return;
             }
         }
