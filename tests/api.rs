@@ -52,6 +52,7 @@ impl Sandbox {
     }
 
     /// Starts `slate serve --port 0 EXTRA…` and waits for its `serve.json`.
+    #[allow(clippy::zombie_processes)] // `Served` kills and waits on drop
     fn serve(&self, extra: &[&str]) -> Served {
         let serve_json = self.data().join("serve.json");
         let mut args = vec!["serve", "--port", "0"];
@@ -59,7 +60,7 @@ impl Sandbox {
         let child = self
             .cmd(&args)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
         let pid = child.id();
@@ -724,7 +725,10 @@ fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
         }
         child.wait().unwrap();
     }
-    assert_eq!(killed, 5, "the queue drained before five kills: make the tasks longer");
+    assert_eq!(
+        killed, 5,
+        "the queue drained before five kills: make the tasks longer"
+    );
     let started = Instant::now();
     let status = sb
         .cmd(&["serve", "--port", "0", "--until-idle"])

@@ -15,16 +15,29 @@ struct Xvfb {
 impl Xvfb {
     fn start() -> Self {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1600x1000x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("Xvfb is required for this test: install the `xvfb` package (scripts/test does)");
+            .expect(
+                "Xvfb is required for this test: install the `xvfb` package (scripts/test does)",
+            );
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .expect("Xvfb reports its display");
-        let n: u32 = line.trim().parse().unwrap_or_else(|_| panic!("Xvfb did not start: {line:?}"));
+        let n: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("Xvfb did not start: {line:?}"));
         Self {
             child,
             display: format!(":{n}"),
@@ -131,7 +144,10 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
     let serve_json = dir.path().join("data/serve.json");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !std::fs::read_to_string(&serve_json).is_ok_and(|t| t.contains("\"window\"")) {
-        assert!(Instant::now() < deadline, "the window does not serve the API (no serve.json)");
+        assert!(
+            Instant::now() < deadline,
+            "the window does not serve the API (no serve.json)"
+        );
         assert!(window.try_wait().unwrap().is_none(), "the window exited");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -145,7 +161,15 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
 
     let (out, done) = cli(
         dir.path(),
-        &["run", "demo/countdown", "--param", "steps=1000", "--param", "interval=0.1", "--detach"],
+        &[
+            "run",
+            "demo/countdown",
+            "--param",
+            "steps=1000",
+            "--param",
+            "interval=0.1",
+            "--detach",
+        ],
     );
     let id: u64 = out
         .split_whitespace()
@@ -153,7 +177,10 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
         .and_then(|w| w.parse().ok())
         .unwrap_or_else(|| panic!("no task id in {out:?}"));
     let shown = frame_showing(&rx, done, "the new task", |f| f.tasks == 1);
-    println!("new task shown {} ms after `slate run --detach` returned", shown.as_millis());
+    println!(
+        "new task shown {} ms after `slate run --detach` returned",
+        shown.as_millis()
+    );
     assert!(shown <= Duration::from_millis(200), "shown after {shown:?}");
 
     let (out, _) = cli(dir.path(), &["tasks", "--json"]);
@@ -162,7 +189,10 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
     let (out, done) = cli(dir.path(), &["task", "cancel", &id.to_string()]);
     assert!(out.contains("cancelled"), "{out}");
     let shown = frame_showing(&rx, done, "the cancelled task", |f| f.finished == 1);
-    println!("cancel shown {} ms after `slate task cancel` returned", shown.as_millis());
+    println!(
+        "cancel shown {} ms after `slate task cancel` returned",
+        shown.as_millis()
+    );
     assert!(shown <= Duration::from_millis(200), "shown after {shown:?}");
 
     // Closing the window stops serving: the discovery file goes with it.

@@ -120,8 +120,9 @@ async fn guard(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     let ok = given.is_some_and(|t| discovery::token_matches(t, &st.token));
-    let events = req.uri().path() == "/v1/events";
-    if !ok && !(events && given.is_none()) {
+    // The event stream may instead take the token in its first message.
+    let token_later = req.uri().path() == "/v1/events" && given.is_none();
+    if !(ok || token_later) {
         let message = if given.is_some() {
             "wrong token: use the one in <data-dir>/api-token"
         } else {
