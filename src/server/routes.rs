@@ -107,7 +107,7 @@ pub struct SubmitBody {
     /// Quality preset: draft, standard, high or ultra.
     #[serde(default)]
     preset: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "maybe_integer")]
     priority: Option<i32>,
     #[serde(default)]
     project: Option<String>,
@@ -125,24 +125,61 @@ pub struct TaskReply {
     task: Arc<Task>,
 }
 
+/// How a task list is sorted.
+#[derive(Clone, Copy, Default, Deserialize, ToSchema)]
+pub enum TaskSort {
+    #[default]
+    #[serde(rename = "id")]
+    Id,
+    #[serde(rename = "-id")]
+    IdDesc,
+    #[serde(rename = "created")]
+    Created,
+    #[serde(rename = "-created")]
+    CreatedDesc,
+    /// Run order: priority, then FIFO.
+    #[serde(rename = "priority")]
+    Priority,
+}
+
+/// An integer that JSON may spell as `3` or `3.0` (both are integers to JSON Schema).
+fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let v = serde_json::Number::deserialize(d)?;
+    v.as_i64()
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        .and_then(|i| i32::try_from(i).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("{v} is not a 32-bit integer")))
+}
+
+fn maybe_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "integer")] i32);
+    Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TaskQuery {
     /// Only tasks in this state.
-    state: Option<String>,
+    #[param(value_type = Option<TaskStateDoc>, inline)]
+    state: Option<TaskState>,
     /// Only tasks of this function.
     function: Option<String>,
     /// Only tasks for this project.
     project: Option<String>,
     /// `id` (default), `-id`, `created`, `-created`, `priority`.
-    sort: Option<String>,
-    offset: Option<usize>,
-    /// At most this many (default 1000, at most 100000).
-    limit: Option<usize>,
+    #[param(inline)]
+    sort: Option<TaskSort>,
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    offset: Option<u32>,
+    /// At most this many (default 1000).
+    #[param(minimum = 1, maximum = 100_000)]
+    limit: Option<u32>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct PriorityBody {
+    #[serde(deserialize_with = "integer")]
     priority: i32,
 }
 
@@ -161,9 +198,11 @@ pub struct QueueState {
 #[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// First line (0-based).
-    offset: Option<usize>,
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    offset: Option<u32>,
     /// At most this many lines (default 1000).
-    limit: Option<usize>,
+    #[param(minimum = 1, maximum = 100_000)]
+    limit: Option<u32>,
 }
 
 /// Lines of a task's log.
@@ -182,14 +221,30 @@ pub struct CheckBody {
     text: String,
 }
 
+/// What checking a template found: `ok`, or the error a user must fix.
 #[derive(Serialize, ToSchema)]
 pub struct CheckReply {
-    id: String,
-    version: String,
-    inputs: usize,
+    ok: bool,
+    id: Option<String>,
+    version: Option<String>,
+    inputs: Option<usize>,
+    error: Option<String>,
 }
 
 // ---- Handlers ----
+
+/// `offset` (≤ 1,000,000,000) and `limit` (1…100,000, default 1000), as documented.
+fn paging(offset: Option<u32>, limit: Option<u32>) -> Result<(usize, usize), ApiError> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(1000);
+    if offset > 1_000_000_000 {
+        return Err(ApiError::bad_request("offset: at most 1000000000"));
+    }
+    if !(1..=100_000).contains(&limit) {
+        return Err(ApiError::bad_request("limit: from 1 to 100000"));
+    }
+    Ok((offset as usize, limit as usize))
+}
 
 fn reply_task(
     t: Option<Task>,
@@ -214,15 +269,7 @@ pub async fn list_tasks(
     axum::extract::State(st): State,
     Query(q): Query<TaskQuery>,
 ) -> Result<axum::Json<TaskPage>, ApiError> {
-    let state = match q.state.as_deref() {
-        None => None,
-        Some(s) => Some(TaskState::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "state {s:?}: use one of {}",
-                TaskState::ALL.map(|s| s.label()).join(", ")
-            ))
-        })?),
-    };
+    let state = q.state;
     let seq = st.api.bus.seq();
     let mut tasks = st.api.bus.tasks_where(|t| {
         state.is_none_or(|s| t.state == s)
@@ -231,21 +278,16 @@ pub async fn list_tasks(
                 .as_deref()
                 .is_none_or(|p| t.project.as_deref() == Some(p))
     });
-    match q.sort.as_deref().unwrap_or("id") {
-        "id" => {}
-        "-id" => tasks.reverse(),
-        "created" => tasks.sort_by_key(|t| (t.created_ms, t.id)),
-        "-created" => tasks.sort_by_key(|t| std::cmp::Reverse((t.created_ms, t.id))),
-        "priority" => tasks.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.seq)),
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "sort {other:?}: use id, -id, created, -created or priority"
-            )));
-        }
+    match q.sort.unwrap_or_default() {
+        TaskSort::Id => {}
+        TaskSort::IdDesc => tasks.reverse(),
+        TaskSort::Created => tasks.sort_by_key(|t| (t.created_ms, t.id)),
+        TaskSort::CreatedDesc => tasks.sort_by_key(|t| std::cmp::Reverse((t.created_ms, t.id))),
+        TaskSort::Priority => tasks.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.seq)),
     }
     let total = tasks.len();
-    let offset = q.offset.unwrap_or(0).min(total);
-    let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
+    let (offset, limit) = paging(q.offset, q.limit)?;
+    let offset = offset.min(total);
     let tasks = tasks.into_iter().skip(offset).take(limit).collect();
     Ok(axum::Json(TaskPage {
         tasks,
@@ -426,8 +468,7 @@ pub async fn task_logs(
         return Err(ApiError::not_found(format!("no task with id {id}")));
     }
     let file = st.api.paths.logs_dir().join(format!("{id}.log"));
-    let offset = q.offset.unwrap_or(0);
-    let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
+    let (offset, limit) = paging(q.offset, q.limit)?;
     let (lines, total) = tokio::task::spawn_blocking(move || match std::fs::read(&file) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
@@ -514,29 +555,32 @@ pub async fn get_function(
         .ok_or_else(|| ApiError::not_found(format!("no function {id:?}")))
 }
 
-/// Check the text of a function template: 422 says what is wrong with it.
+/// Check the text of a function template: `ok`, or what is wrong with it.
 #[utoipa::path(post, path = "/v1/functions/check", tag = "functions", request_body = CheckBody,
     responses((status = 200, body = CheckReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn check_function(Body(b): Body<CheckBody>) -> Result<axum::Json<CheckReply>, ApiError> {
-    let t = crate::runner::function::FunctionTemplate::parse(
-        &b.text,
-        std::path::Path::new("template.toml"),
+        (status = 413, body = ErrorBody)))]
+pub async fn check_function(Body(b): Body<CheckBody>) -> axum::Json<CheckReply> {
+    axum::Json(
+        match crate::runner::function::FunctionTemplate::parse(
+            &b.text,
+            std::path::Path::new("template.toml"),
+        ) {
+            Ok(t) => CheckReply {
+                ok: true,
+                id: Some(t.id),
+                version: Some(t.version),
+                inputs: Some(t.inputs.len()),
+                error: None,
+            },
+            Err(e) => CheckReply {
+                ok: false,
+                id: None,
+                version: None,
+                inputs: None,
+                error: Some(e.to_string()),
+            },
+        },
     )
-    .map_err(|e| {
-        ApiError::invalid(
-            e.to_string(),
-            vec![FieldProblem {
-                field: "text".into(),
-                message: e.to_string(),
-            }],
-        )
-    })?;
-    Ok(axum::Json(CheckReply {
-        id: t.id,
-        version: t.version,
-        inputs: t.inputs.len(),
-    }))
 }
 
 /// Versions of Slate, git, git-lfs, Docker and the NVIDIA driver, and Slate's paths.
