@@ -45,6 +45,8 @@ pub struct Snapshot {
     /// Every event up to and including this one is reflected.
     pub seq: u64,
     pub tasks: Vec<Arc<Task>>,
+    /// Each task's JSON, kept from when it last changed (a big snapshot is a join).
+    task_json: Vec<Arc<str>>,
     pub paused: bool,
     /// The runner has announced its tasks (before that `tasks` is empty).
     pub ready: bool,
@@ -54,7 +56,7 @@ impl Snapshot {
     /// `{"type": "snapshot", "seq", "reason", "fresh", "paused", "ready", "tasks": […]}`.
     pub fn to_json(&self, reason: SnapshotReason) -> String {
         #[derive(Serialize)]
-        struct Wire<'a> {
+        struct Head {
             r#type: &'static str,
             seq: u64,
             reason: SnapshotReason,
@@ -62,18 +64,28 @@ impl Snapshot {
             fresh: bool,
             paused: bool,
             ready: bool,
-            tasks: &'a [Arc<Task>],
         }
-        serde_json::to_string(&Wire {
+        let head = serde_json::to_string(&Head {
             r#type: "snapshot",
             seq: self.seq,
             reason,
             fresh: reason != SnapshotReason::Subscribe,
             paused: self.paused,
             ready: self.ready,
-            tasks: &self.tasks,
         })
-        .expect("a snapshot serialises")
+        .expect("a snapshot serialises");
+        let size: usize = self.task_json.iter().map(|j| j.len() + 1).sum();
+        let mut out = String::with_capacity(head.len() + size + 16);
+        out.push_str(&head[..head.len() - 1]);
+        out.push_str(",\"tasks\":[");
+        for (i, j) in self.task_json.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(j);
+        }
+        out.push_str("]}");
+        out
     }
 }
 
@@ -95,6 +107,7 @@ struct State {
     seq: u64,
     journal: VecDeque<Arc<Frame>>,
     tasks: BTreeMap<TaskId, Arc<Task>>,
+    task_json: BTreeMap<TaskId, Arc<str>>,
     paused: bool,
     ready: bool,
     gpu: Option<Arc<str>>,
@@ -142,6 +155,7 @@ impl Bus {
                 seq: crate::util::now_ms() << 10,
                 journal: VecDeque::new(),
                 tasks: BTreeMap::new(),
+                task_json: BTreeMap::new(),
                 paused: false,
                 ready: false,
                 gpu: None,
@@ -165,7 +179,21 @@ impl Bus {
         let body = serde_json::to_string(event).expect("events serialise");
         let ty = super::event_type(event);
         let terminal = is_terminal(event);
+        // Tasks are serialised once, outside the lock, for every later snapshot.
+        let tasks_json: Vec<(TaskId, Arc<str>)> = match event {
+            Event::TasksSnapshot { tasks, .. } => {
+                tasks.iter().map(|t| (t.id, task_json(t))).collect()
+            }
+            Event::TaskSubmitted { task } | Event::TaskUpdated { task } => {
+                vec![(task.id, task_json(task))]
+            }
+            _ => Vec::new(),
+        };
         let mut st = self.lock();
+        if matches!(event, Event::TasksSnapshot { .. }) {
+            st.task_json.clear();
+        }
+        st.task_json.extend(tasks_json);
         st.seq += 1;
         let seq = st.seq;
         apply(&mut st, event, &body);
@@ -279,10 +307,15 @@ impl Bus {
     }
 }
 
+fn task_json(task: &Task) -> Arc<str> {
+    serde_json::to_string(task).expect("tasks serialise").into()
+}
+
 fn snapshot_of(st: &State) -> Snapshot {
     Snapshot {
         seq: st.seq,
         tasks: st.tasks.values().cloned().collect(),
+        task_json: st.task_json.values().cloned().collect(),
         paused: st.paused,
         ready: st.ready,
     }
@@ -315,6 +348,8 @@ fn apply(st: &mut State, event: &Event, json: &str) {
                 if message.is_some() {
                     t.message.clone_from(message);
                 }
+                let json = task_json(t);
+                st.task_json.insert(*id, json);
             }
         }
         Event::QueuePaused { paused } => st.paused = *paused,
@@ -422,6 +457,36 @@ mod tests {
             serde_json::from_str(&snap.to_json(SnapshotReason::Lagged)).unwrap();
         assert_eq!(v["fresh"], true);
         assert_eq!(v["tasks"].as_array().unwrap().len(), 20);
+    }
+
+    #[test]
+    fn a_snapshot_shows_each_task_as_it_is_now() {
+        let bus = Bus::default();
+        bus.publish(&Event::TasksSnapshot {
+            tasks: vec![task(1, TaskState::Succeeded), task(2, TaskState::Queued)],
+            paused: true,
+        });
+        bus.publish(&updated(2, TaskState::Running));
+        bus.publish(&Event::TaskProgress {
+            id: 2,
+            progress: 0.25,
+            stage: Some("sampling".into()),
+            message: None,
+            eta_s: None,
+        });
+        bus.publish(&updated(3, TaskState::Queued));
+        let v: serde_json::Value =
+            serde_json::from_str(&bus.snapshot().to_json(SnapshotReason::Subscribe)).unwrap();
+        assert_eq!(v["type"], "snapshot");
+        assert_eq!(v["fresh"], false);
+        assert_eq!(v["paused"], true);
+        let tasks = v["tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), 3);
+        assert_eq!(tasks[1]["state"], "running");
+        assert_eq!(tasks[1]["progress"], 0.25);
+        assert_eq!(tasks[1]["stage"], "sampling");
+        let t2: Task = serde_json::from_value(tasks[1].clone()).unwrap();
+        assert_eq!(&t2, &*bus.task(2).unwrap());
     }
 
     #[test]
