@@ -187,6 +187,13 @@ struct Events {
 }
 
 impl Events {
+    async fn request(&mut self, v: Value) {
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+
     async fn next(&mut self, secs: u64) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(secs), self.ws.next())
@@ -823,4 +830,48 @@ fn the_spec_is_openapi_3_1_and_served_the_same() {
     let (st, served) = rt.block_on(s.get("/v1/openapi.json"));
     assert_eq!(st, 200);
     assert_eq!(served, doc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_queues_one_task_and_requests_over_the_socket_get_replies() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    s.send(
+        reqwest::Method::PUT,
+        "/v1/queue",
+        Some(json!({"paused": true})),
+    )
+    .await;
+    let body = json!({"function": "demo/countdown", "params": {"steps": 2}, "idempotency_key": "shot-7-take-1"});
+    let (st1, first) = s
+        .send(reqwest::Method::POST, "/v1/tasks", Some(body.clone()))
+        .await;
+    let (st2, again) = s.send(reqwest::Method::POST, "/v1/tasks", Some(body)).await;
+    assert_eq!((st1, st2), (201, 200), "{first} {again}");
+    assert_eq!(first["task"]["id"], again["task"]["id"]);
+    let (_, page) = s.get("/v1/tasks").await;
+    assert_eq!(page["total"], 1);
+
+    // The same calls over the event socket, each answered with its request id.
+    let id = first["task"]["id"].as_u64().unwrap();
+    let mut ev = s.events("?topics=queue").await;
+    ev.next(10).await;
+    ev.request(json!({"id": 41, "command": {"type": "task.cancel", "id": id}}))
+        .await;
+    let r = ev
+        .until(10, "reply 41", |v| v["type"] == "reply" && v["id"] == 41)
+        .await;
+    assert_eq!(r["ok"]["state"], "cancelled", "{r}");
+    ev.request(json!({"id": 42, "command": {"type": "task.cancel", "id": 999_999}}))
+        .await;
+    let r = ev
+        .until(10, "reply 42", |v| v["type"] == "reply" && v["id"] == 42)
+        .await;
+    assert_eq!(r["error"]["kind"], "not_found", "{r}");
+    ev.request(json!({"id": 43, "command": {"type": "no.such"}}))
+        .await;
+    let r = ev
+        .until(10, "reply 43", |v| v["type"] == "reply" && v["id"] == 43)
+        .await;
+    assert_eq!(r["error"]["kind"], "bad_request", "{r}");
 }
