@@ -131,8 +131,33 @@ async fn guard(
         return ApiError::new(ErrorKind::Unauthorized, message).into_response();
     }
     req.extensions_mut().insert(ws::Authorized(ok));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = declared.filter(|&l| l > BODY_LIMIT as u64) {
+        // Read (and drop) what the client is sending before answering, so it is not
+        // cut off mid-send and does see the 413; a body far over the limit is not read.
+        if len <= DRAIN_LIMIT {
+            use futures_util::StreamExt as _;
+            let mut body = req.into_body().into_data_stream();
+            let drain = async { while let Some(Ok(_)) = body.next().await {} };
+            tokio::time::timeout(std::time::Duration::from_secs(10), drain)
+                .await
+                .ok();
+        }
+        return ApiError::new(
+            ErrorKind::TooLarge,
+            format!("the body is {len} bytes; at most {BODY_LIMIT} are accepted"),
+        )
+        .into_response();
+    }
     next.run(req).await
 }
+
+/// Oversized bodies up to this size are read and dropped before the 413 goes out.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// A web page the user visits must not drive the studio: an `Origin` other than this
 /// server's own, or `Sec-Fetch-Site: cross-site / same-site`, is refused.
