@@ -106,6 +106,8 @@ pub struct Subscription {
 struct State {
     seq: u64,
     journal: VecDeque<Arc<Frame>>,
+    /// Bytes of JSON the journal holds.
+    journal_bytes: usize,
     tasks: BTreeMap<TaskId, Arc<Task>>,
     task_json: BTreeMap<TaskId, Arc<str>>,
     paused: bool,
@@ -119,7 +121,10 @@ struct State {
 /// Sizes of the journal and of each subscriber's queue.
 #[derive(Clone, Copy, Debug)]
 pub struct BusLimits {
+    /// Events the journal holds at most…
     pub journal: usize,
+    /// …and bytes of JSON (a snapshot of a long history is large).
+    pub journal_bytes: usize,
     pub subscriber_queue: usize,
 }
 
@@ -127,6 +132,7 @@ impl Default for BusLimits {
     fn default() -> Self {
         Self {
             journal: 65_536,
+            journal_bytes: 32 << 20,
             subscriber_queue: 8_192,
         }
     }
@@ -154,6 +160,7 @@ impl Bus {
                 // so a `since` from an earlier run is recognised as too old.
                 seq: crate::util::now_ms() << 10,
                 journal: VecDeque::new(),
+                journal_bytes: 0,
                 tasks: BTreeMap::new(),
                 task_json: BTreeMap::new(),
                 paused: false,
@@ -205,9 +212,14 @@ impl Bus {
             json,
             terminal,
         });
+        st.journal_bytes += frame.json.len();
         st.journal.push_back(frame.clone());
-        while st.journal.len() > self.limits.journal {
-            st.journal.pop_front();
+        while st.journal.len() > self.limits.journal
+            || (st.journal_bytes > self.limits.journal_bytes && st.journal.len() > 1)
+        {
+            if let Some(old) = st.journal.pop_front() {
+                st.journal_bytes -= old.json.len();
+            }
         }
         // Sent under the lock so subscribers see frames in sequence order.
         self.tx.send(frame).ok();
@@ -408,6 +420,7 @@ mod tests {
         let bus = Bus::new(BusLimits {
             journal: 4,
             subscriber_queue: 16,
+            ..BusLimits::default()
         });
         let base = bus.seq();
         for i in 0..10 {
@@ -439,6 +452,7 @@ mod tests {
         let bus = Bus::new(BusLimits {
             journal: 1000,
             subscriber_queue: 2,
+            ..BusLimits::default()
         });
         let mut sub = bus.subscribe(None);
         for i in 0..20 {
