@@ -121,6 +121,14 @@ pub enum Cmd {
         #[arg(long, default_value_t = 0)]
         seed: u32,
     },
+    /// Run the studio's core without a window and serve the local API (REST under /v1,
+    /// events over a WebSocket). Other Slate commands for this data dir become its clients.
+    Serve(ServeArgs),
+    /// The local API: print its OpenAPI document.
+    Api {
+        #[command(subcommand)]
+        command: ApiCmd,
+    },
     /// Built-in demo: counts down with progress lines (used by `demo/countdown`).
     #[command(hide = true)]
     DemoCountdown {
@@ -133,6 +141,26 @@ pub enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0: any free port; clients find it in <data-dir>/serve.json).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Listen on this address instead (e.g. 0.0.0.0:7780); reachable from other machines,
+    /// so Slate warns.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Run queued tasks and exit 0 once nothing is queued or running.
+    #[arg(long)]
+    pub until_idle: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiCmd {
+    /// Print the OpenAPI 3.1 document of `slate serve`.
+    Spec,
 }
 
 #[derive(Subcommand, Debug)]
@@ -275,6 +303,22 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
             height,
             seed,
         } => demo_gradient(&out, width, height, seed),
+        Cmd::Serve(args) => crate::server::serve(
+            paths(global),
+            crate::server::ServeOptions {
+                listen: args.listen,
+                port: args.port,
+                until_idle: args.until_idle,
+                gpu_replay: global.gpu_replay.clone(),
+            },
+        )
+        .map_err(Failure::from),
+        Cmd::Api {
+            command: ApiCmd::Spec,
+        } => {
+            crate::util::text::out_line(&crate::server::spec_json());
+            Ok(())
+        }
         Cmd::DemoCountdown {
             steps,
             interval,
@@ -455,6 +499,9 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         shot_ref: None,
         executor: args.executor.clone(),
     };
+    if let Some(remote) = remote(global)? {
+        return run_remote(&remote, request, &args);
+    }
     let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });
     let mut id = None;
@@ -544,8 +591,108 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// Opens the store directly (no runner), reconciling what a crash left behind.
+/// The serving Slate for this data dir, when one runs (the window or `slate serve`).
+fn remote(global: &Global) -> Result<Option<crate::client::remote::Remote>, Failure> {
+    crate::client::discover(&paths(global)).map_err(api_failure)
+}
+
+/// An API error as the CLI reports it: refused input exits 2, the rest 1.
+pub(crate) fn api_failure(e: crate::api::ApiError) -> Failure {
+    use crate::api::ErrorKind;
+    let mut message = e.message.clone();
+    for f in &e.fields {
+        if !message.contains(&f.message) {
+            message.push_str(&format!("\n  {}: {}", f.field, f.message));
+        }
+    }
+    Failure {
+        message,
+        code: match e.kind {
+            ErrorKind::BadRequest | ErrorKind::Invalid => 2,
+            _ => 1,
+        },
+    }
+}
+
+/// `slate run` against a serving Slate: submit, then follow the task until it ends.
+fn run_remote(
+    client: &dyn crate::client::Client,
+    request: TaskRequest,
+    args: &RunArgs,
+) -> Result<(), Failure> {
+    let function = request.function.clone();
+    let task = client.submit(request).map_err(|e| {
+        let f = api_failure(e);
+        Failure {
+            message: format!("{function}: the task was not queued: {}", f.message),
+            code: f.code,
+        }
+    })?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&Event::TaskSubmitted { task: task.clone() })
+                .expect("serialisable")
+        );
+    }
+    if args.detach {
+        if !args.json {
+            println!(
+                "queued task {} ({}) on {}",
+                task.id,
+                task.function,
+                client.describe()
+            );
+        }
+        return Ok(());
+    }
+    if !args.json {
+        eprintln!(
+            "task {} queued on {}: {}",
+            task.id,
+            client.describe(),
+            task.function
+        );
+    }
+    let mut last = task;
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let t = client.task(last.id).map_err(api_failure)?;
+        if t != last && args.json {
+            println!(
+                "{}",
+                serde_json::to_string(&Event::TaskUpdated { task: t.clone() })
+                    .expect("serialisable")
+            );
+        }
+        last = t;
+        if last.state.is_finished() {
+            return match last.state {
+                TaskState::Succeeded => {
+                    if !args.json {
+                        println!("task {} succeeded", last.id);
+                    }
+                    Ok(())
+                }
+                other => Err(format!(
+                    "task {} {}: {}",
+                    last.id,
+                    other.label(),
+                    last.error.unwrap_or_default()
+                )
+                .into()),
+            };
+        }
+    }
+}
+
+/// Opens the store directly (no runner), reconciling what a crash left behind; asks the
+/// serving Slate instead when one runs.
 fn read_tasks(global: &Global) -> Result<Vec<Task>, Failure> {
+    if let Some(remote) = remote(global)? {
+        use crate::client::Client as _;
+        return remote.tasks().map_err(api_failure);
+    }
     let paths = paths(global);
     let opened =
         crate::runner::store::Store::open(&paths.database_file()).map_err(|e| e.to_string())?;
@@ -668,6 +815,26 @@ fn task(global: &Global, cmd: TaskCmd) -> Result<(), Failure> {
 
 /// Sends one queue edit through a runner that holds the queue, and reports the result.
 fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failure> {
+    if let Some(remote) = remote(global)? {
+        use crate::client::Client as _;
+        let before = remote.task(id).map_err(api_failure)?.state;
+        let cancel = matches!(command, Command::CancelTask { .. });
+        let t = if cancel {
+            remote.cancel(id)
+        } else {
+            remote.retry(id)
+        }
+        .map_err(api_failure)?;
+        // As in-process: a cancel ends when the task does (grace period, then kill).
+        let mut t = t;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while cancel && !t.state.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            t = remote.task(id).map_err(api_failure)?;
+        }
+        println!("task {id}: {} → {}", before.label(), t.state.label());
+        return Ok(());
+    }
     let (core, tasks) = start_core(global, true, false)?;
     let before = tasks
         .iter()

@@ -11,28 +11,84 @@ use crate::settings::{self, Settings};
 /// Called after each event so an idle UI wakes up (`egui::Context::request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
-/// The core's way to talk to the UI: a channel plus a waker.
+/// The core's way to talk to the UI: a channel plus a waker, and the API's event bus
+/// (numbered, journaled, broadcast to every client).
 #[derive(Clone)]
 pub struct EventSink {
     tx: crossbeam_channel::Sender<Event>,
     waker: Waker,
+    bus: Option<Arc<crate::api::bus::Bus>>,
+    tap: Option<Tap>,
 }
+
+/// Sees every event before it goes out (flows between engines hook in here).
+pub type Tap = Arc<dyn Fn(&Event) + Send + Sync>;
 
 impl EventSink {
     pub fn new(tx: crossbeam_channel::Sender<Event>, waker: Waker) -> Self {
-        Self { tx, waker }
+        Self {
+            tx,
+            waker,
+            bus: None,
+            tap: None,
+        }
+    }
+
+    /// Also shows every event to `tap` first.
+    pub fn with_tap(mut self, tap: Tap) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// Also publishes every event on `bus`.
+    pub fn with_bus(mut self, bus: Arc<crate::api::bus::Bus>) -> Self {
+        self.bus = Some(bus);
+        self
     }
 
     pub fn emit(&self, event: Event) {
+        if let Some(tap) = &self.tap {
+            tap(&event);
+        }
+        if let Some(bus) = &self.bus {
+            bus.publish(&event);
+        }
         if self.tx.send(event).is_ok() {
             (self.waker)();
         }
     }
 }
 
+/// A command sent with a way to answer it.
+pub type Call = (
+    Command,
+    tokio::sync::oneshot::Sender<crate::runner::CallResult>,
+);
+
+/// What the local API needs from a running core: calls with replies, and the bus.
+#[derive(Clone)]
+pub struct CoreApi {
+    calls: tokio::sync::mpsc::UnboundedSender<Call>,
+    pub bus: Arc<crate::api::bus::Bus>,
+    pub paths: Paths,
+}
+
+impl CoreApi {
+    /// Sends `command` and waits for its answer: the task it changed, or a typed error.
+    pub async fn call(&self, command: Command) -> crate::runner::CallResult {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.calls
+            .send((command, tx))
+            .map_err(|_| crate::api::ApiError::unavailable("the core has stopped"))?;
+        rx.await
+            .map_err(|_| crate::api::ApiError::unavailable("the core has stopped"))?
+    }
+}
+
 /// The UI's handle on the core: send commands, drain events.
 pub struct CoreHandle {
     commands: tokio::sync::mpsc::UnboundedSender<Command>,
+    api: CoreApi,
     pub events: crossbeam_channel::Receiver<Event>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -63,6 +119,11 @@ pub struct CoreOptions {
 }
 
 impl CoreHandle {
+    /// The core as the local API sees it (calls with replies, the event bus).
+    pub fn api(&self) -> CoreApi {
+        self.api.clone()
+    }
+
     pub fn sender(&self) -> CommandSender {
         CommandSender(self.commands.clone())
     }
@@ -93,8 +154,15 @@ impl Drop for CoreHandle {
 /// Starts the core on its own thread.
 pub fn spawn(options: CoreOptions, waker: Waker) -> CoreHandle {
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (call_tx, call_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
-    let sink = EventSink::new(ev_tx, waker);
+    let bus = Arc::new(crate::api::bus::Bus::default());
+    let api = CoreApi {
+        calls: call_tx,
+        bus: bus.clone(),
+        paths: options.paths.clone(),
+    };
+    let sink = EventSink::new(ev_tx, waker).with_bus(bus);
     let thread = std::thread::Builder::new()
         .name("slate-core".into())
         .spawn(move || {
@@ -104,12 +172,13 @@ pub fn spawn(options: CoreOptions, waker: Waker) -> CoreHandle {
                 .thread_name("slate-core-rt")
                 .build()
                 .expect("tokio runtime");
-            rt.block_on(run(options, sink, cmd_rx));
+            rt.block_on(run(options, sink, cmd_rx, call_rx));
             rt.shutdown_timeout(std::time::Duration::from_secs(2));
         })
         .expect("spawn core thread");
     CoreHandle {
         commands: cmd_tx,
+        api,
         events: ev_rx,
         thread: Some(thread),
     }
@@ -119,6 +188,7 @@ async fn run(
     options: CoreOptions,
     sink: EventSink,
     mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
+    mut calls: tokio::sync::mpsc::UnboundedReceiver<Call>,
 ) {
     let paths = options.paths.clone();
     let settings_path = paths.settings_file.clone();
@@ -159,7 +229,43 @@ async fn run(
     };
     let sampler_thread = spawn_sampler(&options, &current, &sink, runner.clone(), sampler_rx);
 
-    while let Some(command) = commands.recv().await {
+    loop {
+        let (command, mut reply) = tokio::select! {
+            c = commands.recv() => match c {
+                Some(c) => (c, None),
+                None => break,
+            },
+            Some((command, reply)) = calls.recv() => {
+                // One router: runner commands get the runner's typed answer; the rest
+                // are handled below and answered once accepted.
+                match (&runner, crate::workspace::service::handles(&command)) {
+                    (_, true) => {
+                        workspace.command(command);
+                        reply.send(Ok(None)).ok();
+                        continue;
+                    }
+                    (Some(r), false) if !matches!(
+                        command,
+                        Command::SaveSettings { .. }
+                            | Command::ProbeSystem
+                            | Command::GpuDetail { .. }
+                            | Command::Shutdown
+                    ) => {
+                        r.call(command, reply);
+                        continue;
+                    }
+                    (None, false) if runner_command(&command) => {
+                        reply
+                            .send(Err(crate::api::ApiError::unavailable(
+                                "this Slate process does not run tasks",
+                            )))
+                            .ok();
+                        continue;
+                    }
+                    _ => (command, Some(reply)),
+                }
+            }
+        };
         match command {
             Command::Shutdown => break,
             Command::SaveSettings { settings } => {
@@ -189,7 +295,15 @@ async fn run(
                             spawn_probe(&paths, &current, &sink);
                         }
                     }
-                    Err(error) => sink.emit(Event::SettingsFailed { error }),
+                    Err(error) => {
+                        if let Some(r) = reply.take() {
+                            r.send(Err(crate::api::ApiError::unavailable(format!(
+                                "the settings were not saved: {error}"
+                            ))))
+                            .ok();
+                        }
+                        sink.emit(Event::SettingsFailed { error })
+                    }
                 }
             }
             Command::ProbeSystem => spawn_probe(&paths, &current, &sink),
@@ -201,6 +315,9 @@ async fn run(
                     error: "this Slate process does not run tasks".into(),
                 }),
             },
+        }
+        if let Some(r) = reply {
+            r.send(Ok(None)).ok();
         }
     }
     sampler.send(crate::gpu::sampler::SamplerMsg::Stop);
@@ -219,40 +336,47 @@ fn takes_flow(
     workspace: crate::workspace::service::WorkspaceService,
 ) -> EventSink {
     use crate::runner::task::TaskState;
-    let (tx, rx) = crossbeam_channel::unbounded::<Event>();
-    std::thread::Builder::new()
-        .name("slate-takes-flow".into())
-        .spawn(move || {
-            for event in rx {
-                match &event {
-                    Event::TaskUpdated { task }
-                        if task.state == TaskState::Succeeded && task.shot_ref.is_some() =>
-                    {
-                        workspace.command(Command::CreateTake {
-                            task: Box::new(task.clone()),
-                        });
-                    }
-                    Event::TasksSnapshot { tasks, .. } => {
-                        // A crash between "succeeded" and "take made": finish it now. Only
-                        // recent ones; older takes were made (or deliberately removed).
-                        let since = crate::util::now_ms().saturating_sub(24 * 3600 * 1000);
-                        for t in tasks.iter().filter(|t| {
-                            t.state == TaskState::Succeeded
-                                && t.shot_ref.is_some()
-                                && t.finished_ms.is_some_and(|f| f >= since)
-                        }) {
-                            workspace.command(Command::CreateTake {
-                                task: Box::new(t.clone()),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-                sink.emit(event);
+    // A tap, not a thread: events keep their order and reach the bus before a reply to
+    // the same request does (a client reads its own writes).
+    sink.with_tap(Arc::new(move |event: &Event| match event {
+        Event::TaskUpdated { task }
+            if task.state == TaskState::Succeeded && task.shot_ref.is_some() =>
+        {
+            workspace.command(Command::CreateTake {
+                task: Box::new(task.clone()),
+            });
+        }
+        Event::TasksSnapshot { tasks, .. } => {
+            // A crash between "succeeded" and "take made": finish it now. Only recent
+            // ones; older takes were made (or deliberately removed).
+            let since = crate::util::now_ms().saturating_sub(24 * 3600 * 1000);
+            for t in tasks.iter().filter(|t| {
+                t.state == TaskState::Succeeded
+                    && t.shot_ref.is_some()
+                    && t.finished_ms.is_some_and(|f| f >= since)
+            }) {
+                workspace.command(Command::CreateTake {
+                    task: Box::new(t.clone()),
+                });
             }
-        })
-        .expect("spawn takes flow thread");
-    EventSink::new(tx, Arc::new(|| {}))
+        }
+        _ => {}
+    }))
+}
+
+/// Commands the runner answers.
+fn runner_command(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::SubmitTask { .. }
+            | Command::CancelTask { .. }
+            | Command::RetryTask { .. }
+            | Command::SetPriority { .. }
+            | Command::MoveTask { .. }
+            | Command::ReadLog { .. }
+            | Command::ReloadFunctions
+            | Command::PauseQueue { .. }
+    )
 }
 
 /// Starts the GPU sampler: NVML, or the replay file when one is given. Each tick goes

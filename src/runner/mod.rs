@@ -57,8 +57,13 @@ pub struct RunnerConfig {
     pub slate_exe: Option<PathBuf>,
 }
 
+/// The answer to a [`Runner::call`]: the task it changed, if any, or why not.
+pub type CallResult = Result<Option<Task>, crate::api::ApiError>;
+
 enum Msg {
     Command(Command),
+    /// A command with a reply (the local API and its clients).
+    Call(Command, tokio::sync::oneshot::Sender<CallResult>),
     Settings(Settings),
     Gpu(crate::gpu::sampler::GpuTick),
     Shutdown(tokio::sync::oneshot::Sender<()>),
@@ -112,6 +117,20 @@ impl Runner {
 
     pub fn command(&self, command: Command) {
         self.tx.send(Msg::Command(command)).ok();
+    }
+
+    /// Sends a command and says through `reply` what came of it: the task it changed, or
+    /// a typed error (unknown id, wrong state, refused fields, store unavailable).
+    pub fn call(&self, command: Command, reply: tokio::sync::oneshot::Sender<CallResult>) {
+        if let Err(tokio::sync::mpsc::error::SendError(Msg::Call(_, reply))) =
+            self.tx.send(Msg::Call(command, reply))
+        {
+            reply
+                .send(Err(crate::api::ApiError::unavailable(
+                    "the task runner has stopped",
+                )))
+                .ok();
+        }
     }
 
     pub fn settings_changed(&self, settings: Settings) {
@@ -193,6 +212,11 @@ async fn wait_for_store(
                 Some(Msg::Command(_)) => start.sink.emit(Event::RunnerFailed {
                     error: error.clone(),
                 }),
+                Some(Msg::Call(_, reply)) => {
+                    reply
+                        .send(Err(crate::api::ApiError::unavailable(error.clone())))
+                        .ok();
+                }
                 Some(Msg::Settings(s)) => start.settings = s,
                 Some(Msg::Gpu(_)) => {}
             },
@@ -378,6 +402,42 @@ impl Actor {
                     self.queue_changed = true;
                     match msg {
                     Some(Msg::Command(c)) => self.handle(c),
+                    Some(Msg::Call(Command::SubmitTask { request }, reply)) => {
+                        // Group commit: the submissions waiting now share one fsync.
+                        let mut batch = vec![(request, reply)];
+                        let mut next = None;
+                        while batch.len() < 512 {
+                            match rx.try_recv() {
+                                Ok(Msg::Call(Command::SubmitTask { request }, reply)) => {
+                                    batch.push((request, reply))
+                                }
+                                Ok(other) => {
+                                    next = Some(other);
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        self.submit_batch(batch);
+                        match next {
+                            Some(Msg::Command(c)) => self.handle(c),
+                            Some(Msg::Call(c, reply)) => {
+                                let answer = self.call(c);
+                                reply.send(answer).ok();
+                            }
+                            Some(Msg::Settings(s)) => self.settings = s,
+                            Some(Msg::Gpu(tick)) => self.on_gpu(tick),
+                            Some(Msg::Shutdown(done)) => {
+                                done.send(()).ok();
+                                return;
+                            }
+                            None => {}
+                        }
+                    }
+                    Some(Msg::Call(c, reply)) => {
+                        let answer = self.call(c);
+                        reply.send(answer).ok();
+                    }
                     Some(Msg::Settings(s)) => self.settings = s,
                     Some(Msg::Gpu(tick)) => self.on_gpu(tick),
                     Some(Msg::Shutdown(done)) => {
@@ -407,31 +467,103 @@ impl Actor {
         }
     }
 
-    /// Records a change durably, then announces it.
     /// Records a task's new state, durably, then announces it. When the write fails
     /// (a full disk) the state is kept in memory, not announced, retried every
     /// [`SAVE_RETRY`], and no new task starts until every state is saved: the store,
-    /// the window and the CLI never tell different stories.
-    fn commit(&mut self, task: Task) {
+    /// the window and the CLI never tell different stories. `Err` says it is not saved
+    /// yet (an API caller gets 503).
+    fn commit(&mut self, task: Task) -> Result<(), String> {
         self.tasks.insert(task.id, task.clone());
         if !self.unsaved.is_empty() {
             // Keep the order of changes: behind the ones already waiting.
             self.unsaved.insert(task.id, task);
-            return;
+            return Err("earlier task states are not saved yet (is the disk full?)".into());
         }
         match self.store.put(&task) {
-            Ok(()) => self.sink.emit(Event::TaskUpdated { task }),
+            Ok(()) => {
+                self.sink.emit(Event::TaskUpdated { task });
+                Ok(())
+            }
             Err(e) => {
+                let error = format!(
+                    "task {}: its new state ({}) could not be saved: {e}. Slate keeps it, starts no new task and tries again every {} s; free some disk space",
+                    task.id,
+                    task.state.label(),
+                    SAVE_RETRY.as_secs()
+                );
                 self.sink.emit(Event::RunnerFailed {
-                    error: format!(
-                        "task {}: its new state ({}) could not be saved: {e}. Slate keeps it, starts no new task and tries again every {} s; free some disk space",
-                        task.id,
-                        task.state.label(),
-                        SAVE_RETRY.as_secs()
-                    ),
+                    error: error.clone(),
                 });
                 self.unsaved.insert(task.id, task);
                 self.save_retry_at = Some(tokio::time::Instant::now() + SAVE_RETRY);
+                Err(error)
+            }
+        }
+    }
+
+    /// A command with a reply: checks what the API must refuse (unknown id, a state that
+    /// does not allow it), then does what [`Self::handle`] does.
+    fn call(&mut self, command: Command) -> CallResult {
+        use crate::api::ApiError;
+        let known = |tasks: &BTreeMap<TaskId, Task>, id: TaskId| {
+            tasks
+                .get(&id)
+                .map(|t| t.state)
+                .ok_or_else(|| ApiError::not_found(format!("no task with id {id}")))
+        };
+        match command {
+            Command::SubmitTask { request } => self.try_submit(request).map(Some),
+            Command::CancelTask { id } => {
+                let state = known(&self.tasks, id)?;
+                if state.is_finished() {
+                    return Err(ApiError::conflict(format!(
+                        "task {id} is {} and cannot be cancelled",
+                        state.label()
+                    )));
+                }
+                self.cancel(id).map_err(ApiError::unavailable)?;
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::RetryTask { id } => {
+                let state = known(&self.tasks, id)?;
+                if !state.can_retry() {
+                    return Err(ApiError::conflict(format!(
+                        "task {id} is {} and cannot be retried",
+                        state.label()
+                    )));
+                }
+                self.retry(id).map_err(ApiError::unavailable)?;
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::SetPriority { id, priority } => {
+                known(&self.tasks, id)?;
+                let mut t = self.tasks[&id].clone();
+                t.priority = priority;
+                self.commit(t).map_err(ApiError::unavailable)?;
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::MoveTask { id, up } => {
+                let state = known(&self.tasks, id)?;
+                if state != TaskState::Queued {
+                    return Err(ApiError::conflict(format!(
+                        "task {id} is {}; only queued tasks move",
+                        state.label()
+                    )));
+                }
+                self.move_task(id, up);
+                Ok(self.tasks.get(&id).cloned())
+            }
+            Command::PauseQueue { paused } => {
+                self.store
+                    .set_paused(paused)
+                    .map_err(ApiError::unavailable)?;
+                self.paused = paused;
+                self.sink.emit(Event::QueuePaused { paused });
+                Ok(None)
+            }
+            other => {
+                self.handle(other);
+                Ok(None)
             }
         }
     }
@@ -536,7 +668,7 @@ impl Actor {
                 Some(c) if c.running => {
                     t.stage = None;
                     t.container_id = Some(c.id.clone());
-                    self.commit(t.clone());
+                    self.commit(t.clone()).ok();
                     self.launch(&t, &template, Some(c.id.clone()));
                 }
                 Some(c) => {
@@ -563,7 +695,7 @@ impl Actor {
                 }
                 None => {
                     recover_lost(&mut t, template.requeue_on_interrupt, now);
-                    self.commit(t);
+                    self.commit(t).ok();
                 }
             }
         }
@@ -601,12 +733,16 @@ impl Actor {
     fn handle(&mut self, command: Command) {
         match command {
             Command::SubmitTask { request } => self.submit(request),
-            Command::CancelTask { id } => self.cancel(id),
-            Command::RetryTask { id } => self.retry(id),
+            Command::CancelTask { id } => {
+                self.cancel(id).ok();
+            }
+            Command::RetryTask { id } => {
+                self.retry(id).ok();
+            }
             Command::SetPriority { id, priority } => {
                 if let Some(mut t) = self.tasks.get(&id).cloned() {
                     t.priority = priority;
-                    self.commit(t);
+                    self.commit(t).ok();
                 }
             }
             Command::MoveTask { id, up } => self.move_task(id, up),
@@ -648,127 +784,185 @@ impl Actor {
     }
 
     fn submit(&mut self, request: TaskRequest) {
-        let template = match self.registry.get(&request.function) {
-            Ok(t) => t.clone(),
-            Err(e) => {
+        let function = request.function.clone();
+        match self.try_submit(request) {
+            Ok(_) => {}
+            Err(e) if e.kind == crate::api::ErrorKind::Invalid => {
                 self.sink.emit(Event::TaskRejected {
-                    function: request.function,
-                    errors: vec![function::FieldError {
-                        field: "function".into(),
-                        message: e,
-                    }],
-                });
-                return;
+                    function,
+                    errors: e
+                        .fields
+                        .into_iter()
+                        .map(|f| function::FieldError {
+                            field: f.field,
+                            message: f.message,
+                        })
+                        .collect(),
+                })
             }
-        };
-        if let Some(e) = &request.executor
-            && let Err(message) = builtin::parse_executor(e)
-                .and_then(|e| builtin::with_executor(&template, Some(e)).map(|_| ()))
-        {
-            self.sink.emit(Event::TaskRejected {
-                function: request.function,
-                errors: vec![function::FieldError {
-                    field: "executor".into(),
-                    message,
-                }],
-            });
+            Err(e) => self.sink.emit(Event::RunnerFailed { error: e.message }),
+        }
+    }
+
+    /// Validates each request, queues the valid ones in one durable transaction, then
+    /// announces them and answers every caller.
+    fn submit_batch(
+        &mut self,
+        batch: Vec<(TaskRequest, tokio::sync::oneshot::Sender<CallResult>)>,
+    ) {
+        let mut valid = Vec::new();
+        for (request, reply) in batch {
+            match self.validate(&request) {
+                Ok((template, params, resources)) => {
+                    valid.push((request, template, params, resources, reply))
+                }
+                Err(e) => {
+                    reply.send(Err(e)).ok();
+                }
+            }
+        }
+        if valid.is_empty() {
             return;
         }
-        let workspace = self.paths.workspace_root(&self.settings);
-        let project_dir = request
-            .project
-            .as_deref()
-            .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok());
-        let resolved = template
+        let now = crate::util::now_ms();
+        let made = self.store.insert_new(valid.len(), |i, id, seq| {
+            let (request, template, params, resources, _) = &valid[i];
+            Task {
+                preset: request.preset.clone(),
+                params: params.clone(),
+                project: request.project.clone(),
+                shot: request.shot.clone(),
+                shot_ref: request.shot_ref.clone(),
+                executor: request.executor.clone(),
+                priority: request.priority,
+                seq,
+                resources: resources.clone(),
+                ..Task::queued(id, &template.id, &template.version, now)
+            }
+        });
+        match made {
+            Ok(tasks) => {
+                for (task, (.., reply)) in tasks.into_iter().zip(valid) {
+                    self.tasks.insert(task.id, task.clone());
+                    self.own.insert(task.id);
+                    self.sink.emit(Event::TaskSubmitted { task: task.clone() });
+                    reply.send(Ok(Some(task))).ok();
+                }
+            }
+            Err(e) => {
+                for (.., reply) in valid {
+                    reply
+                        .send(Err(crate::api::ApiError::unavailable(format!(
+                            "could not queue the task: {e}"
+                        ))))
+                        .ok();
+                }
+            }
+        }
+    }
+
+    /// The template and resolved inputs of a request, or its refused fields (422).
+    #[allow(clippy::type_complexity)]
+    fn validate(
+        &self,
+        request: &TaskRequest,
+    ) -> Result<
+        (
+            function::FunctionTemplate,
+            BTreeMap<String, serde_json::Value>,
+            task::TaskResources,
+        ),
+        crate::api::ApiError,
+    > {
+        use crate::api::{ApiError, FieldProblem};
+        let refused = |errors: Vec<function::FieldError>| {
+            let fields: Vec<FieldProblem> = errors
+                .into_iter()
+                .map(|e| FieldProblem {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect();
+            let message = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            ApiError::invalid(message, fields)
+        };
+        let template = self.registry.get(&request.function).map_err(|e| {
+            refused(vec![function::FieldError {
+                field: "function".into(),
+                message: e,
+            }])
+        })?;
+        if let Some(e) = &request.executor
+            && let Err(message) = builtin::parse_executor(e)
+                .and_then(|e| builtin::with_executor(template, Some(e)).map(|_| ()))
+        {
+            return Err(refused(vec![function::FieldError {
+                field: "executor".into(),
+                message,
+            }]));
+        }
+        let (mut params, resources) = template
             .resolve(
                 request.preset.as_deref(),
                 &request.params,
                 self.settings.runner.default_timeout_s,
             )
-            .and_then(|(mut params, resources)| {
-                // `file` inputs become checked absolute paths inside the project (or the
-                // workspace when the task has none).
-                let root = project_dir.as_deref().unwrap_or(&workspace);
-                let errors: Vec<_> = template
-                    .inputs
-                    .iter()
-                    .filter(|i| i.kind == function::InputKind::File)
-                    .filter_map(|i| {
-                        let given = params.get(&i.name)?.as_str()?.to_string();
-                        match function::check_file_input(&given, root) {
-                            Ok(p) => {
-                                params.insert(i.name.clone(), p.display().to_string().into());
-                                None
-                            }
-                            Err(message) => Some(function::FieldError {
-                                field: i.name.clone(),
-                                message,
-                            }),
-                        }
-                    })
-                    .collect();
-                if errors.is_empty() {
-                    Ok((params, resources))
-                } else {
-                    Err(errors)
+            .map_err(refused)?;
+        // `file` inputs become checked absolute paths inside the project (or the
+        // workspace when the task has none).
+        let workspace = self.paths.workspace_root(&self.settings);
+        let project_dir = request
+            .project
+            .as_deref()
+            .and_then(|p| crate::workspace::project::resolve(&workspace, p).ok());
+        let root = project_dir.as_deref().unwrap_or(&workspace);
+        let errors: Vec<_> = template
+            .inputs
+            .iter()
+            .filter(|i| i.kind == function::InputKind::File)
+            .filter_map(|i| {
+                let given = params.get(&i.name)?.as_str()?.to_string();
+                match function::check_file_input(&given, root) {
+                    Ok(p) => {
+                        params.insert(i.name.clone(), p.display().to_string().into());
+                        None
+                    }
+                    Err(message) => Some(function::FieldError {
+                        field: i.name.clone(),
+                        message,
+                    }),
                 }
-            });
-        let (params, resources) = match resolved {
-            Ok(v) => v,
-            Err(errors) => {
-                self.sink.emit(Event::TaskRejected {
-                    function: request.function,
-                    errors,
-                });
-                return;
-            }
-        };
-        let ids = self
-            .store
-            .next_id()
-            .and_then(|id| Ok((id, self.store.next_seq()?)));
-        let (id, seq) = match ids {
-            Ok(v) => v,
-            Err(e) => {
-                self.sink.emit(Event::RunnerFailed {
-                    error: format!("could not queue the task: {e}"),
-                });
-                return;
-            }
-        };
-        let task = Task {
-            preset: request.preset,
-            params,
-            project: request.project,
-            shot: request.shot,
-            shot_ref: request.shot_ref,
-            priority: request.priority,
-            seq,
-            resources,
-            executor: request.executor,
-            ..Task::queued(id, &template.id, &template.version, crate::util::now_ms())
-        };
-        if let Err(e) = self.store.put(&task) {
-            self.sink.emit(Event::RunnerFailed {
-                error: format!("could not queue the task: {e}"),
-            });
-            return;
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(refused(errors));
         }
-        self.tasks.insert(id, task.clone());
-        self.own.insert(id);
-        self.sink.emit(Event::TaskSubmitted { task });
+        Ok((template.clone(), params, resources))
     }
 
-    fn cancel(&mut self, id: TaskId) {
+    /// Validates and queues a task: durable before `task.submitted` goes out.
+    fn try_submit(&mut self, request: TaskRequest) -> Result<Task, crate::api::ApiError> {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        self.submit_batch(vec![(request, tx)]);
+        rx.try_recv()
+            .unwrap_or_else(|_| Err(crate::api::ApiError::unavailable("the task was not queued")))?
+            .ok_or_else(|| crate::api::ApiError::unavailable("the task was not queued"))
+    }
+
+    fn cancel(&mut self, id: TaskId) -> Result<(), String> {
         let Some(mut t) = self.tasks.get(&id).cloned() else {
-            return;
+            return Ok(());
         };
         match t.state {
             TaskState::Queued => {
                 t.state = TaskState::Cancelled;
                 t.finished_ms = Some(crate::util::now_ms());
                 t.stage = None;
-                self.commit(t);
+                self.commit(t)?;
             }
             s if s.is_active() => {
                 if let Some(r) = self.running.get(&id) {
@@ -780,20 +974,21 @@ impl Actor {
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn retry(&mut self, id: TaskId) {
+    fn retry(&mut self, id: TaskId) -> Result<(), String> {
         let Some(mut t) = self.tasks.get(&id).cloned() else {
-            return;
+            return Ok(());
         };
         if !t.state.can_retry() {
-            return;
+            return Ok(());
         }
         let seq = match self.store.next_seq() {
             Ok(s) => s,
             Err(e) => {
-                self.sink.emit(Event::RunnerFailed { error: e });
-                return;
+                self.sink.emit(Event::RunnerFailed { error: e.clone() });
+                return Err(e);
             }
         };
         t.state = TaskState::Queued;
@@ -808,7 +1003,7 @@ impl Actor {
         t.not_before_ms = None;
         t.finished_ms = None;
         t.outputs.clear();
-        self.commit(t);
+        self.commit(t)
     }
 
     /// Swaps a queued task with its neighbour in run order (priority, then FIFO).
@@ -1071,7 +1266,7 @@ impl Actor {
             body: error,
             task: Some(t.id),
         });
-        self.commit(t);
+        self.commit(t).ok();
     }
 
     fn start(&mut self, mut t: Task, template: function::FunctionTemplate, gpu_index: Option<u32>) {
@@ -1091,8 +1286,11 @@ impl Actor {
         t.stage = None;
         t.progress = 0.0;
         t.container_id = None;
-        self.commit(t.clone());
-        self.launch(&t, &template, None);
+        // Not launched unless `preparing` is on disk: after a crash the store must know
+        // the task may have run.
+        if self.commit(t.clone()).is_ok() {
+            self.launch(&t, &template, None);
+        }
     }
 
     /// Hands a task to its executor (or re-attaches to its container).
@@ -1253,7 +1451,7 @@ impl Actor {
                 if t.state == TaskState::Preparing {
                     t.state = TaskState::Running;
                 }
-                self.commit(t);
+                self.commit(t).ok();
                 self.send_owners();
             }
             ExecReport::Progress(u) => {
@@ -1369,7 +1567,7 @@ impl Actor {
                     body: format!("{} output file(s)", t.outputs.len()),
                     task: Some(id),
                 });
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::Exited {
                 code: EX_TEMPFAIL,
@@ -1389,7 +1587,7 @@ impl Actor {
                     crate::util::format_duration_secs(delay as f64 / 1000.0),
                     t.attempts + 1
                 ));
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::Exited {
                 code,
@@ -1415,7 +1613,7 @@ impl Actor {
             }
             Outcome::Cancelled => {
                 t.state = TaskState::Cancelled;
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::TimedOut { after } => {
                 self.fail(
@@ -1434,7 +1632,7 @@ impl Actor {
                 t.not_before_ms = Some(now + delay);
                 t.stage = Some(format!("waiting for Docker: {reason}"));
                 t.error = None;
-                self.commit(t);
+                self.commit(t).ok();
             }
             Outcome::Failed { error, transient } => {
                 if transient && t.attempts - t.retry_base.min(t.attempts) < MAX_ATTEMPTS {
@@ -1446,7 +1644,7 @@ impl Actor {
                         crate::util::format_duration_secs(delay as f64 / 1000.0),
                         t.attempts + 1
                     ));
-                    self.commit(t);
+                    self.commit(t).ok();
                 } else {
                     self.fail(t, error);
                 }

@@ -77,6 +77,9 @@ struct ScreenshotJob {
 
 pub struct App {
     core: Option<CoreHandle>,
+    /// The local API, served while this window owns the core (so the CLI and scripts
+    /// are its clients).
+    server: Option<crate::server::Server>,
     commands: CommandSender,
     pub vm: ViewModel,
     state: Persisted,
@@ -151,6 +154,7 @@ impl App {
         Self {
             commands: core.sender(),
             core: Some(core),
+            server: None,
             vm: ViewModel::default(),
             state: persisted.unwrap_or_default(),
             palette: Palette::default(),
@@ -424,9 +428,6 @@ impl App {
     pub fn ui_frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.frames += 1;
-        if self.trace_frames {
-            eprintln!("slate-frame {}", self.frames);
-        }
         self.pump_events(&ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
@@ -438,6 +439,19 @@ impl App {
         });
         if !dropped.is_empty() {
             self.open_import(dropped);
+        }
+        if self.trace_frames {
+            // What this frame shows, for tests that watch the window from outside.
+            eprintln!(
+                "slate-frame {} tasks={} finished={}",
+                self.frames,
+                self.vm.tasks.len(),
+                self.vm
+                    .tasks
+                    .values()
+                    .filter(|t| t.state.is_finished())
+                    .count()
+            );
         }
         let mut pending: Vec<UiCommand> = Vec::new();
         if !self.palette.open
@@ -828,7 +842,29 @@ impl App {
         }
     }
 
+    /// Serves the local API for the core this window owns; says why not on stderr.
+    pub fn serve_api(&mut self) {
+        let Some(core) = &self.core else { return };
+        if self.screenshot.is_some() || self.server.is_some() {
+            return;
+        }
+        match crate::server::start(
+            core.api(),
+            crate::server::ServeConfig {
+                listen: None,
+                port: 0,
+                owner: "window",
+            },
+        ) {
+            Ok(server) => self.server = Some(server),
+            Err(e) => eprintln!("warning: the local API is not served: {e}"),
+        }
+    }
+
     pub fn shutdown(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
         if let Some(core) = self.core.take() {
             core.shutdown();
         }

@@ -37,7 +37,11 @@ pub fn run_native(options: AppOptions) -> Result<(), String> {
     eframe::run_native(
         "Slate",
         native,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
+        Box::new(move |cc| {
+            let mut app = App::new(cc, options);
+            app.serve_api();
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| format!("could not open the window: {e}"))
 }

@@ -1,0 +1,877 @@
+//! The local API end to end: a real `slate serve` on a free port, driven over HTTP
+//! (reqwest) and its WebSocket (tokio-tungstenite) as any client would.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+const SLATE: &str = env!("CARGO_BIN_EXE_slate");
+
+/// A sandbox (data dir, workspace, HOME) for one test.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["data", "ws", "home"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        Self { dir }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(SLATE);
+        c.args(args)
+            .env("SLATE_DATA_DIR", self.data())
+            .env("SLATE_WORKSPACE", self.dir.path().join("ws"))
+            .env("HOME", self.dir.path().join("home"))
+            .env_remove("SLATE_GPU_REPLAY");
+        c
+    }
+
+    /// `slate ARGS…` to completion: (exit code, stdout, stderr).
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
+    /// Starts `slate serve --port 0 EXTRA…` and waits for its `serve.json`.
+    #[allow(clippy::zombie_processes)] // `Served` kills and waits on drop
+    fn serve(&self, extra: &[&str]) -> Served {
+        let serve_json = self.data().join("serve.json");
+        let mut args = vec!["serve", "--port", "0"];
+        args.extend_from_slice(extra);
+        let child = self
+            .cmd(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&serve_json)
+                && let Ok(v) = serde_json::from_str::<Value>(&text)
+                && v["pid"] == pid
+            {
+                let token = std::fs::read_to_string(self.data().join("api-token")).unwrap();
+                return Served {
+                    child,
+                    base: v["address"].as_str().unwrap().to_string(),
+                    token: token.trim().to_string(),
+                    http: reqwest::Client::new(),
+                };
+            }
+            assert!(Instant::now() < deadline, "slate serve wrote no serve.json");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A running `slate serve`.
+struct Served {
+    child: Child,
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Served {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut r = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn submit(&self, steps: u32, interval: f64) -> u64 {
+        let (st, body) = self
+            .send(
+                reqwest::Method::POST,
+                "/v1/tasks",
+                Some(json!({"function": "demo/countdown", "params": {"steps": steps, "interval": interval}})),
+            )
+            .await;
+        assert_eq!(st, 201, "submit: {body}");
+        body["task"]["id"].as_u64().unwrap()
+    }
+
+    async fn task(&self, id: u64) -> Value {
+        let (st, body) = self.get(&format!("/v1/tasks/{id}")).await;
+        assert_eq!(st, 200, "{body}");
+        body
+    }
+
+    async fn wait_state(&self, id: u64, states: &[&str], secs: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.task(id).await;
+            if states.iter().any(|s| t["state"] == *s) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "task {id} never reached {states:?}: {t}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn events(&self, query: &str) -> Events {
+        let url = format!("{}/v1/events{query}", self.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", self.token).parse().unwrap(),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        Events {
+            ws,
+            seen: Vec::new(),
+        }
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One WebSocket client, keeping every frame it received.
+struct Events {
+    ws: Ws,
+    seen: Vec<Value>,
+}
+
+impl Events {
+    async fn request(&mut self, v: Value) {
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    async fn next(&mut self, secs: u64) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(secs), self.ws.next())
+                .await
+                .expect("no event in time")
+                .expect("the stream ended")
+                .expect("a websocket error");
+            if let Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                self.seen.push(v.clone());
+                return v;
+            }
+        }
+    }
+
+    async fn until(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for {what}");
+            let v = self.next(left.as_secs().max(1)).await;
+            if pred(&v) {
+                return v;
+            }
+        }
+    }
+}
+
+fn is_update(v: &Value, id: u64, state: &str) -> bool {
+    v["type"] == "task.updated" && v["task"]["id"] == id && v["task"]["state"] == state
+}
+
+fn seqs(frames: &[Value]) -> Vec<u64> {
+    frames.iter().filter_map(|v| v["seq"].as_u64()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_progress_cancel_retry_and_pause_over_http_and_websocket() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    let mut ev = s.events("?topics=task,queue").await;
+    let snap = ev.next(10).await;
+    assert_eq!(snap["type"], "snapshot");
+    assert_eq!(snap["fresh"], false);
+
+    // Submit: progress events, then success.
+    let a = s.submit(5, 0.05).await;
+    ev.until(10, "task.submitted", |v| {
+        v["type"] == "task.submitted" && v["task"]["id"] == a
+    })
+    .await;
+    ev.until(20, "task.progress", |v| {
+        v["type"] == "task.progress" && v["id"] == a
+    })
+    .await;
+    ev.until(20, "success", |v| is_update(v, a, "succeeded"))
+        .await;
+    assert_eq!(s.task(a).await["state"], "succeeded");
+
+    // Cancel a running task; a second cancel is a conflict.
+    let b = s.submit(1000, 0.1).await;
+    s.wait_state(b, &["running"], 20).await;
+    let (st, body) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/tasks/{b}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    ev.until(20, "cancelled", |v| is_update(v, b, "cancelled"))
+        .await;
+    let (st, body) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/tasks/{b}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert_eq!(body["error"]["kind"], "conflict");
+
+    // Retry: queued again, then it runs.
+    let (st, body) = s
+        .send(reqwest::Method::POST, &format!("/v1/tasks/{b}/retry"), None)
+        .await;
+    assert_eq!(st, 200, "{body}");
+    ev.until(10, "requeued", |v| is_update(v, b, "queued"))
+        .await;
+    s.wait_state(b, &["running"], 20).await;
+    s.send(
+        reqwest::Method::POST,
+        &format!("/v1/tasks/{b}/cancel"),
+        None,
+    )
+    .await;
+    s.wait_state(b, &["cancelled"], 20).await;
+
+    // Pause: nothing starts until resumed.
+    let (st, _) = s
+        .send(
+            reqwest::Method::PUT,
+            "/v1/queue",
+            Some(json!({"paused": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    ev.until(10, "queue.paused", |v| {
+        v["type"] == "queue.paused" && v["paused"] == true
+    })
+    .await;
+    let c = s.submit(2, 0.01).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(s.task(c).await["state"], "queued", "started while paused");
+    let (_, q) = s.get("/v1/queue").await;
+    assert_eq!(q["paused"], true);
+    s.send(
+        reqwest::Method::PUT,
+        "/v1/queue",
+        Some(json!({"paused": false})),
+    )
+    .await;
+    ev.until(20, "c succeeded", |v| is_update(v, c, "succeeded"))
+        .await;
+
+    // Sequence numbers rise by one with no gaps (topics filter only what is sent, so
+    // compare against an unfiltered client below) and never repeat.
+    let s_all = seqs(&ev.seen);
+    assert!(s_all.windows(2).all(|w| w[0] < w[1]), "seq not increasing");
+
+    // The list, filtered and paged.
+    let (st, page) = s.get("/v1/tasks?state=succeeded&sort=-id&limit=1").await;
+    assert_eq!(st, 200);
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["tasks"][0]["id"], c);
+    let (st, logs) = s.get(&format!("/v1/tasks/{a}/logs?limit=2")).await;
+    assert_eq!(st, 200, "{logs}");
+    assert_eq!(logs["lines"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_see_the_same_events_in_the_same_order() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    let mut one = s.events("").await;
+    let mut two = s.events("").await;
+    one.next(10).await;
+    two.next(10).await;
+    let ids = [
+        s.submit(4, 0.02).await,
+        s.submit(4, 0.02).await,
+        s.submit(4, 0.02).await,
+    ];
+    for id in ids {
+        one.until(30, "done", |v| is_update(v, id, "succeeded"))
+            .await;
+        two.until(30, "done", |v| is_update(v, id, "succeeded"))
+            .await;
+    }
+    let last = *seqs(&one.seen).last().unwrap();
+    while seqs(&two.seen).last() < Some(&last) {
+        two.next(10).await;
+    }
+    let trim = |v: &[Value]| -> Vec<Value> {
+        v.iter()
+            .filter(|e| e["seq"].as_u64().is_some_and(|s| s <= last) && e["type"] != "snapshot")
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (trim(&one.seen), trim(&two.seen));
+    assert!(a.len() > 10, "too few events to compare: {}", a.len());
+    assert_eq!(a, b, "two clients saw different events or orders");
+    let s = seqs(&a);
+    assert!(
+        s.windows(2).all(|w| w[1] == w[0] + 1),
+        "a gap in the sequence: {s:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reconnects_with_since_gets_every_missed_event_once() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    let mut steady = s.events("").await;
+    steady.next(10).await;
+    let mut flaky = s.events("").await;
+    flaky.next(10).await;
+    let id = s.submit(40, 0.02).await;
+    flaky
+        .until(20, "some progress", |v| {
+            v["type"] == "task.progress" && v["id"] == id
+        })
+        .await;
+    let last = *seqs(&flaky.seen).last().unwrap();
+    let before: Vec<Value> = flaky.seen.clone();
+    drop(flaky); // killed mid-run
+    steady
+        .until(30, "done", |v| is_update(v, id, "succeeded"))
+        .await;
+    let mut again = s.events(&format!("?since={last}")).await;
+    let end = *seqs(&steady.seen).last().unwrap();
+    while seqs(&again.seen).last() < Some(&end) {
+        again.next(10).await;
+    }
+    assert!(
+        again.seen.iter().all(|v| v["type"] != "snapshot"),
+        "replayed, not a snapshot"
+    );
+    let mut joined: Vec<Value> = before
+        .into_iter()
+        .filter(|v| v["type"] != "snapshot")
+        .collect();
+    joined.extend(
+        again
+            .seen
+            .iter()
+            .filter(|v| v["seq"].as_u64() <= Some(end))
+            .cloned(),
+    );
+    let reference: Vec<Value> = steady
+        .seen
+        .iter()
+        .filter(|v| v["type"] != "snapshot" && v["seq"].as_u64() <= Some(end))
+        .cloned()
+        .collect();
+    assert_eq!(
+        seqs(&joined),
+        seqs(&reference),
+        "missed or duplicated events"
+    );
+    assert_eq!(joined, reference);
+
+    // A since older than anything this server numbered gets a fresh snapshot, flagged.
+    let mut old = s.events("?since=1").await;
+    let first = old.next(10).await;
+    assert_eq!(first["type"], "snapshot");
+    assert_eq!(first["fresh"], true);
+    assert_eq!(first["reason"], "since_too_old");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_the_documented_status_and_change_nothing() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    let client = reqwest::Client::new();
+    let shape = |body: &Value, kind: &str| {
+        assert_eq!(body["error"]["kind"], kind, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        assert!(body["error"]["fields"].is_array());
+    };
+    let (st, body) = s.get("/v1/tasks/987654321").await;
+    assert_eq!(st, 404);
+    shape(&body, "not_found");
+    let (st, body) = s.get("/v1/tasks/not-a-number").await;
+    assert_eq!(st, 400);
+    shape(&body, "bad_request");
+
+    let post = |body: String, token: Option<&str>, origin: Option<&str>| {
+        let mut r = client
+            .post(s.url("/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let good = json!({"function": "demo/countdown", "params": {"steps": 2}}).to_string();
+    let token = s.token.clone();
+    let cases: Vec<(&str, u16, &str, (u16, Value))> = vec![
+        (
+            "bad JSON",
+            400,
+            "bad_request",
+            post("{\"function\": ".into(), Some(&token), None).await,
+        ),
+        (
+            "wrong types",
+            400,
+            "bad_request",
+            post(
+                json!({"function": 5, "params": []}).to_string(),
+                Some(&token),
+                None,
+            )
+            .await,
+        ),
+        (
+            "refused fields",
+            422,
+            "invalid",
+            post(
+                json!({"function": "demo/countdown", "params": {"steps": -4}}).to_string(),
+                Some(&token),
+                None,
+            )
+            .await,
+        ),
+        (
+            "no token",
+            401,
+            "unauthorized",
+            post(good.clone(), None, None).await,
+        ),
+        (
+            "wrong token",
+            401,
+            "unauthorized",
+            post(good.clone(), Some(&"0".repeat(64)), None).await,
+        ),
+        (
+            "cross-site Origin",
+            403,
+            "forbidden",
+            post(good.clone(), Some(&token), Some("http://evil.example")).await,
+        ),
+        (
+            "oversized body",
+            413,
+            "too_large",
+            post(
+                json!({"function": "demo/countdown", "params": {"pad": "x".repeat(2 << 20)}})
+                    .to_string(),
+                Some(&token),
+                None,
+            )
+            .await,
+        ),
+    ];
+    for (what, want, kind, (status, body)) in cases {
+        assert_eq!(status, want, "{what}: {body}");
+        shape(&body, kind);
+    }
+    let invalid = post(
+        json!({"function": "demo/countdown", "params": {"steps": -4}}).to_string(),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        invalid.1["error"]["fields"][0]["field"], "steps",
+        "{}",
+        invalid.1
+    );
+    // Sec-Fetch-Site: cross-site is refused too, with the token.
+    let r = client
+        .get(s.url("/v1/tasks"))
+        .bearer_auth(&token)
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // The event stream without a token: refused.
+    let url = format!("{}/v1/events", s.base.replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
+    ws.send(Message::Text(json!({"token": "nope"}).to_string().into()))
+        .await
+        .unwrap();
+    let first = ws.next().await.unwrap().unwrap();
+    assert!(
+        first.to_text().unwrap().contains("unauthorized"),
+        "{first:?}"
+    );
+    // …and with the token in its first message, accepted.
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ws.send(Message::Text(json!({"token": token}).to_string().into()))
+        .await
+        .unwrap();
+    let first = ws.next().await.unwrap().unwrap();
+    assert!(
+        first.to_text().unwrap().contains("\"snapshot\""),
+        "{first:?}"
+    );
+
+    // Nothing was queued by any of them.
+    let (st, page) = s.get("/v1/tasks").await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        page["total"], 0,
+        "a refused request changed something: {page}"
+    );
+}
+
+/// Reads events from whichever server serves the data dir, reconnecting with `since`
+/// on its own when the connection drops, until `done` holds for the states it saw.
+async fn follow_with_reconnect(
+    data: &Path,
+    secs: u64,
+    done: impl Fn(&BTreeMap<u64, String>) -> bool,
+) -> (BTreeMap<u64, String>, usize) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut states = BTreeMap::new();
+    let mut since: Option<u64> = None;
+    let mut connects = 0;
+    while Instant::now() < deadline {
+        let Ok(text) = std::fs::read_to_string(data.join("serve.json")) else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let Ok(info) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let token = std::fs::read_to_string(data.join("api-token")).unwrap();
+        let q = since.map(|s| format!("?since={s}")).unwrap_or_default();
+        let url = format!(
+            "{}/v1/events{q}",
+            info["address"]
+                .as_str()
+                .unwrap()
+                .replace("http://", "ws://")
+        );
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", token.trim()).parse().unwrap(),
+        );
+        let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        connects += 1;
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await
+        {
+            let Message::Text(t) = msg else { continue };
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            since = v["seq"].as_u64().or(since);
+            if v["type"] == "snapshot" {
+                for t in v["tasks"].as_array().unwrap() {
+                    states.insert(
+                        t["id"].as_u64().unwrap(),
+                        t["state"].as_str().unwrap().to_string(),
+                    );
+                }
+            } else if v["type"] == "task.updated" || v["type"] == "task.submitted" {
+                states.insert(
+                    v["task"]["id"].as_u64().unwrap(),
+                    v["task"]["state"].as_str().unwrap().to_string(),
+                );
+            }
+            if done(&states) {
+                return (states, connects);
+            }
+        }
+    }
+    panic!("gave up following events: {states:?}");
+}
+
+fn terminal(s: &str) -> bool {
+    matches!(s, "succeeded" | "failed" | "cancelled" | "interrupted")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_run_and_restart_accounts_for_every_task() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(s.submit(30, 0.05).await);
+    }
+    s.wait_state(ids[0], &["running"], 20).await;
+    let data = sb.data();
+    let want = ids.clone();
+    let follower = tokio::spawn(async move {
+        follow_with_reconnect(&data, 120, move |st| {
+            want.iter()
+                .all(|id| st.get(id).is_some_and(|s| terminal(s)))
+        })
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SIGKILL: no goodbye, serve.json stays behind (stale).
+    let mut s = s;
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    assert!(
+        sb.data().join("serve.json").exists(),
+        "a killed server cannot clean up"
+    );
+    let s2 = sb.serve(&[]);
+    let (states, connects) = follower.await.unwrap();
+    assert!(connects >= 2, "the client did not reconnect on its own");
+    for id in &ids {
+        let t = s2.task(*id).await;
+        assert!(terminal(t["state"].as_str().unwrap()), "task {id}: {t}");
+        assert_eq!(states[id], t["state"].as_str().unwrap());
+    }
+    let (_, page) = s2.get("/v1/tasks").await;
+    assert_eq!(
+        page["total"],
+        ids.len(),
+        "a task was lost or duplicated: {page}"
+    );
+}
+
+#[test]
+fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
+    let sb = Sandbox::new();
+    for _ in 0..30 {
+        let (code, out, err) = sb.run(&[
+            "run",
+            "demo/countdown",
+            "--param",
+            "steps=4",
+            "--param",
+            "interval=0.1",
+            "--detach",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let mut killed = 0;
+    for kill in 0..5 {
+        let mut child = sb
+            .cmd(&["serve", "--port", "0", "--until-idle"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(900 + 100 * kill));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert_eq!(
+        killed, 5,
+        "the queue drained before five kills: make the tasks longer"
+    );
+    let started = Instant::now();
+    let status = sb
+        .cmd(&["serve", "--port", "0", "--until-idle"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "serve --until-idle exited {status}");
+    assert!(started.elapsed() < Duration::from_secs(120));
+    assert!(
+        !sb.data().join("serve.json").exists(),
+        "serve.json left behind"
+    );
+    let (code, out, err) = sb.run(&["tasks", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let tasks: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(tasks.len(), 30, "{out}");
+    assert!(
+        tasks.iter().any(|t| t["attempts"].as_u64() > Some(1)),
+        "no task was cut by a kill and run again: the kills missed the running tasks"
+    );
+    for t in &tasks {
+        let state = t["state"].as_str().unwrap();
+        // demo/countdown is re-queued after an interrupt, so every task ends succeeded.
+        assert_eq!(state, "succeeded", "task {}: {t}", t["id"]);
+        let out = PathBuf::from(t["output_dir"].as_str().unwrap()).join("countdown.txt");
+        assert!(
+            out.exists(),
+            "task {} succeeded without its output",
+            t["id"]
+        );
+    }
+}
+
+#[test]
+fn serve_refuses_a_second_owner_replaces_a_stale_file_and_stops_on_sigterm() {
+    let sb = Sandbox::new();
+    // A stale file from a crashed server: replaced.
+    std::fs::write(
+        sb.data().join("serve.json"),
+        json!({"pid": 999_999_999u64, "address": "http://127.0.0.1:1", "port": 1, "protocol": 1,
+               "version": "0", "owner": "serve", "started_ms": 0})
+        .to_string(),
+    )
+    .unwrap();
+    let s = sb.serve(&[]);
+    let (code, _, err) = sb.run(&["serve", "--port", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already serves"), "{err}");
+    // CLI commands are clients of it.
+    let (code, out, err) = sb.run(&["run", "demo/countdown", "--param", "steps=1", "--detach"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&s.base),
+        "not queued through the server: {out}"
+    );
+    let (code, out, _) = sb.run(&["run", "nope/nothing", "--detach"]);
+    assert_eq!(code, 2, "{out}");
+    // SIGTERM: graceful, the file removed.
+    let pid = s.child.id() as i32;
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let mut s = s;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while s.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(s.child.try_wait().unwrap().unwrap().success());
+    assert!(!sb.data().join("serve.json").exists());
+}
+
+#[test]
+fn the_spec_is_openapi_3_1_and_served_the_same() {
+    let sb = Sandbox::new();
+    let (code, spec, _) = sb.run(&["api", "spec"]);
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&spec).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for p in [
+        "/v1/tasks",
+        "/v1/tasks/{id}",
+        "/v1/tasks/{id}/cancel",
+        "/v1/queue",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing from the spec");
+    }
+    let s = sb.serve(&[]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (st, served) = rt.block_on(s.get("/v1/openapi.json"));
+    assert_eq!(st, 200);
+    assert_eq!(served, doc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_queues_one_task_and_requests_over_the_socket_get_replies() {
+    let sb = Sandbox::new();
+    let s = sb.serve(&[]);
+    s.send(
+        reqwest::Method::PUT,
+        "/v1/queue",
+        Some(json!({"paused": true})),
+    )
+    .await;
+    let body = json!({"function": "demo/countdown", "params": {"steps": 2}, "idempotency_key": "shot-7-take-1"});
+    let (st1, first) = s
+        .send(reqwest::Method::POST, "/v1/tasks", Some(body.clone()))
+        .await;
+    let (st2, again) = s.send(reqwest::Method::POST, "/v1/tasks", Some(body)).await;
+    assert_eq!((st1, st2), (201, 200), "{first} {again}");
+    assert_eq!(first["task"]["id"], again["task"]["id"]);
+    let (_, page) = s.get("/v1/tasks").await;
+    assert_eq!(page["total"], 1);
+
+    // The same calls over the event socket, each answered with its request id.
+    let id = first["task"]["id"].as_u64().unwrap();
+    let mut ev = s.events("?topics=queue").await;
+    ev.next(10).await;
+    ev.request(json!({"id": 41, "command": {"type": "task.cancel", "id": id}}))
+        .await;
+    let r = ev
+        .until(10, "reply 41", |v| v["type"] == "reply" && v["id"] == 41)
+        .await;
+    assert_eq!(r["ok"]["state"], "cancelled", "{r}");
+    ev.request(json!({"id": 42, "command": {"type": "task.cancel", "id": 999_999}}))
+        .await;
+    let r = ev
+        .until(10, "reply 42", |v| v["type"] == "reply" && v["id"] == 42)
+        .await;
+    assert_eq!(r["error"]["kind"], "not_found", "{r}");
+    ev.request(json!({"id": 43, "command": {"type": "no.such"}}))
+        .await;
+    let r = ev
+        .until(10, "reply 43", |v| v["type"] == "reply" && v["id"] == 43)
+        .await;
+    assert_eq!(r["error"]["kind"], "bad_request", "{r}");
+}

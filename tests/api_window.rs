@@ -1,0 +1,207 @@
+//! The window owns the core and serves the API: CLI commands in a terminal are its
+//! clients, and what they do shows in the window at once. The real binary, in a real X
+//! window (Xvfb), watched through its frame trace (`SLATE_TRACE_FRAMES`).
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Self {
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1600x1000x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "Xvfb is required for this test: install the `xvfb` package (scripts/test does)",
+            );
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("Xvfb reports its display");
+        let n: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("Xvfb did not start: {line:?}"));
+        Self {
+            child,
+            display: format!(":{n}"),
+        }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn slate(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slate"));
+    cmd.env("SLATE_DATA_DIR", dir.join("data"))
+        .env("SLATE_WORKSPACE", dir.join("ws"))
+        .env("HOME", dir);
+    cmd
+}
+
+/// One frame the window painted: when, how many tasks it showed, how many finished.
+struct Frame {
+    at: Instant,
+    tasks: usize,
+    finished: usize,
+}
+
+fn parse(line: &str) -> Option<(usize, usize)> {
+    let mut tasks = None;
+    let mut finished = None;
+    for w in line.split_whitespace() {
+        if let Some(v) = w.strip_prefix("tasks=") {
+            tasks = v.parse().ok();
+        }
+        if let Some(v) = w.strip_prefix("finished=") {
+            finished = v.parse().ok();
+        }
+    }
+    Some((tasks?, finished?))
+}
+
+/// Waits for a frame that shows `pred`, and says how long after `since` it came.
+fn frame_showing(
+    rx: &std::sync::mpsc::Receiver<Frame>,
+    since: Instant,
+    what: &str,
+    pred: impl Fn(&Frame) -> bool,
+) -> Duration {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let f = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the window never showed {what}"));
+        if pred(&f) {
+            return f.at.saturating_duration_since(since);
+        }
+    }
+}
+
+fn cli(dir: &Path, args: &[&str]) -> (String, Instant) {
+    let out = slate(dir).args(args).output().unwrap();
+    let done = Instant::now();
+    assert!(
+        out.status.success(),
+        "slate {args:?} failed while the window is open: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (String::from_utf8_lossy(&out.stdout).into(), done)
+}
+
+#[test]
+fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
+    let x = Xvfb::start();
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("xdg");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let mut window = slate(dir.path())
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("SLATE_TRACE_FRAMES", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = window.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Frame>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.starts_with("slate-frame")
+                && let Some((tasks, finished)) = parse(&line)
+            {
+                tx.send(Frame {
+                    at: Instant::now(),
+                    tasks,
+                    finished,
+                })
+                .ok();
+            }
+        }
+    });
+    let serve_json = dir.path().join("data/serve.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&serve_json).is_ok_and(|t| t.contains("\"window\"")) {
+        assert!(
+            Instant::now() < deadline,
+            "the window does not serve the API (no serve.json)"
+        );
+        assert!(window.try_wait().unwrap().is_none(), "the window exited");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Let the window settle (probe, snapshot), then forget the frames so far.
+    std::thread::sleep(Duration::from_secs(2));
+    while rx.try_recv().is_ok() {}
+
+    let (out, _) = cli(dir.path(), &["tasks", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("tasks --json is JSON");
+    assert_eq!(listed.as_array().map(Vec::len), Some(0));
+
+    let (out, done) = cli(
+        dir.path(),
+        &[
+            "run",
+            "demo/countdown",
+            "--param",
+            "steps=1000",
+            "--param",
+            "interval=0.1",
+            "--detach",
+        ],
+    );
+    let id: u64 = out
+        .split_whitespace()
+        .nth(2)
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no task id in {out:?}"));
+    let shown = frame_showing(&rx, done, "the new task", |f| f.tasks == 1);
+    println!(
+        "new task shown {} ms after `slate run --detach` returned",
+        shown.as_millis()
+    );
+    assert!(shown <= Duration::from_millis(200), "shown after {shown:?}");
+
+    let (out, _) = cli(dir.path(), &["tasks", "--json"]);
+    assert!(out.contains("\"demo/countdown\""), "{out}");
+
+    let (out, done) = cli(dir.path(), &["task", "cancel", &id.to_string()]);
+    assert!(out.contains("cancelled"), "{out}");
+    let shown = frame_showing(&rx, done, "the cancelled task", |f| f.finished == 1);
+    println!(
+        "cancel shown {} ms after `slate task cancel` returned",
+        shown.as_millis()
+    );
+    assert!(shown <= Duration::from_millis(200), "shown after {shown:?}");
+
+    // Closing the window stops serving: the discovery file goes with it.
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(window.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while window.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    window.kill().ok();
+    window.wait().ok();
+}
