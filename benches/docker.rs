@@ -56,8 +56,9 @@ fn main() {
         .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("ws/functions")).unwrap();
-    std::fs::write(dir.path().join("ws/functions/bench.toml"), BENCH_FUNCTION).unwrap();
+    // User templates live in the data dir (Paths::functions_dir).
+    std::fs::create_dir_all(dir.path().join("data/functions")).unwrap();
+    std::fs::write(dir.path().join("data/functions/bench.toml"), BENCH_FUNCTION).unwrap();
     let core = slate::core::spawn(
         CoreOptions {
             paths: Paths::in_dir(&dir.path().join("data"), Some(dir.path().join("ws"))),
@@ -80,11 +81,15 @@ fn main() {
             },
         });
         loop {
-            if let Event::TaskUpdated { task } = core.events.recv().unwrap()
-                && task.state.is_finished()
-            {
-                assert_eq!(task.state, TaskState::Succeeded, "{:?}", task.error);
-                return (t0.elapsed().as_secs_f64(), task.id);
+            match core.events.recv().unwrap() {
+                Event::TaskUpdated { task } if task.state.is_finished() => {
+                    assert_eq!(task.state, TaskState::Succeeded, "{:?}", task.error);
+                    return (t0.elapsed().as_secs_f64(), task.id);
+                }
+                // A refusal must fail the bench, not leave it waiting forever.
+                Event::TaskRejected { errors, .. } => panic!("bench task refused: {errors:?}"),
+                Event::RunnerFailed { error } => panic!("runner failed: {error}"),
+                _ => {}
             }
         }
     };

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
 
@@ -74,25 +74,9 @@ fn parse_category(s: &str) -> Result<Category, String> {
     })
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_interrupt(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::Relaxed);
-}
-
 /// Ctrl+C cancels the import cleanly (nothing is left behind) instead of killing it.
-fn cancel_on_interrupt() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_interrupt as *const () as libc::sighandler_t,
-        );
-        libc::signal(
-            libc::SIGTERM,
-            on_interrupt as *const () as libc::sighandler_t,
-        );
-    }
+fn cancel_on_interrupt() -> &'static AtomicBool {
+    crate::platform::flag_interrupts()
 }
 
 /// Finds an asset by folder path, folder name, id or name (case-insensitive).
@@ -161,14 +145,14 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 max_bytes: settings.workspace.asset_max_mib.saturating_mul(1024 * 1024),
                 commit: !no_commit,
             };
-            cancel_on_interrupt();
+            let interrupted = cancel_on_interrupt();
             let tty = std::io::stderr().is_terminal() && !json;
             let request = ImportRequest {
                 files,
                 category,
                 name,
             };
-            let report = import::import(&project, &request, &options, &INTERRUPTED, &mut |p| {
+            let report = import::import(&project, &request, &options, interrupted, &mut |p| {
                 if tty && p.total_bytes > 64 * 1024 * 1024 {
                     eprint!(
                         "\r{} ({}/{}) {} of {}   ",
@@ -330,8 +314,8 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             let ws = crate::cli_project::workspace_root(global);
             let list = assets::scan_library(&ws);
             let a = find(&list, &asset)?;
-            cancel_on_interrupt();
-            let report = import::copy_from_library(&ws, &project, &a.path, &INTERRUPTED)?;
+            let interrupted = cancel_on_interrupt();
+            let report = import::copy_from_library(&ws, &project, &a.path, interrupted)?;
             for i in &report.imported {
                 crate::say!("copied {} → {}", a.path, i.path);
             }

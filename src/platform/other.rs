@@ -28,6 +28,10 @@ pub fn pid_alive(_pid: u32) -> bool {
     true
 }
 
+pub fn reflink(_src: &Path, _dest: &Path) -> io::Result<()> {
+    Err(unsupported("copy-on-write clones"))
+}
+
 pub fn exit_code(status: std::process::ExitStatus) -> i64 {
     status.code().map_or(-1, i64::from)
 }
@@ -67,6 +71,10 @@ pub fn is_executable(_meta: &std::fs::Metadata) -> bool {
     false
 }
 
+pub fn mode_bits(_meta: &std::fs::Metadata) -> u32 {
+    0o644
+}
+
 pub fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
     Ok(())
 }
@@ -104,4 +112,25 @@ pub fn is_cross_device(_e: &io::Error) -> bool {
 
 pub fn is_disk_full(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::StorageFull
+}
+
+/// Ctrl+C as a future (the only termination request tokio offers everywhere).
+pub struct TerminationSignals;
+
+impl TerminationSignals {
+    pub fn listen() -> Result<Self, String> {
+        Ok(Self)
+    }
+
+    pub async fn recv(&mut self) -> &'static str {
+        tokio::signal::ctrl_c().await.ok();
+        "Ctrl+C"
+    }
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// No signal handling here yet: the flag never rises and Ctrl+C ends the process.
+pub fn flag_interrupts() -> &'static std::sync::atomic::AtomicBool {
+    &INTERRUPTED
 }

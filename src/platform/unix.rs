@@ -87,7 +87,31 @@ pub fn pid_alive(pid: u32) -> bool {
     }
     // SAFETY: signal 0 only checks that the process exists; nothing is sent.
     let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    let exists = r == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    // A zombie has ended: only its parent has not collected it yet.
+    exists
+        && !std::fs::read_to_string(format!("{PROC_ROOT}/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z'))
+        })
+}
+
+/// A copy-on-write clone (`FICLONE`), where the file system supports it.
+pub fn reflink(src: &Path, dest: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    const FICLONE: libc::c_ulong = 0x4004_9409;
+    let from = File::open(src)?;
+    let to = File::create(dest)?;
+    // SAFETY: both descriptors are open for the duration of the call.
+    let rc = unsafe { libc::ioctl(to.as_raw_fd(), FICLONE as _, from.as_raw_fd()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        let e = io::Error::last_os_error();
+        drop(to);
+        std::fs::remove_file(dest).ok();
+        Err(e)
+    }
 }
 
 /// The exit code, or 128 + the signal that ended the process (as shells report it).
@@ -182,6 +206,12 @@ pub fn is_executable(meta: &std::fs::Metadata) -> bool {
     meta.permissions().mode() & 0o111 != 0
 }
 
+/// The file's permission bits (`0o600`).
+pub fn mode_bits(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    meta.permissions().mode() & 0o7777
+}
+
 /// Sets the file's mode (`0o644`, `0o755`).
 pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
@@ -243,4 +273,54 @@ pub fn is_cross_device(e: &io::Error) -> bool {
 /// No space left on the device (`ENOSPC`).
 pub fn is_disk_full(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ENOSPC) || e.kind() == io::ErrorKind::StorageFull
+}
+
+// ---- Signals --------------------------------------------------------------------------
+
+/// SIGTERM and SIGINT as a future, for a server's graceful stop.
+pub struct TerminationSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl TerminationSignals {
+    /// Starts catching them now (they no longer end the process).
+    pub fn listen() -> Result<Self, String> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate()).map_err(|e| e.to_string())?,
+            int: signal(SignalKind::interrupt()).map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// The name of the next one to arrive.
+    pub async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// From now on Ctrl+C and SIGTERM set the returned flag instead of ending the process,
+/// so a long operation can stop cleanly and leave nothing behind.
+pub fn flag_interrupts() -> &'static std::sync::atomic::AtomicBool {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+        libc::signal(
+            libc::SIGTERM,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+    }
+    &INTERRUPTED
 }

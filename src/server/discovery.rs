@@ -29,19 +29,7 @@ pub fn token_file(data_dir: &Path) -> PathBuf {
 
 /// Is process `pid` alive (and not a zombie)?
 pub fn pid_alive(pid: u32) -> bool {
-    if pid == 0 || pid > i32::MAX as u32 {
-        return false;
-    }
-    // SAFETY: kill with signal 0 only checks that the process exists.
-    let exists = unsafe { libc::kill(pid as i32, 0) } == 0
-        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    exists
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| {
-                s.rsplit_once(") ")
-                    .is_some_and(|(_, rest)| rest.starts_with('Z'))
-            })
-            .unwrap_or(false)
+    crate::platform::pid_alive(pid)
 }
 
 /// What the discovery file says.
@@ -96,8 +84,7 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, String> {
     if let Ok(text) = std::fs::read_to_string(&file) {
         let t = text.trim().to_string();
         if t.len() >= 32 {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            crate::platform::set_mode(&file, 0o600)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             return Ok(t);
         }
@@ -106,13 +93,7 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, String> {
     let token = random_token()?;
     let tmp = data_dir.join(format!(".api-token.{}", std::process::id()));
     {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
+        let mut f = crate::platform::create_with_mode(&tmp, 0o600)
             .map_err(|e| format!("{}: {e}", tmp.display()))?;
         writeln!(f, "{token}").map_err(|e| format!("{}: {e}", tmp.display()))?;
         f.sync_all()
@@ -148,14 +129,10 @@ mod tests {
 
     #[test]
     fn the_token_is_private_random_and_kept() {
-        use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
         let a = ensure_token(dir.path()).unwrap();
         assert_eq!(a.len(), 64);
-        let mode = std::fs::metadata(token_file(dir.path()))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = crate::platform::mode_bits(&std::fs::metadata(token_file(dir.path())).unwrap());
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(ensure_token(dir.path()).unwrap(), a);
         let other = tempfile::tempdir().unwrap();

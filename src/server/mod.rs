@@ -406,9 +406,7 @@ pub fn serve(paths: crate::paths::Paths, options: ServeOptions) -> Result<(), St
         .build()
         .map_err(|e| e.to_string())?;
     let why = rt.block_on(async {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        let mut stop = crate::platform::TerminationSignals::listen()?;
         let idle = async {
             if !options.until_idle {
                 return std::future::pending().await;
@@ -428,8 +426,7 @@ pub fn serve(paths: crate::paths::Paths, options: ServeOptions) -> Result<(), St
             }
         };
         Ok::<_, String>(tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
+            why = stop.recv() => why,
             why = idle => why,
         })
     })?;

@@ -445,7 +445,7 @@ fn bytes_limit_text(max: u64) -> String {
 }
 
 fn disk_error(path: &Path, e: &std::io::Error) -> String {
-    if e.raw_os_error() == Some(libc::ENOSPC) {
+    if crate::platform::is_disk_full(e) {
         format!(
             "the disk is full (while writing {}): free some space and try again",
             path.display()
@@ -471,8 +471,7 @@ pub fn clean_stale_staging(project: &Path) {
             .next()
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
-        // SAFETY: kill with signal 0 only checks whether the process exists.
-        let alive = pid > 0 && unsafe { libc::kill(pid, 0) } == 0;
+        let alive = u32::try_from(pid).is_ok_and(crate::platform::pid_alive);
         if !alive {
             std::fs::remove_dir_all(e.path()).ok();
         }
@@ -835,23 +834,7 @@ fn link_object(git_dir: &Path, file: &Path, pointer: &lfs::Pointer) -> Result<()
     })
 }
 
-/// A copy-on-write clone (`FICLONE`), where the filesystem supports it.
-fn reflink(src: &Path, dest: &Path) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd as _;
-    const FICLONE: libc::c_ulong = 0x4004_9409;
-    let from = std::fs::File::open(src)?;
-    let to = std::fs::File::create(dest)?;
-    // SAFETY: both descriptors are open for the duration of the call.
-    let rc = unsafe { libc::ioctl(to.as_raw_fd(), FICLONE as _, from.as_raw_fd()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        let e = std::io::Error::last_os_error();
-        drop(to);
-        std::fs::remove_file(dest).ok();
-        Err(e)
-    }
-}
+use crate::platform::reflink;
 
 /// Commits these files on top of HEAD in one commit (LFS files as pointers from the
 /// hashes already known), and records them in the index with their stat data, leaving
