@@ -213,14 +213,37 @@ impl Events {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for {what}");
-            let v = self.next(left.as_secs().max(1)).await;
+            let recent = || {
+                self.seen
+                    .iter()
+                    .rev()
+                    .take(12)
+                    .map(|v| format!("{} {} {}", v["type"], v["task"]["id"], v["task"]["state"]))
+                    .collect::<Vec<_>>()
+            };
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; last frames {:?}",
+                recent()
+            );
+            let got = tokio::time::timeout(left, self.ws.next()).await;
+            let Ok(msg) = got else {
+                panic!("timed out waiting for {what}; last frames {:?}", recent());
+            };
+            let msg = msg.expect("the stream ended").expect("a websocket error");
+            let Message::Text(t) = msg else { continue };
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            self.seen.push(v.clone());
             if pred(&v) {
                 return v;
             }
         }
     }
 }
+
+/// One server at a time: each test starts its own `slate serve` and tasks, and their
+/// timing limits are for one studio on the machine, not nine at once.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn is_update(v: &Value, id: u64, state: &str) -> bool {
     v["type"] == "task.updated" && v["task"]["id"] == id && v["task"]["state"] == state
@@ -232,6 +255,7 @@ fn seqs(frames: &[Value]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submit_progress_cancel_retry_and_pause_over_http_and_websocket() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::new();
     let s = sb.serve(&[]);
     let mut ev = s.events("?topics=task,queue").await;
@@ -336,6 +360,7 @@ async fn submit_progress_cancel_retry_and_pause_over_http_and_websocket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_clients_see_the_same_events_in_the_same_order() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::new();
     let s = sb.serve(&[]);
     let mut one = s.events("").await;
@@ -375,6 +400,7 @@ async fn two_clients_see_the_same_events_in_the_same_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_reconnects_with_since_gets_every_missed_event_once() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::new();
     let s = sb.serve(&[]);
     let mut steady = s.events("").await;
@@ -436,6 +462,7 @@ async fn a_client_that_reconnects_with_since_gets_every_missed_event_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_the_documented_status_and_change_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::new();
     let s = sb.serve(&[]);
     let client = reqwest::Client::new();
@@ -661,6 +688,7 @@ fn terminal(s: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_run_and_restart_accounts_for_every_task() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::new();
     let s = sb.serve(&[]);
     let mut ids = Vec::new();
@@ -704,6 +732,7 @@ async fn sigkill_mid_run_and_restart_accounts_for_every_task() {
 
 #[test]
 fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
+    let _one = ONE_AT_A_TIME.blocking_lock();
     let sb = Sandbox::new();
     for _ in 0..30 {
         let (code, out, err) = sb.run(&[
@@ -771,6 +800,7 @@ fn serve_until_idle_drains_30_tasks_through_5_sigkills() {
 
 #[test]
 fn serve_refuses_a_second_owner_replaces_a_stale_file_and_stops_on_sigterm() {
+    let _one = ONE_AT_A_TIME.blocking_lock();
     let sb = Sandbox::new();
     // A stale file from a crashed server: replaced.
     std::fs::write(
@@ -809,6 +839,7 @@ fn serve_refuses_a_second_owner_replaces_a_stale_file_and_stops_on_sigterm() {
 
 #[test]
 fn the_spec_is_openapi_3_1_and_served_the_same() {
+    let _one = ONE_AT_A_TIME.blocking_lock();
     let sb = Sandbox::new();
     let (code, spec, _) = sb.run(&["api", "spec"]);
     assert_eq!(code, 0);
@@ -834,6 +865,7 @@ fn the_spec_is_openapi_3_1_and_served_the_same() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotency_key_queues_one_task_and_requests_over_the_socket_get_replies() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let sb = Sandbox::new();
     let s = sb.serve(&[]);
     s.send(
