@@ -489,14 +489,27 @@ fn absolute_file_params(global: &Global, function: &str, params: &mut BTreeMap<S
 fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
     let mut params = parse_params(&args.params)?;
     absolute_file_params(global, &args.function, &mut params);
+    // The project: `--project`, else the one the command was typed in.
+    let mut project = global.project.clone().or_else(|| {
+        crate::cli_project::current_project(global)
+            .ok()
+            .map(|p| p.display().to_string())
+    });
+    let mut shot_ref = None;
+    if let Some(shot) = &args.shot {
+        let (path, r) =
+            crate::cli_take::bind_run_to_shot(global, shot, &args.function, &mut params)?;
+        project = Some(path.display().to_string());
+        shot_ref = Some(r);
+    }
     let request = TaskRequest {
         function: args.function.clone(),
         preset: args.preset.clone(),
         params,
         priority: args.priority,
-        project: global.project.clone(),
+        project,
         shot: args.shot.clone(),
-        shot_ref: None,
+        shot_ref,
         executor: args.executor.clone(),
     };
     if let Some(remote) = remote(global)? {

@@ -111,6 +111,40 @@ fn locate(
     Ok((path, manifest, r))
 }
 
+/// `slate run … --shot CH.SC.SHOT` inside a project: the run becomes that shot's next
+/// take, with the template's `from` inputs filled like `slate take generate`.
+pub(crate) fn bind_run_to_shot(
+    global: &Global,
+    shot: &str,
+    function: &str,
+    params: &mut std::collections::BTreeMap<String, String>,
+) -> Result<(PathBuf, ShotRef), Failure> {
+    let numbers: Vec<usize> = shot
+        .split('.')
+        .map(|n| n.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            usage(format!(
+                "--shot {shot:?}: write CHAPTER.SCENE.SHOT, like 1.2.3"
+            ))
+        })?;
+    let [chapter, scene, number] = numbers[..] else {
+        return Err(usage(format!(
+            "--shot {shot:?}: write CHAPTER.SCENE.SHOT, like 1.2.3"
+        )));
+    };
+    let (path, manifest, mut r) = locate(global, chapter, scene, number)?;
+    r.submitted_commit = git::open(&path).ok().and_then(|repo| {
+        let id = repo.head().ok()?.peel_to_commit().ok()?.id();
+        Some(id.to_string())
+    });
+    let paths = crate::cli::paths(global);
+    if let Ok(t) = crate::cli::registry(&paths).get(function) {
+        take_store::bind_inputs(&t.inputs, &manifest, &r, params);
+    }
+    Ok((path, r))
+}
+
 fn number(s: &str) -> Result<u32, Failure> {
     take_store::parse_take(s)
         .ok_or_else(|| usage(format!("{s:?} is not a take (write 7 or take_007)")))

@@ -438,3 +438,29 @@ fn a_web_studio_take_folder_is_read_with_its_status_metadata_and_thumbnails() {
         5
     );
 }
+
+#[test]
+fn slate_run_with_a_shot_inside_the_project_makes_that_shots_take() {
+    // `slate run F --shot 1.1.1` typed inside the project: the task knows its project
+    // and shot, its `from` inputs are filled, and its output becomes take_001.
+    let mut env = Env::new();
+    env.ok(&["run", "test/gradient", "--shot", "1.1.1"]);
+    let tasks: Value = serde_json::from_str(&env.ok(&["tasks", "--json"])).unwrap();
+    let task = tasks.as_array().unwrap().last().unwrap().clone();
+    assert!(task["project"].is_string(), "{task}");
+    assert_eq!(task["params"]["prompt"], "a lone rider at dawn", "{task}");
+    let take = env.shot_dir().join("takes/take_001");
+    for _ in 0..100 {
+        if take.is_dir() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(take.is_dir(), "no take_001 in {}", env.shot_dir().display());
+    // A shot that does not exist is a clear refusal.
+    let out = env
+        .cmd(&["run", "test/gradient", "--shot", "9.9.9"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

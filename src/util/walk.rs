@@ -195,6 +195,12 @@ pub fn resolve_inside(root: &Path, path: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("{}: cannot be resolved ({e})", path.display()))?;
     if real.starts_with(&real_root) {
         Ok(real)
+    } else if !path.starts_with(root) && !path.starts_with(&real_root) {
+        Err(format!(
+            "{} is outside {}: copy it into the project first (for instance into 01_Assets/)",
+            path.display(),
+            real_root.display()
+        ))
     } else {
         Err(format!(
             "{} leads to {}, outside {}: a link that leaves the project is refused (replace it with a real folder)",

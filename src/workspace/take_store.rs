@@ -971,9 +971,20 @@ pub fn bind_inputs(
         let [w, h] = manifest.settings.resolution;
         let value = match from {
             "shot.description" => shot.map(|s| s.description.clone()),
+            // What to render or say: the description, else the shot's name.
+            "shot.prompt" => shot.map(|s| {
+                if s.description.trim().is_empty() {
+                    s.name.clone()
+                } else {
+                    s.description.clone()
+                }
+            }),
             "shot.name" => shot.map(|s| s.name.clone()),
             "shot.type" | "shot.shot_type" => shot.map(|s| s.shot_type.label().to_string()),
-            "shot.duration" => shot.map(|s| s.duration.to_string()),
+            // A shot without a length yet leaves the template's default.
+            "shot.duration" => shot
+                .filter(|s| s.duration > 0.0)
+                .map(|s| s.duration.to_string()),
             "shot.assets" => shot.map(|s| s.assets.join(",")),
             "project.fps" => Some(manifest.settings.fps.to_string()),
             "project.width" => Some(w.to_string()),
