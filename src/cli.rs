@@ -588,6 +588,10 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
                                 }
                             }
                         }
+                        // Bound to a shot: the run is done when its take is.
+                        if task.shot_ref.is_some() {
+                            continue;
+                        }
                         Ok(())
                     }
                     other => Err(format!(
@@ -598,6 +602,19 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
                     )
                     .into()),
                 };
+            }
+            Event::TakeCreated { task, created, .. } if Some(task) == id => {
+                if !args.json {
+                    crate::say!("{} {}", created.shot_id, created.take.id);
+                }
+                return Ok(());
+            }
+            Event::TakeFailed {
+                task: Some(task),
+                error,
+                ..
+            } if Some(task) == id => {
+                return Err(format!("the take was not made: {error}").into());
             }
             _ => {}
         }
