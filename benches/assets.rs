@@ -33,28 +33,6 @@ fn run(dir: &Path, home: &Path, program: &str, args: &[&str]) -> bool {
     }
 }
 
-fn write_media(path: &Path, bytes: usize, seed: u64) {
-    use std::io::Write as _;
-    let mut x = seed | 1;
-    let chunk: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut left = bytes;
-    while left > 0 {
-        let n = left.min(chunk.len());
-        f.write_all(&chunk[..n]).unwrap();
-        left -= n;
-    }
-    f.flush().unwrap();
-    f.get_ref().sync_all().unwrap();
-}
-
 /// The median of `n` runs of `f` (seconds).
 fn median(n: usize, mut f: impl FnMut() -> f64) -> f64 {
     let mut v: Vec<f64> = (0..n).map(|_| f()).collect();
@@ -69,7 +47,7 @@ fn import_bench(dir: &Path, home: &Path, figures: &mut Vec<Figure>) {
         (16 << 20, "16 MiB", 1)
     };
     let src = dir.join("weights.safetensors");
-    write_media(&src, size, 7);
+    common::write_random_file(&src, size, 7);
     // Warm the page cache for every contender alike.
     {
         use std::io::Read as _;

@@ -27,28 +27,6 @@ fn run(dir: &Path, home: &Path, program: &str, args: &[&str]) {
     );
 }
 
-fn write_media(path: &Path, bytes: usize, seed: u64) {
-    use std::io::Write as _;
-    let mut x = seed | 1;
-    let chunk: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut left = bytes;
-    while left > 0 {
-        let n = left.min(chunk.len());
-        f.write_all(&chunk[..n]).unwrap();
-        left -= n;
-    }
-    f.flush().unwrap();
-    f.get_ref().sync_all().unwrap();
-}
-
 fn main() {
     let sizes: &[(usize, &str)] = if full_run() {
         &[(1 << 20, "1 MiB"), (64 << 20, "64 MiB"), (1 << 30, "1 GiB")]
@@ -73,7 +51,7 @@ fn main() {
             NarrativeTemplate::ThreeAct,
         )
         .unwrap();
-        write_media(&p.join("03_Renders/clip.mp4"), *size, i as u64 + 1);
+        common::write_random_file(&p.join("03_Renders/clip.mp4"), *size, i as u64 + 1);
         let repo = wgit::open(&p).unwrap();
         let t = Instant::now();
         wgit::commit_all(&repo, "render: clip").unwrap();
@@ -90,7 +68,7 @@ fn main() {
             "git",
             &["commit", "-qm", "init", "--allow-empty"],
         );
-        write_media(&g.join("clip.mp4"), *size, i as u64 + 1);
+        common::write_random_file(&g.join("clip.mp4"), *size, i as u64 + 1);
         let t = Instant::now();
         run(&g, &home, "git", &["add", "clip.mp4"]);
         run(&g, &home, "git", &["commit", "-qm", "render: clip"]);

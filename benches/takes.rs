@@ -42,27 +42,6 @@ fn convert() -> &'static str {
     }
 }
 
-fn write_random(path: &Path, bytes: usize, seed: u64) {
-    use std::io::Write as _;
-    let mut x = seed | 1;
-    let chunk: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut left = bytes;
-    while left > 0 {
-        let n = left.min(chunk.len());
-        f.write_all(&chunk[..n]).unwrap();
-        left -= n;
-    }
-    f.flush().unwrap();
-}
-
 fn thumbnails_4k(dir: &Path, figures: &mut Vec<Figure>) {
     let (w, h) = if full_run() { (3840, 2160) } else { (960, 540) };
     let src = dir.join("frame.png");
@@ -142,7 +121,7 @@ fn committed_take(dir: &Path, figures: &mut Vec<Figure>) {
     let p = project::create(&dir.join("ws"), "Bench", NarrativeTemplate::ThreeAct).unwrap();
     let out = dir.join("task_out");
     std::fs::create_dir_all(&out).unwrap();
-    write_random(&out.join("clip.mp4"), bytes, 7);
+    common::write_random_file(&out.join("clip.mp4"), bytes, 7);
     let mut task = Task::queued(1, "gen/video", "1.0.0", 1);
     task.output_dir = Some(out.clone());
     task.outputs = vec!["clip.mp4".into()];

@@ -118,3 +118,27 @@ pub fn window_input() -> egui::RawInput {
         ..Default::default()
     }
 }
+
+/// `bytes` of incompressible data (xorshift), written and synced: what a render or a
+/// model file looks like to git-lfs and to the page cache.
+pub fn write_random_file(path: &std::path::Path, bytes: usize, seed: u64) {
+    use std::io::Write as _;
+    let mut x = seed | 1;
+    let chunk: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        f.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    f.flush().unwrap();
+    f.get_ref().sync_all().unwrap();
+}
