@@ -15,6 +15,16 @@ use std::time::{Duration, Instant};
 use slate::runner::task::TaskState;
 use studio::{Studio, slate_cli, tasks_json};
 
+/// A countdown that ends at once: a task that runs and succeeds.
+const QUICK_RUN: [&str; 6] = [
+    "run",
+    "demo/countdown",
+    "--param",
+    "steps=1",
+    "--param",
+    "interval=0",
+];
+
 /// Runs a command, killing it (and failing) after `secs`: a hang must fail, not block.
 fn run_bounded(mut c: Proc, secs: u64, what: &str) -> Output {
     let mut child = c
@@ -106,6 +116,7 @@ image = "{DOCKER_IMAGE}"
 
 /// Item 1: a committed `01_Assets/Models -> /` must not hand the host's root to a
 /// container; a real Models folder still is mounted.
+
 #[test]
 fn a_models_link_out_of_the_project_is_refused_and_a_real_folder_mounted() {
     docker_image();
@@ -354,21 +365,7 @@ fn a_damaged_task_database_is_set_aside_and_salvaged() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for _ in 0..3 {
-        let o = run_bounded(
-            slate_cli(
-                d,
-                &[
-                    "run",
-                    "demo/countdown",
-                    "--param",
-                    "steps=1",
-                    "--param",
-                    "interval=0",
-                ],
-            ),
-            30,
-            "slate run",
-        );
+        let o = run_bounded(slate_cli(d, &QUICK_RUN), 30, "slate run");
         assert!(o.status.success(), "{}", text(&o));
     }
     let db = d.join("data/tasks.redb");
@@ -410,21 +407,7 @@ fn a_damaged_task_database_is_set_aside_and_salvaged() {
     let o = run_bounded(slate_cli(d, &["tasks"]), 30, "a second slate tasks");
     assert!(o.status.success(), "{}", text(&o));
     // A new task never reuses the id of one that left a log or outputs.
-    let o = run_bounded(
-        slate_cli(
-            d,
-            &[
-                "run",
-                "demo/countdown",
-                "--param",
-                "steps=1",
-                "--param",
-                "interval=0",
-            ],
-        ),
-        30,
-        "slate run after the damage",
-    );
+    let o = run_bounded(slate_cli(d, &QUICK_RUN), 30, "slate run after the damage");
     assert!(o.status.success(), "{}", text(&o));
     let ids: Vec<u64> = tasks_json(d).iter().map(|t| t.id).collect();
     assert!(
@@ -480,21 +463,7 @@ fn recovery_never_kills_a_process_that_reused_a_tasks_pid() {
         alive(&mut bystander),
         "slate tasks killed an unrelated process"
     );
-    let o = run_bounded(
-        slate_cli(
-            d,
-            &[
-                "run",
-                "demo/countdown",
-                "--param",
-                "steps=1",
-                "--param",
-                "interval=0",
-            ],
-        ),
-        30,
-        "slate run (recovery)",
-    );
+    let o = run_bounded(slate_cli(d, &QUICK_RUN), 30, "slate run (recovery)");
     assert!(o.status.success(), "{}", text(&o));
     std::thread::sleep(Duration::from_millis(200));
     assert!(
@@ -530,21 +499,7 @@ image = "{DOCKER_IMAGE}"
 fn the_owner_file_is_private_and_holds_no_parameter_values() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
-    let o = run_bounded(
-        slate_cli(
-            dir.path(),
-            &[
-                "run",
-                "demo/countdown",
-                "--param",
-                "steps=1",
-                "--param",
-                "interval=0",
-            ],
-        ),
-        30,
-        "slate run",
-    );
+    let o = run_bounded(slate_cli(dir.path(), &QUICK_RUN), 30, "slate run");
     assert!(o.status.success(), "{}", text(&o));
     let owner = dir.path().join("data/tasks.owner");
     let body = std::fs::read_to_string(&owner).unwrap();
