@@ -4,8 +4,12 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::cli::{Failure, Global, paths, print_json, settings_for};
-use crate::workspace::manifest::{NarrativeTemplate, ShotType};
+use serde_json::Value;
+
+use crate::cli::{Failure, Global, api_failure, paths, print_json, settings_for};
+use crate::client::workspace::Projects;
+use crate::workspace::manifest::{Manifest, NarrativeTemplate, ShotType};
+use crate::workspace::ops::ProjectOp;
 use crate::workspace::project::{self, StructureEdit};
 use crate::workspace::{assets as wassets, git as wgit, lfs as wlfs, takes as wtakes};
 
@@ -238,6 +242,24 @@ pub fn current_project(global: &Global) -> Result<PathBuf, Failure> {
     }
 }
 
+/// Where project requests go: the Slate serving this data dir, else this process.
+fn projects(global: &Global) -> Result<Projects, Failure> {
+    let paths = paths(global);
+    Projects::connect(&paths, settings_for(&paths)).map_err(api_failure)
+}
+
+/// Runs `op` on the current project.
+fn op(global: &Global, op: ProjectOp) -> Result<Value, Failure> {
+    let path = current_project(global)?;
+    projects(global)?.op(&path, op).map_err(api_failure)
+}
+
+/// Reads a field of a reply as `T` (replies are the API's JSON).
+fn field<T: serde::de::DeserializeOwned>(reply: &Value, key: &str) -> Result<T, Failure> {
+    serde_json::from_value(reply.get(key).cloned().unwrap_or(Value::Null))
+        .map_err(|e| Failure::from(format!("an unexpected reply ({key}): {e}")))
+}
+
 fn confirm(question: &str) -> bool {
     use std::io::{BufRead as _, IsTerminal as _, Write as _};
     if !std::io::stdin().is_terminal() {
@@ -264,11 +286,11 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 ),
                 code: 2,
             })?;
-            crate::workspace::leftovers::clean_creating(&workspace_root(global));
-            let path = project::create(&workspace_root(global), &name, t)?;
+            let made = projects(global)?.create(&name, t).map_err(api_failure)?;
             if json {
-                print_json(&project::summary(&path));
+                print_json(&made);
             } else {
+                let path: PathBuf = field(&made, "path")?;
                 crate::say!("created {}", path.display());
             }
             Ok(())
@@ -306,23 +328,21 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             Ok(())
         }
         ProjectCmd::Show { json } => {
-            let path = current_project(global)?;
-            let parsed = project::load(&path)?;
-            let m = parsed.manifest;
-            let takes = wtakes::scan(&path);
-            let assets = wassets::scan_project(&path);
-            if !parsed.upgrade.is_empty() {
+            let reply = op(global, ProjectOp::Show)?;
+            let upgrade: Vec<String> = field(&reply, "upgrade")?;
+            if !upgrade.is_empty() {
                 crate::say_err!(
                     "note: this project was made by an earlier Slate; `slate project upgrade` rewrites it in the web studio's format: {}",
-                    parsed.upgrade.join("; ")
+                    upgrade.join("; ")
                 );
             }
             if json {
-                print_json(&serde_json::json!({
-                    "manifest": m, "takes": takes, "assets": assets, "upgrade": parsed.upgrade,
-                }));
+                print_json(&reply);
                 return Ok(());
             }
+            let m: Manifest = field(&reply, "manifest")?;
+            let takes: wtakes::TakeIndex = field(&reply, "takes")?;
+            let assets: Vec<wassets::Asset> = field(&reply, "assets")?;
             crate::say!("{} ({})", m.name, m.narrative.structure);
             crate::say!(
                 "{} chapter(s), {} scene(s), {} shot(s), {} take(s) ({} deleted, {} shot(s) with an active take), {} asset(s)",
@@ -407,10 +427,11 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
         }
         ProjectCmd::Upgrade => {
             let path = current_project(global)?;
-            match project::upgrade(&path)? {
-                Some((commit, changes)) => {
+            let reply = op(global, ProjectOp::Upgrade)?;
+            match field::<Option<String>>(&reply, "commit")? {
+                Some(commit) => {
                     crate::say!("upgraded {} ({})", path.display(), &commit[..7]);
-                    for c in changes {
+                    for c in field::<Vec<String>>(&reply, "changes")? {
                         crate::say!("  {c}");
                     }
                 }
@@ -584,99 +605,87 @@ fn shot_type(s: &str) -> Result<ShotType, Failure> {
 }
 
 fn structure(global: &Global, edit: StructureEdit) -> Result<(), Failure> {
-    let path = current_project(global)?;
-    // As opening in the window does: upgrade an earlier Slate's project when that is safe.
-    match project::upgrade_on_open(&path, false)? {
-        project::Upgrade::Done { commit, .. } => {
-            crate::say_err!("upgraded the project format first ({})", &commit[..7]);
-        }
-        project::Upgrade::Pending { why, .. } => return Err(why.into()),
-        project::Upgrade::Current => {}
+    let reply = op(global, ProjectOp::Edit { edit })?;
+    if let Some(commit) = field::<Option<String>>(&reply, "upgraded")? {
+        crate::say_err!("upgraded the project format first ({})", &commit[..7]);
     }
-    let (_, summary) = project::edit(&path, &edit)?;
-    crate::say!("{summary}");
+    crate::say!("{}", field::<String>(&reply, "summary")?);
     Ok(())
 }
 
 pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
-    let path = current_project(global)?;
-    let repo = wgit::open(&path)?;
     match cmd {
         GitCmd::Status { json } => {
-            let st = wgit::status(&repo)?;
+            let reply = op(global, ProjectOp::GitStatus)?;
             if json {
-                print_json(&st);
-            } else {
-                crate::say!("on branch {}", st.branch);
-                if st.is_clean() {
-                    crate::say!("clean");
-                }
-                for c in &st.staged {
-                    crate::say!("  staged    {:<10} {}", c.kind, c.path);
-                }
-                for c in &st.modified {
-                    crate::say!("  modified  {:<10} {}", c.kind, c.path);
-                }
-                for p in &st.untracked {
-                    crate::say!("  untracked            {p}");
-                }
-                for p in &st.media_missing {
-                    crate::say!("  media not restored   {p}");
-                }
-                if !st.media_missing.is_empty() {
-                    crate::say!(
-                        "{} file(s) are LFS pointers, not media: run `slate git restore-media`",
-                        st.media_missing.len()
-                    );
-                }
+                print_json(&reply);
+                return Ok(());
+            }
+            let st: wgit::GitStatus = serde_json::from_value(reply)
+                .map_err(|e| Failure::from(format!("an unexpected reply: {e}")))?;
+            crate::say!("on branch {}", st.branch);
+            if st.is_clean() {
+                crate::say!("clean");
+            }
+            for c in &st.staged {
+                crate::say!("  staged    {:<10} {}", c.kind, c.path);
+            }
+            for c in &st.modified {
+                crate::say!("  modified  {:<10} {}", c.kind, c.path);
+            }
+            for p in &st.untracked {
+                crate::say!("  untracked            {p}");
+            }
+            for p in &st.media_missing {
+                crate::say!("  media not restored   {p}");
+            }
+            if !st.media_missing.is_empty() {
+                crate::say!(
+                    "{} file(s) are LFS pointers, not media: run `slate git restore-media`",
+                    st.media_missing.len()
+                );
             }
             Ok(())
         }
         GitCmd::RestoreMedia => {
-            let before = crate::workspace::lfs::pointers_in_work_tree(&repo);
-            if before.is_empty() {
+            let restored: Vec<String> = field(&op(global, ProjectOp::GitRestoreMedia)?, "restored")?;
+            if restored.is_empty() {
                 crate::say!("every LFS file already has its media");
-                return Ok(());
+            } else {
+                crate::say!("restored the media of {} file(s)", restored.len());
             }
-            let written = crate::workspace::lfs::smudge_work_tree(&repo)?;
-            crate::say!("restored the media of {} file(s)", written.len());
             Ok(())
         }
         GitCmd::Log { limit, skip, json } => {
-            let log = wgit::log(&repo, skip, limit)?;
+            let reply = op(global, ProjectOp::GitLog { skip, limit })?;
             if json {
-                print_json(&log);
-            } else {
-                for c in log {
-                    let tags = if c.tags.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", c.tags.join(", "))
-                    };
-                    crate::say!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
-                }
+                print_json(&reply["commits"]);
+                return Ok(());
+            }
+            for c in field::<Vec<wgit::CommitInfo>>(&reply, "commits")? {
+                let tags = if c.tags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", c.tags.join(", "))
+                };
+                crate::say!("{} {}{tags}  — {}", c.short_id, c.summary, c.author);
             }
             Ok(())
         }
         GitCmd::Show { commit, json } => {
-            let id = repo
-                .revparse_single(&commit)
-                .map_err(|_| format!("no commit {commit:?}"))?
-                .id()
-                .to_string();
-            let files = wgit::commit_files(&repo, &id)?;
+            let reply = op(global, ProjectOp::GitShow { commit })?;
             if json {
-                print_json(&files);
-            } else {
-                for f in files {
-                    crate::say!(
-                        "{:<10} +{:<6} -{:<6} {}",
-                        f.kind,
-                        f.additions,
-                        f.deletions,
-                        f.path
-                    );
-                }
+                print_json(&reply["files"]);
+                return Ok(());
+            }
+            for f in field::<Vec<wgit::FileStat>>(&reply, "files")? {
+                crate::say!(
+                    "{:<10} +{:<6} -{:<6} {}",
+                    f.kind,
+                    f.additions,
+                    f.deletions,
+                    f.path
+                );
             }
             Ok(())
         }
@@ -686,49 +695,32 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             all: _,
             allow_large,
         } => {
-            if let Some(p) = &prefix
-                && !wgit::PREFIXES.contains(&p.as_str())
-            {
-                return Err(Failure {
-                    message: format!(
-                        "unknown prefix {p:?}; use one of {}",
-                        wgit::PREFIXES.join(", ")
-                    ),
-                    code: 2,
-                });
-            }
-            let threshold = settings_for(&paths(global)).workspace.lfs_warn_mib * 1024 * 1024;
-            let st = wgit::status(&repo)?;
-            let large: Vec<_> = wlfs::large_untracked(&path, threshold)
-                .into_iter()
-                .filter(|(p, _)| {
-                    st.untracked.contains(p) || st.modified.iter().any(|c| &c.path == p)
-                })
-                .collect();
-            if !large.is_empty() && !allow_large {
-                let list: Vec<String> = large
-                    .iter()
-                    .map(|(p, s)| format!("  {p} ({})", crate::util::format_bytes(*s)))
-                    .collect();
-                return Err(Failure {
-                    message: format!(
-                        "these files are large and not tracked by LFS:\n{}\ntrack them (`slate lfs track '*.ext'`) or commit anyway with --allow-large",
-                        list.join("\n")
-                    ),
-                    code: 2,
-                });
-            }
-            let id = wgit::commit_all(&repo, &wgit::prefixed(prefix.as_deref(), &message))?;
-            crate::say!("committed {}", &id[..7]);
+            let reply = op(
+                global,
+                ProjectOp::GitCommit {
+                    message,
+                    prefix,
+                    allow_large,
+                },
+            )
+            .map_err(|mut f| {
+                if f.message.contains("large and not tracked") {
+                    f.message = f.message.replace("with allow_large", "with --allow-large");
+                    f.code = 2;
+                }
+                f
+            })?;
+            let id: String = field(&reply, "id")?;
+            crate::say!("committed {}", &id[..7.min(id.len())]);
             Ok(())
         }
         GitCmd::Tag { name, message } => {
-            wgit::tag(&repo, &name, message.as_deref())?;
+            op(global, ProjectOp::GitTag { name: name.clone(), message })?;
             crate::say!("tagged {name}");
             Ok(())
         }
         GitCmd::Tags { json } => {
-            let tags = wgit::tags(&repo);
+            let tags: Vec<String> = field(&op(global, ProjectOp::GitTags)?, "tags")?;
             if json {
                 print_json(&tags);
             } else {
@@ -754,7 +746,13 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
                     code: 2,
                 });
             }
-            wgit::rollback(&repo, &commit, mode)?;
+            op(
+                global,
+                ProjectOp::GitRollback {
+                    commit: commit.clone(),
+                    mode,
+                },
+            )?;
             crate::say!("rolled back to {commit} ({mode:?})");
             Ok(())
         }
@@ -762,10 +760,10 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
 }
 
 pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
-    let path = current_project(global)?;
     match cmd {
         LfsCmd::Track { pattern } => {
-            if wlfs::track(&path, &pattern)? {
+            let reply = op(global, ProjectOp::LfsTrack { pattern: pattern.clone() })?;
+            if field::<bool>(&reply, "changed")? {
                 crate::say!("tracking {pattern}");
             } else {
                 crate::say!("{pattern} was already tracked");
@@ -773,69 +771,65 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
             Ok(())
         }
         LfsCmd::Untrack { pattern } => {
-            if wlfs::untrack(&path, &pattern)? {
-                crate::say!("no longer tracking {pattern}");
-                Ok(())
-            } else {
-                Err(format!("{pattern} was not tracked").into())
-            }
+            op(global, ProjectOp::LfsUntrack { pattern: pattern.clone() })?;
+            crate::say!("no longer tracking {pattern}");
+            Ok(())
         }
         LfsCmd::LsFiles { json } => {
-            let repo = wgit::open(&path)?;
-            let files = wlfs::ls_files(&repo)?;
+            let reply = op(global, ProjectOp::LfsFiles)?;
             if json {
-                print_json(&files);
-            } else {
-                for f in files {
-                    crate::say!(
-                        "{} {} {} ({})",
-                        &f.oid[..10],
-                        if f.present { "*" } else { "-" },
-                        f.path,
-                        crate::util::format_bytes(f.size)
-                    );
-                }
+                print_json(&reply["files"]);
+                return Ok(());
+            }
+            for f in field::<Vec<wlfs::LfsFile>>(&reply, "files")? {
+                crate::say!(
+                    "{} {} {} ({})",
+                    &f.oid[..10.min(f.oid.len())],
+                    if f.present { "*" } else { "-" },
+                    f.path,
+                    crate::util::format_bytes(f.size)
+                );
             }
             Ok(())
         }
         LfsCmd::Status { json } => {
-            let repo = wgit::open(&path)?;
-            let patterns = wlfs::Patterns::load(&path).list();
-            let files = wlfs::ls_files(&repo)?;
-            let total: u64 = files.iter().map(|f| f.size).sum();
-            let threshold = settings_for(&paths(global)).workspace.lfs_warn_mib * 1024 * 1024;
-            let large = wlfs::large_untracked(&path, threshold);
-            let git_lfs = crate::probe::git_lfs_version();
-            let problems = wlfs::check(&repo)?;
+            let reply = op(global, ProjectOp::LfsStatus)?;
             if json {
-                print_json(&serde_json::json!({
-                    "patterns": patterns, "files": files, "total_bytes": total,
-                    "large_untracked": large.iter().map(|(p, s)| serde_json::json!({"path": p, "size": s})).collect::<Vec<_>>(),
-                    "git_lfs": git_lfs.as_ref().ok(), "git_lfs_error": git_lfs.as_ref().err(),
-                    "problems": problems,
-                }));
-            } else {
-                crate::say!("patterns: {}", patterns.join(" "));
+                print_json(&reply);
+                return Ok(());
+            }
+            let patterns: Vec<String> = field(&reply, "patterns")?;
+            let files: Vec<wlfs::LfsFile> = field(&reply, "files")?;
+            let total: u64 = field(&reply, "total_bytes")?;
+            let problems: Vec<String> = field(&reply, "problems")?;
+            #[derive(serde::Deserialize)]
+            struct Large {
+                path: String,
+                size: u64,
+            }
+            let large: Vec<Large> = field(&reply, "large_untracked")?;
+            crate::say!("patterns: {}", patterns.join(" "));
+            crate::say!(
+                "{} LFS file(s), {}",
+                files.len(),
+                crate::util::format_bytes(total)
+            );
+            for problem in &problems {
+                crate::say!("  ✖ {problem}");
+            }
+            for l in &large {
                 crate::say!(
-                    "{} LFS file(s), {}",
-                    files.len(),
-                    crate::util::format_bytes(total)
+                    "  ⚠ large and not tracked: {} ({})",
+                    l.path,
+                    crate::util::format_bytes(l.size)
                 );
-                for problem in &problems {
-                    crate::say!("  ✖ {problem}");
-                }
-                for (p, s) in &large {
-                    crate::say!(
-                        "  ⚠ large and not tracked: {p} ({})",
-                        crate::util::format_bytes(*s)
-                    );
-                }
-                match git_lfs {
-                    Ok(v) => crate::say!("git-lfs: {v}"),
-                    Err(e) => {
-                        crate::say!("git-lfs: {e} (needed only to push and pull LFS objects)")
-                    }
-                }
+            }
+            match field::<Option<String>>(&reply, "git_lfs")? {
+                Some(v) => crate::say!("git-lfs: {v}"),
+                None => crate::say!(
+                    "git-lfs: {} (needed only to push and pull LFS objects)",
+                    field::<Option<String>>(&reply, "git_lfs_error")?.unwrap_or_default()
+                ),
             }
             Ok(())
         }

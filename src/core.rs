@@ -69,6 +69,8 @@ pub type Call = (
 #[derive(Clone)]
 pub struct CoreApi {
     calls: tokio::sync::mpsc::UnboundedSender<Call>,
+    /// Requests on projects by name go straight to the workspace engine.
+    pub workspace: crate::workspace::service::WorkspaceService,
     pub bus: Arc<crate::api::bus::Bus>,
     pub paths: Paths,
 }
@@ -157,8 +159,10 @@ pub fn spawn(options: CoreOptions, waker: Waker) -> CoreHandle {
     let (call_tx, call_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
     let bus = Arc::new(crate::api::bus::Bus::default());
+    let (workspace, inbox) = crate::workspace::service::WorkspaceService::channel();
     let api = CoreApi {
         calls: call_tx,
+        workspace: workspace.clone(),
         bus: bus.clone(),
         paths: options.paths.clone(),
     };
@@ -172,7 +176,7 @@ pub fn spawn(options: CoreOptions, waker: Waker) -> CoreHandle {
                 .thread_name("slate-core-rt")
                 .build()
                 .expect("tokio runtime");
-            rt.block_on(run(options, sink, cmd_rx, call_rx));
+            rt.block_on(run(options, sink, cmd_rx, call_rx, (workspace, inbox)));
             rt.shutdown_timeout(std::time::Duration::from_secs(2));
         })
         .expect("spawn core thread");
@@ -189,6 +193,10 @@ async fn run(
     sink: EventSink,
     mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
     mut calls: tokio::sync::mpsc::UnboundedReceiver<Call>,
+    (workspace, inbox): (
+        crate::workspace::service::WorkspaceService,
+        crate::workspace::service::Inbox,
+    ),
 ) {
     let paths = options.paths.clone();
     let settings_path = paths.settings_file.clone();
@@ -206,11 +214,7 @@ async fn run(
     });
     spawn_probe(&paths, &current, &sink);
 
-    let workspace = crate::workspace::service::WorkspaceService::start(
-        paths.clone(),
-        current.clone(),
-        sink.clone(),
-    );
+    workspace.start(inbox, paths.clone(), current.clone(), sink.clone());
     let (sampler, sampler_rx) = crate::gpu::sampler::channel();
     let runner = if options.run_tasks {
         let runner_sink = takes_flow(sink.clone(), workspace.clone());

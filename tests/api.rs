@@ -861,6 +861,21 @@ fn the_spec_is_openapi_3_1_and_served_the_same() {
     let (st, served) = rt.block_on(s.get("/v1/openapi.json"));
     assert_eq!(st, 200);
     assert_eq!(served, doc);
+    // Loopback is both families: a client that resolves `localhost` to ::1 gets the
+    // same server on the same port.
+    let port = s.base.rsplit(':').next().unwrap().to_string();
+    assert!(
+        std::net::TcpListener::bind("[::1]:0").is_ok(),
+        "this machine has no IPv6 loopback (::1), which this test needs"
+    );
+    let v6 = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://[::1]:{port}/v1/system"))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+    });
+    assert_eq!(v6.expect("serve does not answer on [::1]").status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -906,4 +921,146 @@ async fn an_idempotency_key_queues_one_task_and_requests_over_the_socket_get_rep
         .until(10, "reply 43", |v| v["type"] == "reply" && v["id"] == 43)
         .await;
     assert_eq!(r["error"]["kind"], "bad_request", "{r}");
+}
+
+/// Projects, story, git and LFS over HTTP, and the CLI's `project`, `git` and `lfs` as
+/// clients of the serving Slate: one implementation, which honours the Settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::new();
+    // The window's Settings: no LFS for new projects.
+    std::fs::write(
+        sb.data().join("settings.toml"),
+        "[workspace]\nlfs_enabled = false\n",
+    )
+    .unwrap();
+    let s = sb.serve(&[]);
+    let mut ev = s.events("?topics=project").await;
+
+    // Created by the CLI, through the server: the server's clients hear of it.
+    let (code, out, err) = sb.run(&["project", "new", "Le Voyage", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let made: Value = serde_json::from_str(&out).unwrap();
+    let folder = made["folder"].as_str().unwrap().to_string();
+    ev.until(20, "the new project in a project.listed event", |v| {
+        v["type"] == "project.listed"
+            && v["projects"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["folder"] == folder.as_str()))
+    })
+    .await;
+    let project = PathBuf::from(made["path"].as_str().unwrap());
+    let attributes = std::fs::read_to_string(project.join(".gitattributes")).unwrap_or_default();
+    assert!(
+        !attributes.contains("filter=lfs"),
+        "Settings say no LFS, yet: {attributes}"
+    );
+
+    // The same project over HTTP (a folder name with a space, percent-encoded).
+    let p = folder.replace(' ', "%20");
+    let (st, show) = s.get(&format!("/v1/projects/{p}")).await;
+    assert_eq!(st, 200, "{show}");
+    let chapters = show["manifest"]["narrative"]["chapters"].as_array().unwrap().len();
+    let (st, edited) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/projects/{p}/edit"),
+            Some(json!({"op": "add_chapter", "name": "Epilogue"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{edited}");
+    let (_, show) = s.get(&format!("/v1/projects/{p}")).await;
+    assert_eq!(
+        show["manifest"]["narrative"]["chapters"].as_array().unwrap().len(),
+        chapters + 1
+    );
+    // The CLI inside the project sees the same story.
+    let (code, out, err) = sb
+        .cmd(&["project", "show"])
+        .current_dir(&project)
+        .output()
+        .map(|o| {
+            (
+                o.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&o.stdout).to_string(),
+                String::from_utf8_lossy(&o.stderr).to_string(),
+            )
+        })
+        .unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Epilogue"), "{out}");
+
+    // LFS: track over HTTP, listed by the CLI.
+    let (st, body) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/projects/{p}/lfs/track"),
+            Some(json!({"pattern": "*.exr"})),
+        )
+        .await;
+    assert_eq!((st, body["changed"].clone()), (200, json!(true)), "{body}");
+    let (code, out, _) = sb.run(&["--project", &folder, "lfs", "status", "--json"]);
+    assert_eq!(code, 0);
+    let lfs: Value = serde_json::from_str(&out).unwrap();
+    assert!(lfs["patterns"].as_array().unwrap().contains(&json!("*.exr")), "{lfs}");
+
+    // Git: commit, tag, log, show, rollback.
+    let (st, status) = s.get(&format!("/v1/projects/{p}/git/status")).await;
+    assert_eq!(st, 200);
+    assert!(!status["modified"].as_array().unwrap().is_empty(), "{status}");
+    let (code, out, err) = sb.run(&["--project", &folder, "git", "commit", "-m", "track EXR", "--prefix", "chore"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (st, tagged) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/projects/{p}/git/tags"),
+            Some(json!({"name": "v1"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{tagged}");
+    let (_, log) = s.get(&format!("/v1/projects/{p}/git/log?limit=5")).await;
+    let commits = log["commits"].as_array().unwrap();
+    assert_eq!(commits[0]["summary"], "chore: track EXR");
+    assert!(commits[0]["tags"].as_array().unwrap().contains(&json!("v1")));
+    let head = commits[0]["id"].as_str().unwrap();
+    let (st, files) = s.get(&format!("/v1/projects/{p}/git/commits/{head}")).await;
+    assert_eq!(st, 200);
+    assert!(
+        files["files"].as_array().unwrap().iter().any(|f| f["path"] == ".gitattributes"),
+        "{files}"
+    );
+    let previous = commits[1]["id"].as_str().unwrap();
+    let (st, rolled) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/projects/{p}/git/rollback"),
+            Some(json!({"commit": previous, "mode": "mixed"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{rolled}");
+    let (code, out, _) = sb.run(&["--project", &folder, "git", "log", "--json"]);
+    assert_eq!(code, 0);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log[0]["id"], previous);
+
+    // Errors have kinds: an unknown project, a path instead of a name, a bad prefix,
+    // an unknown commit, an untracked pattern.
+    let (st, e) = s.get("/v1/projects/Nope/git/status").await;
+    assert_eq!((st, e["error"]["kind"].as_str()), (404, Some("not_found")), "{e}");
+    let (st, e) = s.get("/v1/projects/..%2Fdata/git/status").await;
+    assert_eq!((st, e["error"]["kind"].as_str()), (400, Some("bad_request")), "{e}");
+    let (st, _) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/projects/{p}/git/commit"),
+            Some(json!({"message": "x", "prefix": "nope"})),
+        )
+        .await;
+    assert_eq!(st, 400);
+    let (st, _) = s.get(&format!("/v1/projects/{p}/git/commits/0123abcd")).await;
+    assert_eq!(st, 404);
+    let (code, _, err) = sb.run(&["--project", &folder, "lfs", "untrack", "*.nothing"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("was not tracked"), "{err}");
 }

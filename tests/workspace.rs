@@ -474,3 +474,69 @@ fn a_cli_shot_update_changes_only_the_fields_given() {
         ("Rain II", "pov", 7.0, "neon")
     );
 }
+
+/// A client's request on the project the window has open (the API, or the CLI while
+/// the window runs) shows in the window at once: the owner reads the project again.
+#[test]
+fn another_clients_edit_shows_in_the_open_project_at_once() {
+    use slate::events::{Command, Event};
+    use slate::workspace::ops::ProjectOp;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let paths = slate::paths::Paths::in_dir(&d.join("data"), Some(d.join("ws")));
+    let core = slate::core::spawn(
+        slate::core::CoreOptions {
+            paths,
+            run_tasks: false,
+            runner: Default::default(),
+        },
+        std::sync::Arc::new(|| {}),
+    );
+    let wait = |what: &str, pred: &dyn Fn(&Event) -> bool| -> Event {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            match core
+                .events
+                .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            {
+                Ok(e) if pred(&e) => return e,
+                Ok(_) => {}
+                Err(_) => panic!("timed out waiting for {what}"),
+            }
+        }
+    };
+    core.send(Command::CreateProject {
+        name: "Open One".into(),
+        template: slate::workspace::manifest::NarrativeTemplate::ThreeAct,
+    });
+    wait("the project to open", &|e| matches!(e, Event::ProjectOpened { .. }));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let api = core.api();
+    // By the project's name, as a client that knows only the list would.
+    let edit = ProjectOp::Edit {
+        edit: StructureEdit::AddChapter {
+            name: "From a terminal".into(),
+        },
+    };
+    rt.block_on(api.workspace.op("Open One".into(), edit))
+        .expect("the edit");
+    wait("the open project read again", &|e| {
+        matches!(e, Event::ProjectOpened { project } if project.manifest.as_ref().is_some_and(
+            |m| m.narrative.chapters.iter().any(|c| c.name == "From a terminal")))
+    });
+    // A git change by another client refreshes the window's Git view.
+    rt.block_on(api.workspace.op(
+        "Open One".into(),
+        ProjectOp::GitTag {
+            name: "seen".into(),
+            message: None,
+        },
+    ))
+    .expect("the tag");
+    wait("the history read again", &|e| {
+        matches!(e, Event::GitLog { commits, .. } if commits.first().is_some_and(|c| c.tags.contains(&"seen".to_string())))
+    });
+}

@@ -2,6 +2,7 @@
 //! the data dir, else the serving Slate over HTTP, found through `<data-dir>/serve.json`.
 
 pub mod remote;
+pub mod workspace;
 
 use crate::api::ApiError;
 use crate::core::{CoreApi, CoreHandle};

@@ -86,6 +86,21 @@ impl Remote {
         })
     }
 
+    /// `http://host:port`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// A request whose answer is any JSON.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, ApiError> {
+        self.json(method, path, body)
+    }
+
     fn json<T: DeserializeOwned>(
         &self,
         method: &str,

@@ -7,6 +7,7 @@
 
 pub mod discovery;
 pub mod error;
+pub mod project_routes;
 pub mod routes;
 pub mod ws;
 
@@ -36,6 +37,12 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         routes::get_queue, routes::put_queue, routes::list_functions, routes::get_function,
         routes::check_function, routes::system, routes::get_settings, routes::put_settings,
         routes::gpu, routes::list_projects, routes::openapi,
+        project_routes::create_project, project_routes::get_project, project_routes::edit_project,
+        project_routes::upgrade_project, project_routes::git_status, project_routes::git_log,
+        project_routes::git_show, project_routes::git_commit, project_routes::git_tags,
+        project_routes::git_tag, project_routes::git_rollback, project_routes::git_restore_media,
+        project_routes::lfs_status, project_routes::lfs_files, project_routes::lfs_track,
+        project_routes::lfs_untrack,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ApiError, crate::api::ErrorKind, crate::api::FieldProblem)),
     modifiers(&Security),
@@ -88,7 +95,54 @@ pub fn router(state: routes::Shared) -> Router {
             get(routes::get_settings).put(routes::put_settings),
         )
         .route("/v1/gpu", get(routes::gpu))
-        .route("/v1/projects", get(routes::list_projects))
+        .route(
+            "/v1/projects",
+            get(routes::list_projects).post(project_routes::create_project),
+        )
+        .route("/v1/projects/{project}", get(project_routes::get_project))
+        .route("/v1/projects/{project}/edit", post(project_routes::edit_project))
+        .route(
+            "/v1/projects/{project}/upgrade",
+            post(project_routes::upgrade_project),
+        )
+        .route(
+            "/v1/projects/{project}/git/status",
+            get(project_routes::git_status),
+        )
+        .route("/v1/projects/{project}/git/log", get(project_routes::git_log))
+        .route(
+            "/v1/projects/{project}/git/commits/{commit}",
+            get(project_routes::git_show),
+        )
+        .route(
+            "/v1/projects/{project}/git/commit",
+            post(project_routes::git_commit),
+        )
+        .route(
+            "/v1/projects/{project}/git/tags",
+            get(project_routes::git_tags).post(project_routes::git_tag),
+        )
+        .route(
+            "/v1/projects/{project}/git/rollback",
+            post(project_routes::git_rollback),
+        )
+        .route(
+            "/v1/projects/{project}/git/restore-media",
+            post(project_routes::git_restore_media),
+        )
+        .route(
+            "/v1/projects/{project}/lfs/status",
+            get(project_routes::lfs_status),
+        )
+        .route("/v1/projects/{project}/lfs/files", get(project_routes::lfs_files))
+        .route(
+            "/v1/projects/{project}/lfs/track",
+            post(project_routes::lfs_track),
+        )
+        .route(
+            "/v1/projects/{project}/lfs/untrack",
+            post(project_routes::lfs_untrack),
+        )
         .route("/v1/openapi.json", get(routes::openapi))
         .route("/v1/events", get(ws::events))
         .fallback(|| async { ApiError::not_found("no such route; see /v1/openapi.json") })
@@ -264,6 +318,15 @@ pub fn start(api: CoreApi, config: ServeConfig) -> Result<Server, String> {
         .map_err(|e| format!("could not listen on {addr}: {e}"))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // The default loopback is both families: `localhost` may resolve to ::1 first.
+    // A machine without IPv6 loopback keeps the IPv4 one only.
+    let listener_v6 = if config.listen.is_none() {
+        std::net::TcpListener::bind(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .ok()
+    } else {
+        None
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let state = Arc::new(routes::AppState {
         api,
@@ -289,13 +352,24 @@ pub fn start(api: CoreApi, config: ServeConfig) -> Result<Server, String> {
                         return;
                     }
                 };
-                let mut stop = stop_rx;
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        stop.wait_for(|s| *s).await.ok();
-                    })
-                    .await
-                    .ok();
+                let serve = |listener: tokio::net::TcpListener, app: axum::Router| {
+                    let mut stop = stop_rx.clone();
+                    async move {
+                        axum::serve(listener, app)
+                            .with_graceful_shutdown(async move {
+                                stop.wait_for(|s| *s).await.ok();
+                            })
+                            .await
+                            .ok();
+                    }
+                };
+                let v6 = listener_v6.and_then(|l| tokio::net::TcpListener::from_std(l).ok());
+                match v6 {
+                    Some(v6) => {
+                        tokio::join!(serve(listener, app.clone()), serve(v6, app));
+                    }
+                    None => serve(listener, app).await,
+                }
             });
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
         })

@@ -7,6 +7,7 @@ pub mod leftovers;
 pub mod lfs;
 pub mod manifest;
 pub mod names;
+pub mod ops;
 pub mod project;
 pub mod service;
 pub mod story;

@@ -10,6 +10,9 @@ use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::workspace::project::Upgrade;
+use crate::api::ApiError;
+use crate::workspace::manifest::NarrativeTemplate;
+use crate::workspace::ops::{self, ProjectOp};
 use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
 
 /// History is sent in pages of this many commits.
@@ -23,17 +26,40 @@ pub struct WorkspaceService {
     cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// The answer to a client's request on a project.
+pub type OpReply = tokio::sync::oneshot::Sender<Result<serde_json::Value, ApiError>>;
+
 enum Msg {
     Command(Command),
     Settings(Settings),
+    /// A client's request on a project by name (the API, or a CLI with the window open).
+    Op {
+        project: String,
+        op: ProjectOp,
+        reply: OpReply,
+    },
+    Create {
+        name: String,
+        template: NarrativeTemplate,
+        reply: OpReply,
+    },
 }
 
+/// Where the service's messages wait until it starts.
+pub struct Inbox(tokio::sync::mpsc::UnboundedReceiver<Msg>);
+
 impl WorkspaceService {
-    pub fn start(paths: Paths, settings: Settings, sink: EventSink) -> Self {
+    /// A handle that can be given out before the service runs (see [`Self::start`]).
+    pub fn channel() -> (Self, Inbox) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let cancel_import = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        (Self { tx, cancel_import }, Inbox(rx))
+    }
+
+    /// Starts the service on the current tokio runtime, reading `inbox`.
+    pub fn start(&self, inbox: Inbox, paths: Paths, settings: Settings, sink: EventSink) {
         let actor = Actor {
-            cancel_import: cancel_import.clone(),
+            cancel_import: self.cancel_import.clone(),
             paths,
             settings,
             sink,
@@ -41,8 +67,36 @@ impl WorkspaceService {
             read_only: false,
             last_commit: Instant::now(),
         };
-        tokio::spawn(actor.run(rx));
-        Self { tx, cancel_import }
+        tokio::spawn(actor.run(inbox.0));
+    }
+
+    /// Runs `op` on the project named `project` (a folder name in the workspace) and
+    /// shows its effect in the open project, if that is the one.
+    pub async fn op(&self, project: String, op: ProjectOp) -> Result<serde_json::Value, ApiError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(Msg::Op { project, op, reply })
+            .map_err(|_| ApiError::unavailable("the workspace has stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::unavailable("the workspace has stopped"))?
+    }
+
+    /// Creates a project with the Settings' choices; the project list shows it.
+    pub async fn create(
+        &self,
+        name: String,
+        template: NarrativeTemplate,
+    ) -> Result<serde_json::Value, ApiError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(Msg::Create {
+                name,
+                template,
+                reply,
+            })
+            .map_err(|_| ApiError::unavailable("the workspace has stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::unavailable("the workspace has stopped"))?
     }
 
     pub fn command(&self, c: Command) {
@@ -127,6 +181,21 @@ impl Actor {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(Msg::Command(c)) => self.handle(c).await,
+                    Some(Msg::Op { project, op, reply }) => {
+                        reply.send(self.op(project, op).await).ok();
+                    }
+                    Some(Msg::Create { name, template, reply }) => {
+                        let root = self.root();
+                        let settings = self.settings.clone();
+                        let made = blocking(move || {
+                            ops::create(&root, &name, template, &settings)
+                        })
+                        .await;
+                        if made.is_ok() {
+                            self.list().await;
+                        }
+                        reply.send(made.map(|s| serde_json::json!(s))).ok();
+                    }
                     Some(Msg::Settings(s)) => {
                         let root_changed = self.paths.workspace_root(&s) != self.root();
                         self.settings = s;
@@ -139,6 +208,35 @@ impl Actor {
                 _ = tokio::time::sleep(tick) => self.auto_commit().await,
             }
         }
+    }
+
+    async fn op(&mut self, project: String, op: ProjectOp) -> Result<serde_json::Value, ApiError> {
+        let root = self.root();
+        let settings = self.settings.clone();
+        let touches = op.touches();
+        let (path, result) = blocking(move || match ops::resolve(&root, &project) {
+            Ok(path) => {
+                let result = ops::run(&path, op, &settings);
+                (Some(path), result)
+            }
+            Err(e) => (None, Err(e)),
+        })
+        .await;
+        // Another client changed the open project: show it here at once.
+        if result.is_ok() && path.is_some() && path == self.open {
+            match touches {
+                ops::Touches::Nothing => {}
+                ops::Touches::Git => {
+                    self.refresh_git().await;
+                    self.send_log(0, LOG_PAGE).await;
+                }
+                ops::Touches::Story => {
+                    let path = path.expect("checked above");
+                    self.open_project(path, self.read_only).await;
+                }
+            }
+        }
+        result
     }
 
     fn fail(&self, action: &str, error: String) {
