@@ -648,7 +648,8 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             Ok(())
         }
         GitCmd::RestoreMedia => {
-            let restored: Vec<String> = field(&op(global, ProjectOp::GitRestoreMedia)?, "restored")?;
+            let restored: Vec<String> =
+                field(&op(global, ProjectOp::GitRestoreMedia)?, "restored")?;
             if restored.is_empty() {
                 crate::say!("every LFS file already has its media");
             } else {
@@ -715,7 +716,13 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             Ok(())
         }
         GitCmd::Tag { name, message } => {
-            op(global, ProjectOp::GitTag { name: name.clone(), message })?;
+            op(
+                global,
+                ProjectOp::GitTag {
+                    name: name.clone(),
+                    message,
+                },
+            )?;
             crate::say!("tagged {name}");
             Ok(())
         }
@@ -762,7 +769,12 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
 pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
     match cmd {
         LfsCmd::Track { pattern } => {
-            let reply = op(global, ProjectOp::LfsTrack { pattern: pattern.clone() })?;
+            let reply = op(
+                global,
+                ProjectOp::LfsTrack {
+                    pattern: pattern.clone(),
+                },
+            )?;
             if field::<bool>(&reply, "changed")? {
                 crate::say!("tracking {pattern}");
             } else {
@@ -771,7 +783,12 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
             Ok(())
         }
         LfsCmd::Untrack { pattern } => {
-            op(global, ProjectOp::LfsUntrack { pattern: pattern.clone() })?;
+            op(
+                global,
+                ProjectOp::LfsUntrack {
+                    pattern: pattern.clone(),
+                },
+            )?;
             crate::say!("no longer tracking {pattern}");
             Ok(())
         }

@@ -93,6 +93,8 @@ pub struct CoreHandle {
     api: CoreApi,
     pub events: crossbeam_channel::Receiver<Event>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The serving Slate's address when the core runs there (a linked window).
+    remote: Option<String>,
 }
 
 /// A cheap, cloneable way to send commands to the core. Sending never blocks.
@@ -121,6 +123,36 @@ pub struct CoreOptions {
 }
 
 impl CoreHandle {
+    /// A handle on a core another Slate runs: `commands` reach it through `thread`
+    /// (see `client::linked`), its events come through `events`.
+    pub fn linked(
+        paths: Paths,
+        commands: tokio::sync::mpsc::UnboundedSender<Command>,
+        events: crossbeam_channel::Receiver<Event>,
+        thread: std::thread::JoinHandle<()>,
+        address: String,
+    ) -> Self {
+        // Nothing here serves or routes: these ends lead nowhere.
+        let (workspace, _inbox) = crate::workspace::service::WorkspaceService::channel();
+        Self {
+            commands,
+            api: CoreApi {
+                calls: tokio::sync::mpsc::unbounded_channel().0,
+                workspace,
+                bus: Arc::new(crate::api::bus::Bus::default()),
+                paths,
+            },
+            events,
+            thread: Some(thread),
+            remote: Some(address),
+        }
+    }
+
+    /// Where the core runs when another Slate owns it.
+    pub fn remote(&self) -> Option<&str> {
+        self.remote.as_deref()
+    }
+
     /// The core as the local API sees it (calls with replies, the event bus).
     pub fn api(&self) -> CoreApi {
         self.api.clone()
@@ -185,6 +217,7 @@ pub fn spawn(options: CoreOptions, waker: Waker) -> CoreHandle {
         api,
         events: ev_rx,
         thread: Some(thread),
+        remote: None,
     }
 }
 

@@ -961,7 +961,10 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     let p = folder.replace(' ', "%20");
     let (st, show) = s.get(&format!("/v1/projects/{p}")).await;
     assert_eq!(st, 200, "{show}");
-    let chapters = show["manifest"]["narrative"]["chapters"].as_array().unwrap().len();
+    let chapters = show["manifest"]["narrative"]["chapters"]
+        .as_array()
+        .unwrap()
+        .len();
     let (st, edited) = s
         .send(
             reqwest::Method::POST,
@@ -972,7 +975,10 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     assert_eq!(st, 200, "{edited}");
     let (_, show) = s.get(&format!("/v1/projects/{p}")).await;
     assert_eq!(
-        show["manifest"]["narrative"]["chapters"].as_array().unwrap().len(),
+        show["manifest"]["narrative"]["chapters"]
+            .as_array()
+            .unwrap()
+            .len(),
         chapters + 1
     );
     // The CLI inside the project sees the same story.
@@ -1003,13 +1009,31 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     let (code, out, _) = sb.run(&["--project", &folder, "lfs", "status", "--json"]);
     assert_eq!(code, 0);
     let lfs: Value = serde_json::from_str(&out).unwrap();
-    assert!(lfs["patterns"].as_array().unwrap().contains(&json!("*.exr")), "{lfs}");
+    assert!(
+        lfs["patterns"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("*.exr")),
+        "{lfs}"
+    );
 
     // Git: commit, tag, log, show, rollback.
     let (st, status) = s.get(&format!("/v1/projects/{p}/git/status")).await;
     assert_eq!(st, 200);
-    assert!(!status["modified"].as_array().unwrap().is_empty(), "{status}");
-    let (code, out, err) = sb.run(&["--project", &folder, "git", "commit", "-m", "track EXR", "--prefix", "chore"]);
+    assert!(
+        !status["modified"].as_array().unwrap().is_empty(),
+        "{status}"
+    );
+    let (code, out, err) = sb.run(&[
+        "--project",
+        &folder,
+        "git",
+        "commit",
+        "-m",
+        "track EXR",
+        "--prefix",
+        "chore",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     let (st, tagged) = s
         .send(
@@ -1022,12 +1046,21 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     let (_, log) = s.get(&format!("/v1/projects/{p}/git/log?limit=5")).await;
     let commits = log["commits"].as_array().unwrap();
     assert_eq!(commits[0]["summary"], "chore: track EXR");
-    assert!(commits[0]["tags"].as_array().unwrap().contains(&json!("v1")));
+    assert!(
+        commits[0]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("v1"))
+    );
     let head = commits[0]["id"].as_str().unwrap();
     let (st, files) = s.get(&format!("/v1/projects/{p}/git/commits/{head}")).await;
     assert_eq!(st, 200);
     assert!(
-        files["files"].as_array().unwrap().iter().any(|f| f["path"] == ".gitattributes"),
+        files["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == ".gitattributes"),
         "{files}"
     );
     let previous = commits[1]["id"].as_str().unwrap();
@@ -1047,9 +1080,17 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     // Errors have kinds: an unknown project, a path instead of a name, a bad prefix,
     // an unknown commit, an untracked pattern.
     let (st, e) = s.get("/v1/projects/Nope/git/status").await;
-    assert_eq!((st, e["error"]["kind"].as_str()), (404, Some("not_found")), "{e}");
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (404, Some("not_found")),
+        "{e}"
+    );
     let (st, e) = s.get("/v1/projects/..%2Fdata/git/status").await;
-    assert_eq!((st, e["error"]["kind"].as_str()), (400, Some("bad_request")), "{e}");
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (400, Some("bad_request")),
+        "{e}"
+    );
     let (st, _) = s
         .send(
             reqwest::Method::POST,
@@ -1058,7 +1099,9 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
         )
         .await;
     assert_eq!(st, 400);
-    let (st, _) = s.get(&format!("/v1/projects/{p}/git/commits/0123abcd")).await;
+    let (st, _) = s
+        .get(&format!("/v1/projects/{p}/git/commits/0123abcd"))
+        .await;
     assert_eq!(st, 404);
     let (code, _, err) = sb.run(&["--project", &folder, "lfs", "untrack", "*.nothing"]);
     assert_ne!(code, 0);

@@ -164,3 +164,143 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
     window.kill().ok();
     window.wait().ok();
 }
+
+/// `slate serve` owns the data dir: a window opened after it is its client, not a
+/// second owner. It shows the server's tasks, and what it asks (open a project) is done
+/// by the server, which every client hears.
+#[test]
+fn a_window_opened_while_serve_runs_is_its_client() {
+    let x = Xvfb::start();
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("xdg");
+    std::fs::create_dir_all(&runtime).unwrap();
+    cli(dir.path(), &["project", "new", "Linked Film"]);
+    let mut serve = slate(dir.path())
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let serve_json = dir.path().join("data/serve.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let info: serde_json::Value = loop {
+        if let Ok(t) = std::fs::read_to_string(&serve_json)
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
+            && v["owner"] == "serve"
+        {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "slate serve wrote no serve.json");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let token = std::fs::read_to_string(dir.path().join("data/api-token")).unwrap();
+    // A client of the server listening for what the window will ask.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut ws = rt.block_on(async {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let url = format!(
+            "{}/v1/events?topics=project",
+            info["address"]
+                .as_str()
+                .unwrap()
+                .replace("http://", "ws://")
+        );
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", token.trim()).parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(req).await.unwrap().0
+    });
+
+    let mut window = slate(dir.path())
+        .args(["--project", "Linked Film"])
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("SLATE_TRACE_FRAMES", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = window.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Frame>();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.starts_with("slate-frame") {
+                if let Some((tasks, finished)) = parse(&line) {
+                    tx.send(Frame {
+                        at: Instant::now(),
+                        tasks,
+                        finished,
+                    })
+                    .ok();
+                }
+            } else {
+                lines_tx.send(line).ok();
+            }
+        }
+    });
+
+    // The window's request, done by the server: its clients hear `project.opened`.
+    rt.block_on(async {
+        use futures_util::StreamExt as _;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let msg = tokio::time::timeout_at(deadline, ws.next())
+                .await
+                .expect("the server never opened the project the window asked for")
+                .expect("the stream ended")
+                .expect("a websocket error");
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = msg
+                && t.as_str().contains("\"project.opened\"")
+                && t.as_str().contains("Linked Film")
+            {
+                break;
+            }
+        }
+    });
+    // Still the server's data dir: the window did not take it over.
+    let now: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&serve_json).unwrap()).unwrap();
+    assert_eq!(now["pid"], info["pid"]);
+
+    // A task queued on the server shows in the window.
+    std::thread::sleep(Duration::from_secs(1));
+    while rx.try_recv().is_ok() {}
+    let (out, done) = cli(
+        dir.path(),
+        &["run", "demo/countdown", "--param", "steps=2", "--detach"],
+    );
+    assert!(
+        out.contains(info["address"].as_str().unwrap()),
+        "not queued on the server: {out}"
+    );
+    let shown = frame_showing(&rx, done, "the server's task", |f| f.tasks == 1);
+    println!("the server's task shown in the window after {shown:?}");
+    frame_showing(&rx, done, "the task finished", |f| f.finished == 1);
+    let said: Vec<String> = lines_rx.try_iter().collect();
+    assert!(
+        !said
+            .iter()
+            .any(|l| l.contains("in use") || l.contains("not served")),
+        "the window tried to own the data dir: {said:?}"
+    );
+
+    for child in [&mut window, &mut serve] {
+        // SAFETY: signalling our own children.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    }
+    for child in [&mut window, &mut serve] {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.kill().ok();
+        child.wait().ok();
+    }
+}

@@ -509,7 +509,9 @@ fn another_clients_edit_shows_in_the_open_project_at_once() {
         name: "Open One".into(),
         template: slate::workspace::manifest::NarrativeTemplate::ThreeAct,
     });
-    wait("the project to open", &|e| matches!(e, Event::ProjectOpened { .. }));
+    wait("the project to open", &|e| {
+        matches!(e, Event::ProjectOpened { .. })
+    });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -536,7 +538,8 @@ fn another_clients_edit_shows_in_the_open_project_at_once() {
         },
     ))
     .expect("the tag");
-    wait("the history read again", &|e| {
-        matches!(e, Event::GitLog { commits, .. } if commits.first().is_some_and(|c| c.tags.contains(&"seen".to_string())))
-    });
+    wait(
+        "the history read again",
+        &|e| matches!(e, Event::GitLog { commits, .. } if commits.first().is_some_and(|c| c.tags.contains(&"seen".to_string()))),
+    );
 }

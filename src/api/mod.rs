@@ -175,6 +175,14 @@ pub fn event_type(event: &Event) -> String {
     }
 }
 
+/// The dotted `type` of a command (`task.cancel`), for messages about it.
+pub fn command_type(command: &Command) -> String {
+    serde_json::to_value(command)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
+        .unwrap_or_else(|| "a request".into())
+}
+
 /// A task event that ends a task's run: clients must never miss one.
 pub fn is_terminal(event: &Event) -> bool {
     matches!(event, Event::TaskUpdated { task } if task.state.is_finished())

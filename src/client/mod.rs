@@ -1,6 +1,7 @@
 //! One way for the CLI (and scripts) to reach the core: in-process when no Slate serves
 //! the data dir, else the serving Slate over HTTP, found through `<data-dir>/serve.json`.
 
+pub mod linked;
 pub mod remote;
 pub mod workspace;
 

@@ -100,7 +100,10 @@ pub fn router(state: routes::Shared) -> Router {
             get(routes::list_projects).post(project_routes::create_project),
         )
         .route("/v1/projects/{project}", get(project_routes::get_project))
-        .route("/v1/projects/{project}/edit", post(project_routes::edit_project))
+        .route(
+            "/v1/projects/{project}/edit",
+            post(project_routes::edit_project),
+        )
         .route(
             "/v1/projects/{project}/upgrade",
             post(project_routes::upgrade_project),
@@ -109,7 +112,10 @@ pub fn router(state: routes::Shared) -> Router {
             "/v1/projects/{project}/git/status",
             get(project_routes::git_status),
         )
-        .route("/v1/projects/{project}/git/log", get(project_routes::git_log))
+        .route(
+            "/v1/projects/{project}/git/log",
+            get(project_routes::git_log),
+        )
         .route(
             "/v1/projects/{project}/git/commits/{commit}",
             get(project_routes::git_show),
@@ -134,7 +140,10 @@ pub fn router(state: routes::Shared) -> Router {
             "/v1/projects/{project}/lfs/status",
             get(project_routes::lfs_status),
         )
-        .route("/v1/projects/{project}/lfs/files", get(project_routes::lfs_files))
+        .route(
+            "/v1/projects/{project}/lfs/files",
+            get(project_routes::lfs_files),
+        )
         .route(
             "/v1/projects/{project}/lfs/track",
             post(project_routes::lfs_track),
@@ -321,9 +330,12 @@ pub fn start(api: CoreApi, config: ServeConfig) -> Result<Server, String> {
     // The default loopback is both families: `localhost` may resolve to ::1 first.
     // A machine without IPv6 loopback keeps the IPv4 one only.
     let listener_v6 = if config.listen.is_none() {
-        std::net::TcpListener::bind(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())))
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .ok()
+        std::net::TcpListener::bind(SocketAddr::from((
+            std::net::Ipv6Addr::LOCALHOST,
+            addr.port(),
+        )))
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .ok()
     } else {
         None
     };

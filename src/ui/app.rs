@@ -143,19 +143,41 @@ impl App {
             .map(|p| p.notifications.clone())
             .unwrap_or_default();
         let waker_ctx = ctx.clone();
-        let core = crate::core::spawn(
-            CoreOptions {
-                paths: options.paths.clone(),
-                run_tasks: true,
-                runner: options.runner.clone(),
-            },
-            crate::ui::repaint::coalescing_waker(waker_ctx),
-        );
+        let waker = crate::ui::repaint::coalescing_waker(waker_ctx);
+        // Another Slate (`slate serve`) owns this data dir: be its client, not a second
+        // owner. A screenshot always renders its own core.
+        let serving = match crate::server::discovery::read(&options.paths.data_dir) {
+            crate::server::discovery::Found::Live(info)
+                if info.pid != std::process::id() && options.screenshot.is_none() =>
+            {
+                std::fs::read_to_string(crate::server::discovery::token_file(
+                    &options.paths.data_dir,
+                ))
+                .ok()
+                .map(|token| (info, token.trim().to_string()))
+            }
+            _ => None,
+        };
+        let core = match serving {
+            Some((info, token)) => {
+                crate::client::linked::spawn(options.paths.clone(), info, token, waker)
+            }
+            None => crate::core::spawn(
+                CoreOptions {
+                    paths: options.paths.clone(),
+                    run_tasks: true,
+                    runner: options.runner.clone(),
+                },
+                waker,
+            ),
+        };
+        let mut vm = ViewModel::default();
+        vm.linked_to = core.remote().map(String::from);
         Self {
             commands: core.sender(),
             core: Some(core),
             server: None,
-            vm: ViewModel::default(),
+            vm,
             state: persisted.unwrap_or_default(),
             palette: Palette::default(),
             show_help: false,
@@ -845,7 +867,7 @@ impl App {
     /// Serves the local API for the core this window owns; says why not on stderr.
     pub fn serve_api(&mut self) {
         let Some(core) = &self.core else { return };
-        if self.screenshot.is_some() || self.server.is_some() {
+        if self.screenshot.is_some() || self.server.is_some() || core.remote().is_some() {
             return;
         }
         match crate::server::start(

@@ -30,6 +30,8 @@ pub struct Notification {
 
 #[derive(Clone, Debug, Default)]
 pub struct ViewModel {
+    /// The serving Slate this window is a client of (`slate serve` owns the data dir).
+    pub linked_to: Option<String>,
     pub settings: Option<Settings>,
     pub settings_path: Option<PathBuf>,
     /// A broken settings file, or a failed save: shown until dismissed.

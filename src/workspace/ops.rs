@@ -114,7 +114,9 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, ApiError> {
         )));
     }
     let by_folder = root.join(name);
-    if by_folder.join(crate::workspace::manifest::MANIFEST_FILE).is_file()
+    if by_folder
+        .join(crate::workspace::manifest::MANIFEST_FILE)
+        .is_file()
         && !std::fs::symlink_metadata(&by_folder)
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(true)

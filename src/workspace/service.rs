@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::api::ApiError;
 use crate::core::EventSink;
 use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
-use crate::workspace::project::Upgrade;
-use crate::api::ApiError;
 use crate::workspace::manifest::NarrativeTemplate;
 use crate::workspace::ops::{self, ProjectOp};
+use crate::workspace::project::Upgrade;
 use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
 
 /// History is sent in pages of this many commits.
@@ -223,17 +223,14 @@ impl Actor {
         })
         .await;
         // Another client changed the open project: show it here at once.
-        if result.is_ok() && path.is_some() && path == self.open {
+        if let Some(path) = path.filter(|p| result.is_ok() && Some(p) == self.open.as_ref()) {
             match touches {
                 ops::Touches::Nothing => {}
                 ops::Touches::Git => {
                     self.refresh_git().await;
                     self.send_log(0, LOG_PAGE).await;
                 }
-                ops::Touches::Story => {
-                    let path = path.expect("checked above");
-                    self.open_project(path, self.read_only).await;
-                }
+                ops::Touches::Story => self.open_project(path, self.read_only).await,
             }
         }
         result

@@ -70,6 +70,16 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         }
         ui.separator();
         let vm = ctx.vm;
+        if let Some(address) = &vm.linked_to {
+            ui.status_dot(
+                None,
+                "Linked to slate serve",
+                &format!(
+                    "Another Slate ({address}) owns this data dir and runs the queue; this window is its client"
+                ),
+            );
+            ui.separator();
+        }
         let queued = vm.queued_count();
         let running = vm.active().count();
         let mut text = format!("Queue: {queued} queued, {running} running");
