@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use super::{Event, is_terminal, topic_of};
-use crate::runner::task::{Task, TaskId, TaskState};
+use crate::model::task::{Task, TaskId, TaskState};
 
 /// One published event, serialised once for every subscriber.
 #[derive(Debug)]

@@ -3,10 +3,11 @@
 //! number. The window, the CLI and HTTP clients all speak it.
 
 pub mod bus;
+pub mod events;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::events::{Command, Event};
+pub use events::{Command, Event};
 
 /// The protocol version written to `serve.json`; bumped when a reply or event changes
 /// incompatibly.

@@ -9,7 +9,7 @@ use crate::api::ApiError;
 use crate::core::{CoreApi, CoreHandle};
 use crate::events::Command;
 use crate::paths::Paths;
-use crate::runner::task::{Task, TaskId, TaskRequest};
+use crate::model::task::{Task, TaskId, TaskRequest};
 
 /// What a client can ask of the core; both kinds answer the same way.
 pub trait Client {

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::Client;
 use crate::api::{ApiError, ErrorBody, ErrorKind};
-use crate::runner::task::{Task, TaskId, TaskRequest};
+use crate::model::task::{Task, TaskId, TaskRequest};
 
 /// A serving Slate at `address`, with its token.
 pub struct Remote {

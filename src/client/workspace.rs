@@ -9,7 +9,7 @@ use super::remote::Remote;
 use crate::api::ApiError;
 use crate::paths::Paths;
 use crate::settings::Settings;
-use crate::workspace::manifest::NarrativeTemplate;
+use crate::model::manifest::NarrativeTemplate;
 use crate::workspace::ops::{self, ProjectOp};
 
 pub struct Projects {

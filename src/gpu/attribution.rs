@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::runner::task::TaskId;
+use crate::model::task::TaskId;
 
 /// A running task as the sampler needs to know it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ pub mod image;
 pub mod process;
 pub mod progress;
 pub mod store;
-pub mod task;
+pub use crate::model::task;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -1479,7 +1479,7 @@ impl Actor {
                     // The window blends in history; the runner has only the task's pace.
                     let eta_s = t.started_ms.and_then(|s| {
                         let elapsed = now.saturating_sub(s) as f64 / 1000.0;
-                        crate::eta::remaining_s(elapsed, t.progress, None)
+                        crate::model::eta::remaining_s(elapsed, t.progress, None)
                     });
                     self.sink.emit(Event::TaskProgress {
                         id,

@@ -10,7 +10,7 @@ use super::error::{Body, Path, Query};
 use super::routes::Shared;
 use crate::api::{ApiError, ErrorBody};
 use crate::workspace::git::ResetMode;
-use crate::workspace::manifest::NarrativeTemplate;
+use crate::model::manifest::NarrativeTemplate;
 use crate::workspace::ops::ProjectOp;
 use crate::workspace::project::StructureEdit;
 

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{Body, Path, Query};
 use crate::api::{ApiError, Command, ErrorBody, FieldProblem};
 use crate::core::CoreApi;
-use crate::runner::task::{Task, TaskId, TaskRequest, TaskState};
+use crate::model::task::{Task, TaskId, TaskRequest, TaskState};
 
 /// What every handler shares.
 pub struct AppState {

@@ -10,7 +10,7 @@ use crate::core::{CommandSender, CoreHandle, CoreOptions};
 use crate::events::{Command, Level};
 use crate::paths::Paths;
 use crate::runner::RunnerConfig;
-use crate::runner::task::TaskId;
+use crate::model::task::TaskId;
 use crate::settings::ThemeChoice;
 use crate::ui::commands::{self, UiCommand, shortcut_text};
 use crate::ui::palette::Palette;

@@ -3,7 +3,7 @@
 
 use egui::Color32;
 
-use crate::runner::task::TaskState;
+use crate::model::task::TaskState;
 use crate::settings::ThemeChoice;
 
 pub const SPACE_S: f32 = 4.0;

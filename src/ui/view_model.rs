@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::events::{Event, Level, LfsSummary, OpenProject};
 use crate::probe::SystemInfo;
 use crate::runner::function::{FieldError, FunctionSummary};
-use crate::runner::task::{Task, TaskId, TaskState};
+use crate::model::task::{Task, TaskId, TaskState};
 use crate::settings::Settings;
 use crate::workspace::git::{CommitInfo, FileStat, GitStatus};
 use crate::workspace::project::ProjectSummary;
@@ -390,13 +390,13 @@ impl ViewModel {
     /// The 75th-percentile run time of this function and preset, once 3 runs exist.
     pub fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
         let key = (function.to_string(), preset.map(str::to_string));
-        crate::eta::p75(self.durations.get(&key)?)
+        crate::model::eta::p75(self.durations.get(&key)?)
     }
 
     /// Seconds left for a running task; `None` until there is something to base it on.
     pub fn eta_s(&self, t: &Task, now_ms: u64) -> Option<f64> {
         let elapsed = t.duration_ms(now_ms).unwrap_or(0) as f64 / 1000.0;
-        crate::eta::remaining_s(
+        crate::model::eta::remaining_s(
             elapsed,
             t.progress,
             self.history_p75(&t.function, t.preset.as_deref()),

@@ -186,7 +186,7 @@ pub fn sanitize_asset_name(name: &str) -> String {
     let mut safe: String = safe
         .trim_matches('_')
         .chars()
-        .take(crate::workspace::names::MAX_NAME_CHARS)
+        .take(crate::model::names::MAX_NAME_CHARS)
         .collect();
     safe = safe.trim_matches('_').to_string();
     if safe.is_empty() {
@@ -225,7 +225,7 @@ pub fn new_uuid() -> String {
         .and_then(|mut f| f.read_exact(&mut b))
         .is_ok();
     if !filled {
-        let h = Sha256::digest(crate::workspace::manifest::new_id("uuid").as_bytes());
+        let h = Sha256::digest(crate::model::manifest::new_id("uuid").as_bytes());
         b.copy_from_slice(&h[..16]);
     }
     b[6] = (b[6] & 0x0f) | 0x40;

@@ -318,7 +318,7 @@ pub fn store_file(git_dir: &Path, src: &Path) -> Result<Pointer, String> {
     let tmp = tmp_dir.join(format!(
         "slate-{}-{}",
         std::process::id(),
-        crate::workspace::manifest::new_id("obj")
+        crate::model::manifest::new_id("obj")
     ));
     let result = (|| {
         let mut out = std::fs::File::create(&tmp).map_err(|e| disk_error(&tmp, e))?;

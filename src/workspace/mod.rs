@@ -5,12 +5,11 @@ pub mod assets;
 pub mod git;
 pub mod leftovers;
 pub mod lfs;
-pub mod manifest;
-pub mod names;
 pub mod ops;
 pub mod project;
 pub mod service;
-pub mod story;
 pub mod take_store;
 pub mod takes;
 pub mod thumbnails;
+
+pub use crate::model::{manifest, names, story};

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, ErrorKind};
 use crate::settings::Settings;
 use crate::workspace::git::ResetMode;
-use crate::workspace::manifest::NarrativeTemplate;
+use crate::model::manifest::NarrativeTemplate;
 use crate::workspace::project::{self, StructureEdit};
 use crate::workspace::{assets, git, lfs, takes};
 
@@ -115,7 +115,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, ApiError> {
     }
     let by_folder = root.join(name);
     if by_folder
-        .join(crate::workspace::manifest::MANIFEST_FILE)
+        .join(crate::model::manifest::MANIFEST_FILE)
         .is_file()
         && !std::fs::symlink_metadata(&by_folder)
             .map(|m| m.file_type().is_symlink())

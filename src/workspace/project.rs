@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::workspace::manifest::{
+use crate::model::manifest::{
     Chapter, MANIFEST_FILE, Manifest, NarrativeTemplate, Parsed, Scene, Shot, ShotType, new_id,
 };
-use crate::workspace::story::STORY_FILE;
+use crate::model::story::STORY_FILE;
 use crate::workspace::{assets, git, lfs, names, takes};
 
 /// The folder layout of every project.

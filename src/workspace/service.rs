@@ -10,7 +10,7 @@ use crate::core::EventSink;
 use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
-use crate::workspace::manifest::NarrativeTemplate;
+use crate::model::manifest::NarrativeTemplate;
 use crate::workspace::ops::{self, ProjectOp};
 use crate::workspace::project::Upgrade;
 use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
@@ -621,7 +621,7 @@ impl Actor {
 
     /// The folder of the project a shot-bound task writes to: the folder it was submitted
     /// from when that still holds the project's id, else the workspace's project with it.
-    fn take_project(&self, task: &crate::runner::task::Task) -> Result<PathBuf, String> {
+    fn take_project(&self, task: &crate::model::task::Task) -> Result<PathBuf, String> {
         let r = task
             .shot_ref
             .as_ref()
@@ -650,7 +650,7 @@ impl Actor {
             })
     }
 
-    async fn create_take(&mut self, task: crate::runner::task::Task) {
+    async fn create_take(&mut self, task: crate::model::task::Task) {
         let path = match self.take_project(&task) {
             Ok(p) => p,
             Err(error) => {
@@ -1003,7 +1003,7 @@ mod tests {
         let p = project::create(
             &root,
             "Noir",
-            crate::workspace::manifest::NarrativeTemplate::ThreeAct,
+            crate::model::manifest::NarrativeTemplate::ThreeAct,
         )
         .unwrap();
         let mut settings = Settings::default();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::runner::task::{ShotRef, Task};
+use crate::model::task::{ShotRef, Task};
 use crate::workspace::takes::{self, RENDERS_DIR, ShotTakes, Take};
 use crate::workspace::{git, lfs, names, thumbnails};
 
@@ -791,7 +791,7 @@ fn write_active(
             }
         }
         crate::workspace::project::write_manifest(project, &mut m)?;
-        written.push(crate::workspace::manifest::MANIFEST_FILE.into());
+        written.push(crate::model::manifest::MANIFEST_FILE.into());
     }
     Ok(written)
 }
@@ -911,7 +911,7 @@ pub fn cleanup_plan(shot: &ShotTakes, keep: usize) -> Vec<u32> {
 /// The shot folder of a shot given by 1-based chapter, scene and shot numbers, with its
 /// stable ids.
 pub fn shot_by_numbers(
-    manifest: &crate::workspace::manifest::Manifest,
+    manifest: &crate::model::manifest::Manifest,
     chapter: usize,
     scene: usize,
     shot: usize,
@@ -940,9 +940,9 @@ pub fn shot_by_numbers(
 
 /// The shot a ref names, found by ids in the manifest (after renames and moves).
 pub fn find_shot<'a>(
-    manifest: &'a crate::workspace::manifest::Manifest,
+    manifest: &'a crate::model::manifest::Manifest,
     r: &ShotRef,
-) -> Option<&'a crate::workspace::manifest::Shot> {
+) -> Option<&'a crate::model::manifest::Shot> {
     manifest
         .narrative
         .chapters
@@ -956,7 +956,7 @@ pub fn find_shot<'a>(
 /// the project (only inputs the user left empty).
 pub fn bind_inputs(
     inputs: &[crate::runner::function::Input],
-    manifest: &crate::workspace::manifest::Manifest,
+    manifest: &crate::model::manifest::Manifest,
     r: &ShotRef,
     given: &mut std::collections::BTreeMap<String, String>,
 ) {

@@ -121,7 +121,7 @@ pub fn linked_names(folders: &[Asset], ids: &[String]) -> String {
 }
 
 /// Shots that link an asset id: "1.2.3 Rain".
-pub fn shots_using(m: &crate::workspace::manifest::Manifest, id: &str) -> Vec<String> {
+pub fn shots_using(m: &crate::model::manifest::Manifest, id: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (ci, ch) in m.narrative.chapters.iter().enumerate() {
         for (si, sc) in ch.scenes.iter().enumerate() {

@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use egui::{Color32, Key, Modifiers, Rect, Sense, Vec2, pos2};
 
 use crate::events::Command;
-use crate::runner::task::{ShotRef, TaskRequest};
+use crate::model::task::{ShotRef, TaskRequest};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::views::project_browser::StoryItem;
 use crate::ui::widgets::UiExt as _;
-use crate::workspace::manifest::Manifest;
+use crate::model::manifest::Manifest;
 use crate::workspace::take_store::{self, Review, ShotFolder, TakeAction};
 use crate::workspace::takes::{ShotTakes, Take};
 use crate::workspace::thumbnails;

@@ -499,9 +499,9 @@ impl GitView {
 pub fn push_pull_request(
     vm: &crate::ui::view_model::ViewModel,
     function: &str,
-) -> Option<crate::runner::task::TaskRequest> {
+) -> Option<crate::model::task::TaskRequest> {
     let folder = vm.project.as_ref()?.path.file_name()?;
-    Some(crate::runner::task::TaskRequest {
+    Some(crate::model::task::TaskRequest {
         function: function.into(),
         params: [("project".to_string(), folder.to_string_lossy().into_owned())].into(),
         priority: 10,

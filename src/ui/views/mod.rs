@@ -16,7 +16,7 @@ pub mod tasks;
 pub mod toasts;
 
 use crate::core::CommandSender;
-use crate::runner::task::TaskId;
+use crate::model::task::TaskId;
 use crate::ui::commands::UiCommand;
 use crate::ui::view_model::ViewModel;
 

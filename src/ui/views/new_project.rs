@@ -4,7 +4,7 @@
 use crate::events::Command;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
-use crate::workspace::manifest::NarrativeTemplate;
+use crate::model::manifest::NarrativeTemplate;
 
 #[derive(Default)]
 pub struct NewProjectDialog {
@@ -50,7 +50,7 @@ impl NewProjectDialog {
                 edit.request_focus();
                 self.focus_pending = false;
             }
-            let folder = crate::workspace::names::folder_name(&self.name);
+            let folder = crate::model::names::folder_name(&self.name);
             match &folder {
                 Ok(f) if !self.name.trim().is_empty() => {
                     ui.weak(format!("Folder: {f}"));

@@ -2,7 +2,7 @@
 //! notifications. Static bars only: nothing here animates, so an idle window stays idle.
 
 use crate::events::{Command, Level};
-use crate::runner::task::{Task, TaskState};
+use crate::model::task::{Task, TaskState};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::util::format_duration_secs;

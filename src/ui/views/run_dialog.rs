@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::events::Command;
 use crate::runner::function::{FunctionSummary, InputKind, PRESETS};
-use crate::runner::task::TaskRequest;
+use crate::model::task::TaskRequest;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 
@@ -33,8 +33,8 @@ pub struct ShotBinding {
     pub label: String,
     /// `1.2.3`
     pub number: String,
-    pub shot_ref: crate::runner::task::ShotRef,
-    pub manifest: Box<crate::workspace::manifest::Manifest>,
+    pub shot_ref: crate::model::task::ShotRef,
+    pub manifest: Box<crate::model::manifest::Manifest>,
 }
 
 impl RunDialog {

@@ -10,7 +10,7 @@ use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::views::project_browser::StoryItem;
 use crate::ui::widgets::UiExt as _;
-use crate::workspace::manifest::{Manifest, ShotType};
+use crate::model::manifest::{Manifest, ShotType};
 use crate::workspace::project::StructureEdit;
 
 /// Form state for whatever is selected; reset when the selection changes.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use egui_extras::{Column, TableBuilder};
 
 use crate::events::Command;
-use crate::runner::task::{Task, TaskId, TaskState};
+use crate::model::task::{Task, TaskId, TaskState};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;

@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::cli::{Failure, Global};
 use crate::events::{Command, Event};
-use crate::runner::task::{ShotRef, TaskRequest, TaskState};
+use crate::model::task::{ShotRef, TaskRequest, TaskState};
 use crate::workspace::take_store::{self, Review, ShotFolder, TakeAction};
 use crate::workspace::takes::{self, Take};
 use crate::workspace::{git, project};
@@ -103,8 +103,8 @@ fn locate(
     chapter: usize,
     scene: usize,
     shot: usize,
-) -> Result<(PathBuf, crate::workspace::manifest::Manifest, ShotRef), Failure> {
-    let path = crate::cli_project::current_project(global)?;
+) -> Result<(PathBuf, crate::model::manifest::Manifest, ShotRef), Failure> {
+    let path = crate::cli::project::current_project(global)?;
     let manifest = project::read_manifest(&path)?;
     let mut r = take_store::shot_by_numbers(&manifest, chapter, scene, shot).map_err(usage)?;
     r.project_dir = Some(path.clone());
@@ -318,7 +318,7 @@ fn review_line(shot_active: Option<&str>, t: &Take) -> String {
 }
 
 fn list(global: &Global, shot: Option<((usize, usize), usize)>, json: bool) -> Result<(), Failure> {
-    let path = crate::cli_project::current_project(global)?;
+    let path = crate::cli::project::current_project(global)?;
     take_store::recover(&path, commit_takes(global))?;
     let mut index = takes::scan(&path);
     if let Some(((c, s), sh)) = shot {

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::probe::SystemInfo;
 use crate::runner::function::FunctionSummary;
-use crate::runner::task::{Task, TaskId, TaskRequest};
+use crate::model::task::{Task, TaskId, TaskRequest};
 use crate::settings::Settings;
 use crate::workspace::git::{CommitInfo, FileStat, GitStatus, ResetMode};
 use crate::workspace::lfs::LfsFile;
-use crate::workspace::manifest::{Manifest, NarrativeTemplate};
+use crate::model::manifest::{Manifest, NarrativeTemplate};
 use crate::workspace::project::{ProjectSummary, StructureEdit};
 
 /// The open project as the UI sees it.

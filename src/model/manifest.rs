@@ -1,14 +1,14 @@
 //! `project.json`: the web studio's `ProjectManifest` (fuchsst/auteur-movie-director,
 //! `backend/app/schemas/project.py`), field for field, so both programs open what the
 //! other writes. Scenes are only ids there; their names and shots live in the
-//! `02_Story/story.json` sidecar ([`crate::workspace::story`]). In memory, [`Manifest`]
+//! `02_Story/story.json` sidecar ([`crate::model::story`]). In memory, [`Manifest`]
 //! holds the whole story tree (chapters → scenes → shots); [`ProjectFile`] is what
 //! `project.json` holds. Fields Slate does not know are kept, at every level.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::workspace::story::{self, StoryFile, StoryRest};
+use crate::model::story::{self, StoryFile, StoryRest};
 
 pub const MANIFEST_FILE: &str = "project.json";
 pub const MANIFEST_VERSION: &str = "1.0.0";

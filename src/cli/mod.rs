@@ -1,5 +1,9 @@
 //! The `slate` command line. No subcommand opens the window; every listing has `--json`.
 
+pub mod asset;
+pub mod project;
+pub mod take;
+
 use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -12,7 +16,7 @@ use crate::events::{Command, Event};
 use crate::paths::Paths;
 use crate::runner::RunnerConfig;
 use crate::runner::function::{FunctionTemplate, Registry};
-use crate::runner::task::{Task, TaskId, TaskRequest, TaskState};
+use crate::model::task::{Task, TaskId, TaskRequest, TaskState};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -57,29 +61,29 @@ pub enum Cmd {
     /// Create, list, rename and delete projects; edit chapters, scenes and shots.
     Project {
         #[command(subcommand)]
-        command: crate::cli_project::ProjectCmd,
+        command: crate::cli::project::ProjectCmd,
     },
     /// Status, history, commits, tags and rollback of the current project.
     Git {
         #[command(subcommand)]
-        command: crate::cli_project::GitCmd,
+        command: crate::cli::project::GitCmd,
     },
     /// Git LFS: tracked patterns and files, large untracked files.
     Lfs {
         #[command(subcommand)]
-        command: crate::cli_project::LfsCmd,
+        command: crate::cli::project::LfsCmd,
     },
     /// Import, list, show, rename, delete and link assets (01_Assets/).
     Asset {
         #[command(subcommand)]
-        command: crate::cli_asset::AssetCmd,
+        command: crate::cli::asset::AssetCmd,
     },
     /// Run a function and wait for it, with a progress bar (`--detach` only queues it).
     Run(RunArgs),
     /// Takes: generate a shot's next take; list, review, delete and restore takes.
     Take {
         #[command(subcommand)]
-        command: crate::cli_take::TakeCmd,
+        command: crate::cli::take::TakeCmd,
     },
     /// List tasks: the queue and history.
     Tasks {
@@ -282,12 +286,12 @@ pub fn paths(global: &Global) -> Paths {
 pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Functions { command } => functions(global, command),
-        Cmd::Project { command } => crate::cli_project::project(global, command),
-        Cmd::Git { command } => crate::cli_project::git(global, command),
-        Cmd::Lfs { command } => crate::cli_project::lfs(global, command),
-        Cmd::Asset { command } => crate::cli_asset::asset(global, command),
+        Cmd::Project { command } => crate::cli::project::project(global, command),
+        Cmd::Git { command } => crate::cli::project::git(global, command),
+        Cmd::Lfs { command } => crate::cli::project::lfs(global, command),
+        Cmd::Asset { command } => crate::cli::asset::asset(global, command),
         Cmd::Run(args) => run_function(global, args),
-        Cmd::Take { command } => crate::cli_take::take(global, command),
+        Cmd::Take { command } => crate::cli::take::take(global, command),
         Cmd::Tasks {
             json,
             state,
@@ -491,14 +495,14 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
     absolute_file_params(global, &args.function, &mut params);
     // The project: `--project`, else the one the command was typed in.
     let mut project = global.project.clone().or_else(|| {
-        crate::cli_project::current_project(global)
+        crate::cli::project::current_project(global)
             .ok()
             .map(|p| p.display().to_string())
     });
     let mut shot_ref = None;
     if let Some(shot) = &args.shot {
         let (path, r) =
-            crate::cli_take::bind_run_to_shot(global, shot, &args.function, &mut params)?;
+            crate::cli::take::bind_run_to_shot(global, shot, &args.function, &mut params)?;
         project = Some(path.display().to_string());
         shot_ref = Some(r);
     }

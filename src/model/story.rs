@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::workspace::manifest::{Scene, Shot};
+use crate::model::manifest::{Scene, Shot};
 
 pub const STORY_FILE: &str = "02_Story/story.json";
 pub const STORY_VERSION: u32 = 1;

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Subcommand;
 
 use crate::cli::{Failure, Global, paths, print_json, settings_for};
-use crate::cli_project::current_project;
+use crate::cli::project::current_project;
 use crate::workspace::asset_import::{self as import, Category, ImportOptions, ImportRequest};
 use crate::workspace::assets::{self, Asset};
 
@@ -212,7 +212,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
         }
         AssetCmd::List { library, json } => {
             let list = if library {
-                assets::scan_library(&crate::cli_project::workspace_root(global))
+                assets::scan_library(&crate::cli::project::workspace_root(global))
             } else {
                 assets::scan_project(&project)
             };
@@ -311,7 +311,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             Ok(())
         }
         AssetCmd::CopyFromLibrary { asset } => {
-            let ws = crate::cli_project::workspace_root(global);
+            let ws = crate::cli::project::workspace_root(global);
             let list = assets::scan_library(&ws);
             let a = find(&list, &asset)?;
             let interrupted = cancel_on_interrupt();

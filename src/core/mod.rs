@@ -372,7 +372,7 @@ fn takes_flow(
     sink: EventSink,
     workspace: crate::workspace::service::WorkspaceService,
 ) -> EventSink {
-    use crate::runner::task::TaskState;
+    use crate::model::task::TaskState;
     // A tap, not a thread: events keep their order and reach the bus before a reply to
     // the same request does (a client reads its own writes).
     sink.with_tap(Arc::new(move |event: &Event| match event {
