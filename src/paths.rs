@@ -77,9 +77,4 @@ fn absolute(p: PathBuf) -> PathBuf {
     std::path::absolute(&p).unwrap_or(p)
 }
 
-/// The default workspace root: `~/SlateProjects`.
-pub fn default_workspace_root() -> PathBuf {
-    directories::UserDirs::new()
-        .map(|d| d.home_dir().join("SlateProjects"))
-        .unwrap_or_else(|| PathBuf::from("SlateProjects"))
-}
+pub use crate::settings::default_workspace_root;

@@ -88,7 +88,7 @@ pub struct WorkspaceSettings {
 impl Default for WorkspaceSettings {
     fn default() -> Self {
         Self {
-            root: crate::paths::default_workspace_root(),
+            root: default_workspace_root(),
             default_quality: Quality::Standard,
             lfs_enabled: true,
             auto_commit: false,
@@ -494,4 +494,11 @@ mod tests {
         assert!(f.parse("0").is_err());
         assert_eq!(f.parse(" 4 ").unwrap(), 4.0);
     }
+}
+
+/// The default workspace root: `~/SlateProjects`.
+pub fn default_workspace_root() -> PathBuf {
+    directories::UserDirs::new()
+        .map(|d| d.home_dir().join("SlateProjects"))
+        .unwrap_or_else(|| PathBuf::from("SlateProjects"))
 }

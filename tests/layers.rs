@@ -84,7 +84,12 @@ fn graph() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
                 continue;
             }
             let rel = path.strip_prefix(&src).unwrap();
-            let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+            let first = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy();
             let module = first.trim_end_matches(".rs").to_string();
             if module == "main" || module == "lib" {
                 continue; // the binary's dispatch and the crate root
@@ -109,7 +114,11 @@ fn graph() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
 fn every_top_level_module_has_a_layer() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for entry in std::fs::read_dir(&src).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().trim_end_matches(".rs").to_string();
+        let name = entry
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if name == "main" || name == "lib" {
             continue;
         }
@@ -176,7 +185,11 @@ fn no_import_cycle_between_top_level_modules() {
     for node in graph.keys() {
         visit(node, &graph, &mut Vec::new(), &mut done, &mut cycles);
     }
-    assert!(cycles.is_empty(), "import cycles:\n  {}", cycles.join("\n  "));
+    assert!(
+        cycles.is_empty(),
+        "import cycles:\n  {}",
+        cycles.join("\n  ")
+    );
 }
 
 #[test]
@@ -186,6 +199,9 @@ fn the_import_reader_sees_grouped_and_nested_paths() {
     );
     assert_eq!(
         found,
-        ["api", "model", "runner"].map(String::from).into_iter().collect()
+        ["api", "model", "runner"]
+            .map(String::from)
+            .into_iter()
+            .collect()
     );
 }

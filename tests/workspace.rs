@@ -479,8 +479,8 @@ fn a_cli_shot_update_changes_only_the_fields_given() {
 /// the window runs) shows in the window at once: the owner reads the project again.
 #[test]
 fn another_clients_edit_shows_in_the_open_project_at_once() {
+    use slate::api::project::ProjectOp;
     use slate::events::{Command, Event};
-    use slate::workspace::ops::ProjectOp;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let paths = slate::paths::Paths::in_dir(&d.join("data"), Some(d.join("ws")));

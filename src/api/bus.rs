@@ -115,7 +115,7 @@ struct State {
     gpu: Option<Arc<str>>,
     functions: Option<Arc<str>>,
     settings: Option<crate::settings::Settings>,
-    system: Option<Arc<crate::probe::SystemInfo>>,
+    system: Option<Arc<crate::model::system::SystemInfo>>,
 }
 
 /// Sizes of the journal and of each subscriber's queue.
@@ -314,7 +314,7 @@ impl Bus {
         self.lock().settings.clone()
     }
 
-    pub fn system(&self) -> Option<Arc<crate::probe::SystemInfo>> {
+    pub fn system(&self) -> Option<Arc<crate::model::system::SystemInfo>> {
         self.lock().system.clone()
     }
 }

@@ -8,14 +8,14 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::probe::SystemInfo;
-use crate::runner::function::FunctionSummary;
+use crate::model::function::FunctionSummary;
+use crate::model::git::{CommitInfo, FileStat, GitStatus, ResetMode};
+use crate::model::lfs::LfsFile;
+use crate::model::manifest::{Manifest, NarrativeTemplate};
+use crate::model::project::{ProjectSummary, StructureEdit};
+use crate::model::system::SystemInfo;
 use crate::model::task::{Task, TaskId, TaskRequest};
 use crate::settings::Settings;
-use crate::workspace::git::{CommitInfo, FileStat, GitStatus, ResetMode};
-use crate::workspace::lfs::LfsFile;
-use crate::model::manifest::{Manifest, NarrativeTemplate};
-use crate::workspace::project::{ProjectSummary, StructureEdit};
 
 /// The open project as the UI sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,17 +29,17 @@ pub struct OpenProject {
     pub assets: Vec<AssetFile>,
     /// Asset folders (`01_Assets/<Category>/<Name>_<id8>/`, with `asset.json`).
     #[serde(default)]
-    pub asset_folders: Vec<crate::workspace::assets::Asset>,
+    pub asset_folders: Vec<crate::model::asset::Asset>,
     /// Every take under `03_Renders/`.
     #[serde(default)]
-    pub takes: crate::workspace::takes::TakeIndex,
+    pub takes: crate::model::take::TakeIndex,
     /// What opening did about an earlier Slate format (upgraded, or why not yet).
     #[serde(default = "upgrade_current")]
-    pub upgrade: crate::workspace::project::Upgrade,
+    pub upgrade: crate::model::project::Upgrade,
 }
 
-fn upgrade_current() -> crate::workspace::project::Upgrade {
-    crate::workspace::project::Upgrade::Current
+fn upgrade_current() -> crate::model::project::Upgrade {
+    crate::model::project::Upgrade::Current
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub struct AssetFile {
 pub struct LfsSummary {
     pub patterns: Vec<String>,
     /// The project's `.gitattributes` LFS rules, to match paths exactly as the core does.
-    pub rules: crate::workspace::lfs::Patterns,
+    pub rules: crate::model::lfs::Patterns,
     pub files: Vec<LfsFile>,
     pub total_bytes: u64,
     pub large_untracked: Vec<(String, u64)>,
@@ -102,7 +102,7 @@ pub enum Event {
     #[serde(rename = "task.rejected")]
     TaskRejected {
         function: String,
-        errors: Vec<crate::runner::function::FieldError>,
+        errors: Vec<crate::model::function::FieldError>,
     },
     /// A task changed state (already durable when this is sent).
     #[serde(rename = "task.updated")]
@@ -173,24 +173,24 @@ pub enum Event {
     /// An asset import is copying: where it stands.
     #[serde(rename = "asset.progress")]
     AssetProgress {
-        progress: crate::workspace::asset_import::ImportProgress,
+        progress: crate::model::asset::ImportProgress,
     },
     /// An asset import ended (imported, partly failed or cancelled; see the report).
     #[serde(rename = "asset.imported")]
     AssetsImported {
-        report: crate::workspace::asset_import::ImportReport,
+        report: crate::model::asset::ImportReport,
     },
     /// The open project's asset folders (and the workspace library's), read again.
     #[serde(rename = "asset.listed")]
     AssetsListed {
-        assets: Vec<crate::workspace::assets::Asset>,
-        library: Vec<crate::workspace::assets::Asset>,
+        assets: Vec<crate::model::asset::Asset>,
+        library: Vec<crate::model::asset::Asset>,
     },
     /// One GPU reading (or why there is none), with processes attributed to tasks.
     #[serde(rename = "gpu.sample")]
     GpuSample {
         ts_ms: u64,
-        gpus: Vec<crate::gpu::GpuSample>,
+        gpus: Vec<crate::model::gpu::GpuSample>,
         error: Option<String>,
     },
     #[serde(rename = "runner.failed")]
@@ -201,7 +201,7 @@ pub enum Event {
     TakeCreated {
         task: TaskId,
         project: PathBuf,
-        created: crate::workspace::take_store::CreatedTake,
+        created: crate::model::take::CreatedTake,
     },
     /// A take could not be made or changed; nothing half-done was left.
     #[serde(rename = "take.failed")]
@@ -214,7 +214,7 @@ pub enum Event {
     #[serde(rename = "takes.changed")]
     TakesChanged {
         project: PathBuf,
-        takes: crate::workspace::takes::TakeIndex,
+        takes: crate::model::take::TakeIndex,
         summary: String,
     },
     #[serde(rename = "notification")]
@@ -305,7 +305,7 @@ pub enum Command {
     /// `asset.progress` events and `asset.imported`.
     #[serde(rename = "asset.import")]
     ImportAssets {
-        request: crate::workspace::asset_import::ImportRequest,
+        request: crate::model::asset::ImportRequest,
     },
     /// Cancels the import in progress; it leaves nothing behind.
     #[serde(rename = "asset.cancel_import")]
@@ -336,9 +336,9 @@ pub enum Command {
     /// A review action on a take of the open project.
     #[serde(rename = "take.action")]
     TakeAction {
-        folder: crate::workspace::take_store::ShotFolder,
+        folder: crate::model::take::ShotFolder,
         number: u32,
-        action: crate::workspace::take_store::TakeAction,
+        action: crate::model::take::TakeAction,
     },
     #[serde(rename = "core.shutdown")]
     Shutdown,

@@ -4,6 +4,8 @@
 
 pub mod bus;
 pub mod events;
+pub mod project;
+pub mod sink;
 
 use serde::{Deserialize, Serialize};
 

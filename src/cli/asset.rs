@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
 
-use crate::cli::{Failure, Global, paths, print_json, settings_for};
 use crate::cli::project::current_project;
+use crate::cli::{Failure, Global, paths, print_json, settings_for};
 use crate::workspace::asset_import::{self as import, Category, ImportOptions, ImportRequest};
 use crate::workspace::assets::{self, Asset};
 
@@ -292,7 +292,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                     code: 2,
                 })
             };
-            let edit = crate::workspace::project::StructureEdit::SetShotAssets {
+            let edit = crate::model::project::StructureEdit::SetShotAssets {
                 chapter: idx(chapter, "chapter")?,
                 scene: idx(scene, "scene")?,
                 shot: idx(shot, "shot")?,

@@ -13,10 +13,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::core::{CoreHandle, CoreOptions};
 use crate::events::{Command, Event};
+use crate::model::task::{Task, TaskId, TaskRequest, TaskState};
 use crate::paths::Paths;
 use crate::runner::RunnerConfig;
 use crate::runner::function::{FunctionTemplate, Registry};
-use crate::model::task::{Task, TaskId, TaskRequest, TaskState};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -478,7 +478,7 @@ fn absolute_file_params(global: &Global, function: &str, params: &mut BTreeMap<S
         return;
     };
     for input in &t.inputs {
-        if input.kind != crate::runner::function::InputKind::File {
+        if input.kind != crate::model::function::InputKind::File {
             continue;
         }
         if let Some(v) = params.get_mut(&input.name)

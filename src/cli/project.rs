@@ -6,10 +6,10 @@ use clap::Subcommand;
 
 use serde_json::Value;
 
+use crate::api::project::ProjectOp;
 use crate::cli::{Failure, Global, api_failure, paths, print_json, settings_for};
 use crate::client::workspace::Projects;
 use crate::model::manifest::{Manifest, NarrativeTemplate, ShotType};
-use crate::workspace::ops::ProjectOp;
 use crate::workspace::project::{self, StructureEdit};
 use crate::workspace::{assets as wassets, git as wgit, lfs as wlfs, takes as wtakes};
 

@@ -2,14 +2,15 @@
 //! the data dir, else the serving Slate over HTTP, found through `<data-dir>/serve.json`.
 
 pub mod linked;
+pub mod media;
 pub mod remote;
 pub mod workspace;
 
 use crate::api::ApiError;
 use crate::core::{CoreApi, CoreHandle};
 use crate::events::Command;
-use crate::paths::Paths;
 use crate::model::task::{Task, TaskId, TaskRequest};
+use crate::paths::Paths;
 
 /// What a client can ask of the core; both kinds answer the same way.
 pub trait Client {

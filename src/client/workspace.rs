@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::remote::Remote;
 use crate::api::ApiError;
+use crate::model::manifest::NarrativeTemplate;
 use crate::paths::Paths;
 use crate::settings::Settings;
-use crate::model::manifest::NarrativeTemplate;
 use crate::workspace::ops::{self, ProjectOp};
 
 pub struct Projects {

@@ -4,60 +4,13 @@
 use std::sync::Arc;
 
 use crate::events::{Command, Event, Level};
+use crate::model::system::SystemInfo;
 use crate::paths::Paths;
-use crate::probe::SystemInfo;
 use crate::settings::{self, Settings};
 
-/// Called after each event so an idle UI wakes up (`egui::Context::request_repaint`).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// The core's way to talk to the UI: a channel plus a waker, and the API's event bus
-/// (numbered, journaled, broadcast to every client).
-#[derive(Clone)]
-pub struct EventSink {
-    tx: crossbeam_channel::Sender<Event>,
-    waker: Waker,
-    bus: Option<Arc<crate::api::bus::Bus>>,
-    tap: Option<Tap>,
-}
-
-/// Sees every event before it goes out (flows between engines hook in here).
-pub type Tap = Arc<dyn Fn(&Event) + Send + Sync>;
-
-impl EventSink {
-    pub fn new(tx: crossbeam_channel::Sender<Event>, waker: Waker) -> Self {
-        Self {
-            tx,
-            waker,
-            bus: None,
-            tap: None,
-        }
-    }
-
-    /// Also shows every event to `tap` first.
-    pub fn with_tap(mut self, tap: Tap) -> Self {
-        self.tap = Some(tap);
-        self
-    }
-
-    /// Also publishes every event on `bus`.
-    pub fn with_bus(mut self, bus: Arc<crate::api::bus::Bus>) -> Self {
-        self.bus = Some(bus);
-        self
-    }
-
-    pub fn emit(&self, event: Event) {
-        if let Some(tap) = &self.tap {
-            tap(&event);
-        }
-        if let Some(bus) = &self.bus {
-            bus.publish(&event);
-        }
-        if self.tx.send(event).is_ok() {
-            (self.waker)();
-        }
-    }
-}
+pub use crate::api::sink::{EventSink, Tap, Waker};
+/// How the runner starts (the Slate binary for built-in tasks, …): an option of the core.
+pub use crate::runner::RunnerConfig;
 
 /// A command sent with a way to answer it.
 pub type Call = (
@@ -247,7 +200,13 @@ async fn run(
     });
     spawn_probe(&paths, &current, &sink);
 
-    workspace.start(inbox, paths.clone(), current.clone(), sink.clone());
+    workspace.start(
+        inbox,
+        paths.clone(),
+        current.clone(),
+        sink.clone(),
+        function_lookup(paths.functions_dir()),
+    );
     let (sampler, sampler_rx) = crate::gpu::sampler::channel();
     let runner = if options.run_tasks {
         let runner_sink = takes_flow(sink.clone(), workspace.clone());
@@ -362,6 +321,24 @@ async fn run(
         r.shutdown().await;
     }
     sampler_thread.join().ok();
+}
+
+/// How a function runs, read from the templates when a take records it.
+fn function_lookup(dir: std::path::PathBuf) -> crate::workspace::service::FunctionLookup {
+    use crate::runner::function::{Executor, Registry};
+    Arc::new(move |id| {
+        let registry = Registry::load(Some(&dir));
+        let f = registry.functions.get(id)?;
+        let (executor, image) = match &f.executor {
+            Executor::Process => ("process", None),
+            Executor::Docker { image, .. } => ("docker", Some(image.clone())),
+        };
+        Some(crate::workspace::service::FunctionFacts {
+            executor: executor.into(),
+            image,
+            command: f.command.clone(),
+        })
+    })
 }
 
 /// The flow from the runner to the workspace: the runner's events pass through to the UI
@@ -511,7 +488,7 @@ pub async fn probe_system(paths: &Paths, settings: &Settings) -> SystemInfo {
             gpus,
         )
     });
-    let docker = crate::probe::docker_version(&settings.runner.docker_endpoint).await;
+    let docker = crate::runner::docker::engine_version(&settings.runner.docker_endpoint).await;
     let (git, git_lfs, nvidia_driver, gpus) = blocking.await.expect("probe task");
     SystemInfo {
         slate_version: env!("CARGO_PKG_VERSION").to_string(),

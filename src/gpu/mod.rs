@@ -1,7 +1,7 @@
 //! GPU inventory through NVML. Without an NVIDIA driver every call returns a plain
 //! reason and the rest of Slate carries on.
 
-use crate::probe::GpuInfo;
+use crate::model::system::GpuInfo;
 
 /// Why NVML cannot be used, in words a user can act on.
 fn nvml_reason(e: &nvml_wrapper::error::NvmlError) -> String {
@@ -41,7 +41,7 @@ pub fn gpu_info(index: u32, name: String, memory_total_bytes: u64) -> GpuInfo {
 }
 
 pub mod attribution;
-pub mod history;
+pub use crate::model::gpu_history as history;
 pub mod sampler;
 pub mod source;
 pub use source::{Fields, GpuProcess, GpuSample, GpuSource, NvmlSource, ReplaySource, open_source};

@@ -536,3 +536,17 @@ pub async fn list_images(endpoint: &str) -> Result<Vec<(String, i64)>, String> {
     out.sort();
     Ok(out)
 }
+
+/// Connects to Docker at `endpoint` (empty = local default) and reports its version.
+pub async fn engine_version(endpoint: &str) -> crate::model::system::Probe {
+    let docker = connect(endpoint)?;
+    let v = tokio::time::timeout(std::time::Duration::from_secs(5), docker.version())
+        .await
+        .map_err(|_| "the Docker engine did not answer within 5 s".to_string())?
+        .map_err(|e| plain_error(&e))?;
+    Ok(format!(
+        "Docker Engine {} (API {})",
+        v.version.unwrap_or_default(),
+        v.api_version.unwrap_or_default()
+    ))
+}

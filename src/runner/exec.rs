@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::runner::progress::{self, ProgressUpdate};
 use crate::model::task::TaskId;
+use crate::runner::progress::{self, ProgressUpdate};
 
 /// Logs on disk stop growing past this; the tail of the run is what matters most for
 /// errors and it is kept in memory anyway.

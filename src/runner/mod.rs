@@ -18,9 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::core::EventSink;
+use crate::api::sink::EventSink;
 use crate::events::{Command, Event, Level};
-use crate::gpu::GpuSample;
+use crate::model::gpu::GpuSample;
 use crate::paths::Paths;
 use crate::settings::Settings;
 use exec::{ExecReport, Launch, Outcome};

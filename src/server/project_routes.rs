@@ -8,11 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{Body, Path, Query};
 use super::routes::Shared;
+use crate::api::project::ProjectOp;
 use crate::api::{ApiError, ErrorBody};
-use crate::workspace::git::ResetMode;
+use crate::model::git::ResetMode;
 use crate::model::manifest::NarrativeTemplate;
-use crate::workspace::ops::ProjectOp;
-use crate::workspace::project::StructureEdit;
+use crate::model::project::StructureEdit;
 
 type State = axum::extract::State<Shared>;
 type Reply = Result<axum::Json<Value>, ApiError>;

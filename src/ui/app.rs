@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::RunnerConfig;
 use crate::core::{CommandSender, CoreHandle, CoreOptions};
 use crate::events::{Command, Level};
-use crate::paths::Paths;
-use crate::runner::RunnerConfig;
 use crate::model::task::TaskId;
+use crate::paths::Paths;
 use crate::settings::ThemeChoice;
 use crate::ui::commands::{self, UiCommand, shortcut_text};
 use crate::ui::palette::Palette;
@@ -814,7 +814,7 @@ impl App {
                 }
                 Confirm::HardRollback(c) => self.commands.send(Command::GitRollback {
                     commit: c,
-                    mode: crate::workspace::git::ResetMode::Hard,
+                    mode: crate::model::git::ResetMode::Hard,
                 }),
                 Confirm::TrashProject(path, _) => {
                     self.vm.project_error = None;

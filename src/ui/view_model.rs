@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 
 use crate::events::{Event, Level, LfsSummary, OpenProject};
-use crate::probe::SystemInfo;
-use crate::runner::function::{FieldError, FunctionSummary};
+use crate::model::function::{FieldError, FunctionSummary};
+use crate::model::git::{CommitInfo, FileStat, GitStatus};
+use crate::model::project::ProjectSummary;
+use crate::model::system::SystemInfo;
 use crate::model::task::{Task, TaskId, TaskState};
 use crate::settings::Settings;
-use crate::workspace::git::{CommitInfo, FileStat, GitStatus};
-use crate::workspace::project::ProjectSummary;
 
 /// Notifications kept at most; older ones drop off.
 pub const MAX_NOTIFICATIONS: usize = 50;
@@ -82,7 +82,7 @@ pub struct ViewModel {
     /// Bumped when a running task fails (the progress area opens itself).
     pub failures_seen: u64,
     /// GPU readings: the latest, and a bounded history per GPU.
-    pub gpu: crate::gpu::history::GpuHistory,
+    pub gpu: crate::model::gpu_history::GpuHistory,
     /// The full log of one task, read from disk on request.
     pub log_text: Option<(TaskId, Vec<String>)>,
     /// Takes made from tasks: task → (shot id, take id), for "Open take".
@@ -90,14 +90,14 @@ pub struct ViewModel {
     /// Bumped whenever the open project's takes are read again.
     pub takes_version: u64,
     /// The asset import in progress (shown in the progress area with Cancel).
-    pub import: Option<crate::workspace::asset_import::ImportProgress>,
+    pub import: Option<crate::model::asset::ImportProgress>,
     pub importing: bool,
     /// The last import's report (the import dialog shows what failed and why).
-    pub last_import: Option<crate::workspace::asset_import::ImportReport>,
+    pub last_import: Option<crate::model::asset::ImportReport>,
     /// Bumped when an import ends.
     pub imports_done: u64,
     /// Assets in the workspace `Library/`.
-    pub library: Vec<crate::workspace::assets::Asset>,
+    pub library: Vec<crate::model::asset::Asset>,
 }
 
 impl ViewModel {
@@ -498,10 +498,10 @@ mod tests {
             assets: Vec::new(),
             asset_folders: Vec::new(),
             takes: Default::default(),
-            upgrade: crate::workspace::project::Upgrade::Current,
+            upgrade: crate::model::project::Upgrade::Current,
         });
-        let index = crate::workspace::takes::TakeIndex {
-            shots: vec![crate::workspace::takes::ShotTakes {
+        let index = crate::model::take::TakeIndex {
+            shots: vec![crate::model::take::ShotTakes {
                 chapter: "c".into(),
                 scene: "s".into(),
                 shot: "h".into(),
@@ -609,7 +609,7 @@ mod tests {
 
     #[test]
     fn an_import_shows_progress_then_a_report_and_refreshes_the_assets() {
-        use crate::workspace::asset_import::{ImportFailure, ImportProgress, ImportReport};
+        use crate::model::asset::{ImportFailure, ImportProgress, ImportReport};
         let mut vm = ViewModel::default();
         vm.apply(
             Event::AssetProgress {

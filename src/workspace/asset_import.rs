@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::workspace::assets::{ASSET_FILE, ASSETS_DIR, AssetMeta};
+use crate::model::asset::{ASSET_FILE, ASSETS_DIR, AssetMeta};
 use crate::workspace::lfs;
 
 const CHUNK: usize = 1 << 20;
@@ -26,143 +26,7 @@ const CHUNK: usize = 1 << 20;
 const HEAD_BYTES: usize = 256 * 1024;
 const STAGING: &str = ".slate/tmp";
 
-/// The web studio's asset categories (`AssetType`), plus Slate's `Models`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Character,
-    Style,
-    Location,
-    Music,
-    Script,
-    Model,
-}
-
-impl Category {
-    pub const ALL: [Category; 6] = [
-        Category::Character,
-        Category::Style,
-        Category::Location,
-        Category::Music,
-        Category::Script,
-        Category::Model,
-    ];
-
-    /// The folder under `01_Assets/` (the web studio's `AssetType` value).
-    pub fn folder(self) -> &'static str {
-        match self {
-            Category::Character => "Characters",
-            Category::Style => "Styles",
-            Category::Location => "Locations",
-            Category::Music => "Music",
-            Category::Script => "Scripts",
-            Category::Model => "Models",
-        }
-    }
-
-    /// The word the CLI flag takes (`--category character`).
-    pub fn flag(self) -> &'static str {
-        match self {
-            Category::Character => "character",
-            Category::Style => "style",
-            Category::Location => "location",
-            Category::Music => "music",
-            Category::Script => "script",
-            Category::Model => "model",
-        }
-    }
-
-    /// Plural for commit messages ("3 characters").
-    fn plural(self, n: usize) -> String {
-        let word = match (self, n) {
-            (Category::Music, 1) => "music file",
-            (Category::Music, _) => "music files",
-            (c, 1) => c.flag(),
-            (Category::Character, _) => "characters",
-            (Category::Style, _) => "styles",
-            (Category::Location, _) => "locations",
-            (Category::Script, _) => "scripts",
-            (Category::Model, _) => "models",
-        };
-        format!("{n} {word}")
-    }
-
-    /// `character`, `characters` or `Characters`.
-    pub fn parse(s: &str) -> Option<Category> {
-        let s = s.trim().to_ascii_lowercase();
-        Category::ALL
-            .into_iter()
-            .find(|c| s == c.flag() || s == c.folder().to_ascii_lowercase())
-    }
-
-    pub fn from_folder(folder: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.folder() == folder)
-    }
-
-    /// File extensions each category takes: the web studio's `SUPPORTED_FILE_TYPES`,
-    /// plus Slate's Scripts and Models.
-    fn extensions(self) -> &'static [&'static str] {
-        match self {
-            Category::Character => &[
-                "safetensors",
-                "ckpt",
-                "pt",
-                "png",
-                "jpg",
-                "jpeg",
-                "webp",
-                "json",
-                "yaml",
-                "yml",
-            ],
-            Category::Style => &["png", "jpg", "jpeg", "webp", "pdf", "txt", "md"],
-            Category::Location => &[
-                "png", "jpg", "jpeg", "webp", "hdr", "exr", "obj", "fbx", "glb", "gltf",
-            ],
-            Category::Music => &["wav", "mp3", "ogg", "flac", "aac", "mid", "midi"],
-            Category::Script => &["fountain", "fdx", "txt", "md", "pdf", "docx"],
-            Category::Model => &["safetensors", "ckpt", "pt", "pth", "bin", "onnx", "gguf"],
-        }
-    }
-
-    /// The category a file's type implies, or the ones it could be when that is not
-    /// unambiguous (every category for an unknown type).
-    pub fn for_file(path: &Path) -> Result<Category, Vec<Category>> {
-        let ext = extension(path);
-        let fits: Vec<Category> = Category::ALL
-            .into_iter()
-            .filter(|c| c.extensions().contains(&ext.as_str()))
-            .collect();
-        match fits.as_slice() {
-            [one] => Ok(*one),
-            [] => Err(Category::ALL.to_vec()),
-            _ => Err(fits),
-        }
-    }
-}
-
-fn extension(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-/// What a file is, for `asset.json`'s `files` map and the grid's icon.
-pub fn file_role(path: &Path) -> &'static str {
-    match extension(path).as_str() {
-        "png" | "jpg" | "jpeg" | "webp" | "gif" | "bmp" | "tif" | "tiff" | "exr" | "hdr"
-        | "psd" => "image",
-        "wav" | "mp3" | "ogg" | "flac" | "aac" | "m4a" => "audio",
-        "mid" | "midi" => "midi",
-        "mp4" | "mov" | "mkv" | "webm" | "avi" => "video",
-        "safetensors" | "ckpt" | "pt" | "pth" | "bin" | "onnx" | "gguf" => "model",
-        "obj" | "fbx" | "glb" | "gltf" => "mesh",
-        "json" | "yaml" | "yml" => "config",
-        "fountain" | "fdx" | "docx" => "script",
-        "pdf" | "txt" | "md" => "reference",
-        _ => "file",
-    }
-}
+use crate::model::asset::extension;
 
 const WINDOWS_RESERVED: &[&str] = &[
     "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
@@ -248,99 +112,6 @@ pub fn now_iso() -> String {
     match s.strip_suffix('Z') {
         Some(t) => format!("{t}+00:00"),
         None => s,
-    }
-}
-
-/// What to import.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ImportRequest {
-    /// Files, or folders whose regular files are imported (links are not followed).
-    pub files: Vec<PathBuf>,
-    /// `None`: from each file's type, where that is unambiguous.
-    pub category: Option<Category>,
-    /// The asset's name (default: the file name without its extension).
-    pub name: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImportOptions {
-    /// Files bigger than this are refused; 0 means no limit.
-    pub max_bytes: u64,
-    /// Commit the import (one commit for the batch).
-    pub commit: bool,
-}
-
-impl Default for ImportOptions {
-    fn default() -> Self {
-        Self {
-            max_bytes: 0,
-            commit: true,
-        }
-    }
-}
-
-/// Where an import stands, sent while it copies.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ImportProgress {
-    /// The file being copied (its name only).
-    pub file: String,
-    /// 0-based index of that file, and how many there are.
-    pub index: usize,
-    pub files: usize,
-    pub done_bytes: u64,
-    pub total_bytes: u64,
-}
-
-/// One asset made by an import.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ImportedAsset {
-    pub id: String,
-    pub name: String,
-    pub category: Category,
-    /// The asset folder, relative to the project.
-    pub path: String,
-    /// The imported file, relative to the project.
-    pub file: String,
-    pub sha256: String,
-    pub size: u64,
-    pub source: PathBuf,
-}
-
-/// A file that was not imported, and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ImportFailure {
-    pub source: PathBuf,
-    pub error: String,
-    /// The categories to choose from when the file's type did not decide.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub choose: Vec<Category>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ImportReport {
-    pub imported: Vec<ImportedAsset>,
-    pub failed: Vec<ImportFailure>,
-    /// The commit id, when one was made.
-    pub commit: Option<String>,
-    pub commit_message: Option<String>,
-    /// Cancelled by the user: nothing was added.
-    pub cancelled: bool,
-}
-
-impl ImportReport {
-    /// One line for a notification or the CLI.
-    pub fn summary(&self) -> String {
-        if self.cancelled {
-            return "import cancelled: nothing was added".into();
-        }
-        let mut s = match &self.commit_message {
-            Some(m) => m.trim_start_matches("asset: ").to_string(),
-            None => format!("Added {} asset(s)", self.imported.len()),
-        };
-        if !self.failed.is_empty() {
-            s += &format!("; {} file(s) not imported", self.failed.len());
-        }
-        s
     }
 }
 
@@ -717,7 +488,7 @@ fn stage_and_place(
     }
     // Everything is copied: store the LFS objects and move the folders into place.
     let repo = git2::Repository::open(project).ok();
-    let patterns = lfs::Patterns::load(project);
+    let patterns = lfs::load_patterns(project);
     let mut placed: Vec<PathBuf> = Vec::new();
     let placing = (|| -> Result<(), String> {
         for s in &staged {
@@ -834,6 +605,10 @@ fn link_object(git_dir: &Path, file: &Path, pointer: &lfs::Pointer) -> Result<()
     })
 }
 
+pub use crate::model::asset::{
+    Category, ImportFailure, ImportOptions, ImportProgress, ImportReport, ImportRequest,
+    ImportedAsset, file_role,
+};
 use crate::platform::reflink;
 
 /// Commits these files on top of HEAD in one commit (LFS files as pointers from the
@@ -1317,7 +1092,7 @@ pub fn copy_from_library(
 ) -> Result<ImportReport, String> {
     let parts: Vec<&str> = library_rel.trim_matches('/').split('/').collect();
     let ok = parts.len() == 3
-        && parts[0] == crate::workspace::assets::LIBRARY_DIR
+        && parts[0] == crate::model::asset::LIBRARY_DIR
         && parts
             .iter()
             .all(|p| !p.is_empty() && *p != "." && *p != "..");

@@ -12,72 +12,10 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-
+pub use crate::model::asset::{
+    ASSET_FILE, ASSETS_DIR, Asset, AssetMeta, CharacterParts, LIBRARY_DIR,
+};
 use crate::workspace::takes::{files, is_real_dir, read_json, subdirs};
-
-pub const ASSETS_DIR: &str = "01_Assets";
-pub const ASSET_FILE: &str = "asset.json";
-/// The workspace-level asset library (not a project).
-pub const LIBRARY_DIR: &str = "Library";
-
-/// `asset.json`, as the web studio writes it (snake_case dates, a `files` map).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AssetMeta {
-    #[serde(default)]
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    /// `Characters`, `Styles`, `Locations`, `Music`.
-    #[serde(default)]
-    pub category: String,
-    #[serde(default, rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub version: Option<String>,
-    #[serde(default)]
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub metadata: Value,
-    /// File role (`image`, `model`, …) → file name in the asset folder.
-    #[serde(default)]
-    pub files: Value,
-    #[serde(default)]
-    pub preview: Option<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// What a character folder holds: base face images, LoRA files, variations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CharacterParts {
-    pub base: usize,
-    pub lora: usize,
-    pub variations: usize,
-}
-
-/// One asset folder. Paths are relative to the project (or to the workspace for the
-/// library).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Asset {
-    /// The category folder (`Characters`, …).
-    pub category: String,
-    pub path: String,
-    /// From `asset.json`, else the folder name.
-    pub name: String,
-    pub id: Option<String>,
-    pub meta: Option<AssetMeta>,
-    /// Files in the folder and below (`asset.json` and `.gitkeep` not counted).
-    pub files: usize,
-    pub character: Option<CharacterParts>,
-    /// Why `asset.json` could not be read, when it could not.
-    pub error: Option<String>,
-}
 
 /// Asset folders of a project: `01_Assets/<Category>/<folder>/`.
 pub fn scan_project(project: &Path) -> Vec<Asset> {

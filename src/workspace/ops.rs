@@ -4,92 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub use crate::api::project::{ProjectOp, Touches};
 use crate::api::{ApiError, ErrorKind};
-use crate::settings::Settings;
-use crate::workspace::git::ResetMode;
 use crate::model::manifest::NarrativeTemplate;
-use crate::workspace::project::{self, StructureEdit};
+use crate::settings::Settings;
+use crate::workspace::project::{self};
 use crate::workspace::{assets, git, lfs, takes};
-
-/// One request on a project.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum ProjectOp {
-    /// Its manifest (with the story), takes and assets.
-    Show,
-    Edit {
-        edit: StructureEdit,
-    },
-    Upgrade,
-    GitStatus,
-    GitLog {
-        skip: usize,
-        limit: usize,
-    },
-    /// Files a commit changed.
-    GitShow {
-        commit: String,
-    },
-    GitCommit {
-        message: String,
-        #[serde(default)]
-        prefix: Option<String>,
-        #[serde(default)]
-        allow_large: bool,
-    },
-    GitTag {
-        name: String,
-        #[serde(default)]
-        message: Option<String>,
-    },
-    GitTags,
-    GitRollback {
-        commit: String,
-        mode: ResetMode,
-    },
-    GitRestoreMedia,
-    LfsStatus,
-    LfsFiles,
-    LfsTrack {
-        pattern: String,
-    },
-    LfsUntrack {
-        pattern: String,
-    },
-}
-
-/// What an op changed, so the owner of an open project can show it at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Touches {
-    Nothing,
-    /// Files, the index or HEAD.
-    Git,
-    /// The story (and so files and git).
-    Story,
-}
-
-impl ProjectOp {
-    pub fn touches(&self) -> Touches {
-        match self {
-            Self::Show
-            | Self::GitStatus
-            | Self::GitLog { .. }
-            | Self::GitShow { .. }
-            | Self::GitTags
-            | Self::LfsStatus
-            | Self::LfsFiles => Touches::Nothing,
-            Self::Edit { .. } | Self::Upgrade | Self::GitRollback { .. } => Touches::Story,
-            Self::GitCommit { .. }
-            | Self::GitTag { .. }
-            | Self::GitRestoreMedia
-            | Self::LfsTrack { .. }
-            | Self::LfsUntrack { .. } => Touches::Git,
-        }
-    }
-}
 
 fn kinded(kind: ErrorKind) -> impl Fn(String) -> ApiError {
     move |m| ApiError::new(kind, m)
@@ -276,7 +198,7 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
             let files = lfs::ls_files(&repo).map_err(refused)?;
             let git_lfs = crate::probe::git_lfs_version();
             Ok(json!({
-                "patterns": lfs::Patterns::load(path).list(),
+                "patterns": lfs::load_patterns(path).list(),
                 "total_bytes": files.iter().map(|f| f.size).sum::<u64>(),
                 "files": files,
                 "large_untracked": lfs::large_untracked(path, threshold)

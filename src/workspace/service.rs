@@ -6,17 +6,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::api::ApiError;
-use crate::core::EventSink;
+use crate::api::sink::EventSink;
 use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
+use crate::model::manifest::NarrativeTemplate;
+use crate::model::project::Upgrade;
 use crate::paths::Paths;
 use crate::settings::Settings;
-use crate::model::manifest::NarrativeTemplate;
 use crate::workspace::ops::{self, ProjectOp};
-use crate::workspace::project::Upgrade;
 use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
 
 /// History is sent in pages of this many commits.
-pub const LOG_PAGE: usize = 200;
+pub use crate::model::git::LOG_PAGE;
 
 #[derive(Clone)]
 pub struct WorkspaceService {
@@ -56,9 +56,18 @@ impl WorkspaceService {
         (Self { tx, cancel_import }, Inbox(rx))
     }
 
-    /// Starts the service on the current tokio runtime, reading `inbox`.
-    pub fn start(&self, inbox: Inbox, paths: Paths, settings: Settings, sink: EventSink) {
+    /// Starts the service on the current tokio runtime, reading `inbox`. `functions`
+    /// says how a function runs (for a take's record); the runner knows, not us.
+    pub fn start(
+        &self,
+        inbox: Inbox,
+        paths: Paths,
+        settings: Settings,
+        sink: EventSink,
+        functions: FunctionLookup,
+    ) {
         let actor = Actor {
+            functions,
             cancel_import: self.cancel_import.clone(),
             paths,
             settings,
@@ -148,7 +157,20 @@ pub fn handles(c: &Command) -> bool {
     )
 }
 
+/// How a function runs, as a take records it.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionFacts {
+    /// `process` or `docker`.
+    pub executor: String,
+    pub image: Option<String>,
+    pub command: Vec<String>,
+}
+
+/// Looks a function up by id.
+pub type FunctionLookup = std::sync::Arc<dyn Fn(&str) -> Option<FunctionFacts> + Send + Sync>;
+
 struct Actor {
+    functions: FunctionLookup,
     cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
     paths: Paths,
     settings: Settings,
@@ -662,31 +684,24 @@ impl Actor {
             }
         };
         let commit = self.settings.workspace.commit_takes;
-        let functions = self.paths.functions_dir();
+        let lookup = self.functions.clone();
         let quality = self.settings.workspace.default_quality;
         let p = path.clone();
         let t = task.clone();
         let result = blocking(move || {
-            let registry = crate::runner::function::Registry::load(Some(&functions));
             let mut ctx = take_store::RunContext {
                 quality: project::web_quality(quality).into(),
                 ..Default::default()
             };
-            if let Some(f) = registry.functions.get(&t.function) {
-                match &f.executor {
-                    crate::runner::function::Executor::Process => {
-                        ctx.executor = "process".into();
-                    }
-                    crate::runner::function::Executor::Docker { image, .. } => {
-                        ctx.executor = "docker".into();
-                        ctx.image = Some(image.clone());
-                    }
-                }
-                ctx.command = f.command.clone();
+            if let Some(f) = lookup(&t.function) {
+                ctx.executor = f.executor;
+                ctx.image = f.image;
+                ctx.command = f.command;
             }
             if let Some(i) = t.gpu_index {
-                ctx.gpu_name = crate::probe::nvidia()
-                    .1
+                ctx.gpu_name = crate::gpu::nvml_inventory()
+                    .map(|(_, gpus)| gpus)
+                    .unwrap_or_default()
                     .into_iter()
                     .find(|g| g.index == i)
                     .map(|g| g.name);
@@ -865,7 +880,7 @@ impl Actor {
             let repo = git::open(&path)?;
             let status = git::status(&repo)?;
             let files = lfs::ls_files(&repo)?;
-            let rules = lfs::Patterns::load(&path);
+            let rules = lfs::load_patterns(&path);
             let lfs = LfsSummary {
                 patterns: rules.list(),
                 rules,
@@ -1016,6 +1031,7 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let mut actor = Actor {
+                functions: std::sync::Arc::new(|_| None),
                 cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,

@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+pub use crate::model::take::random_seed;
+pub use crate::model::take::{
+    CreatedTake, Review, ShotFolder, TakeAction, is_starred, parse_take, take_id,
+};
+pub use crate::model::take::{bind_inputs, cleanup_plan, find_shot, shot_by_numbers};
 use crate::model::task::{ShotRef, Task};
 use crate::workspace::takes::{self, RENDERS_DIR, ShotTakes, Take};
 use crate::workspace::{git, lfs, names, thumbnails};
@@ -31,53 +36,6 @@ fn crash_point(point: &str) {
     }
 }
 
-/// A shot's folders under `03_Renders/`: the three path components.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct ShotFolder {
-    pub chapter: String,
-    pub scene: String,
-    pub shot: String,
-}
-
-impl ShotFolder {
-    /// From a shot's stable ids (sanitised: never `..`, `/` or an empty name).
-    pub fn of(r: &ShotRef) -> Self {
-        Self {
-            chapter: names::sanitize(&r.chapter_id),
-            scene: names::sanitize(&r.scene_id),
-            shot: names::sanitize(&r.shot_id),
-        }
-    }
-
-    /// The web studio's shot id, `<chapter>/<scene>/<shot>`.
-    pub fn shot_id(&self) -> String {
-        format!("{}/{}/{}", self.chapter, self.scene, self.shot)
-    }
-
-    /// `03_Renders/<chapter>/<scene>/<shot>`, relative to the project.
-    pub fn rel(&self) -> String {
-        format!(
-            "{RENDERS_DIR}/{}/{}/{}",
-            self.chapter, self.scene, self.shot
-        )
-    }
-
-    pub fn takes_rel(&self) -> String {
-        format!("{}/takes", self.rel())
-    }
-}
-
-/// What a finished take-making reports.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CreatedTake {
-    pub shot_id: String,
-    pub take: Take,
-    /// The commit that holds it (`None` with committing off).
-    pub commit: Option<String>,
-    /// The take already existed for this task (a repeated request): nothing was written.
-    pub existed: bool,
-}
-
 /// Everything about the run that goes in the metadata's `provenance` block besides the
 /// task itself.
 #[derive(Clone, Debug, Default)]
@@ -87,11 +45,6 @@ pub struct RunContext {
     pub command: Vec<String>,
     pub gpu_name: Option<String>,
     pub quality: String,
-}
-
-/// The take folder number `n`: `take_007`.
-pub fn take_id(n: u32) -> String {
-    format!("take_{n:03}")
 }
 
 /// Every number ever used in this shot's takes folder (live, deleted, being written).
@@ -471,7 +424,7 @@ pub fn commit_paths(
 ) -> Result<String, String> {
     let err = |e: git2::Error| e.message().to_string();
     let workdir = git::workdir(repo);
-    let patterns = lfs::Patterns::load(&workdir);
+    let patterns = lfs::load_patterns(&workdir);
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let base = match &parent {
         Some(p) => p.tree().map_err(err)?,
@@ -659,65 +612,6 @@ fn walk_files(project: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// Review state a director gives a take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Review {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-impl Review {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    /// A take's review state from its metadata (`reviewStatus`; pending when absent).
-    pub fn of(take: &Take) -> Self {
-        match take
-            .metadata
-            .as_ref()
-            .and_then(|m| m.extra.get("reviewStatus"))
-            .and_then(Value::as_str)
-        {
-            Some("approved") => Self::Approved,
-            Some("rejected") => Self::Rejected,
-            _ => Self::Pending,
-        }
-    }
-}
-
-/// Whether the take is starred (`starred` in its metadata).
-pub fn is_starred(take: &Take) -> bool {
-    take.metadata
-        .as_ref()
-        .and_then(|m| m.extra.get("starred"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-}
-
-/// A review action on one take.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TakeAction {
-    Activate,
-    Review(Review),
-    Star(bool),
-    Delete,
-    /// Brings back the soft-deleted take with this number.
-    Restore,
-}
-
-/// `7`, `007` or `take_007` → 7.
-pub fn parse_take(s: &str) -> Option<u32> {
-    s.strip_prefix("take_").unwrap_or(s).parse().ok()
-}
-
 fn take_dir_rel(folder: &ShotFolder, id: &str) -> String {
     format!("{}/{id}", folder.takes_rel())
 }
@@ -891,120 +785,6 @@ pub fn apply(
         commit_paths(&repo, &adds, &removes, &format!("take: {summary}"))?;
     }
     Ok(summary)
-}
-
-/// The takes "keep N newest" would delete: everything but the `keep` newest, the active,
-/// the approved and the starred takes.
-pub fn cleanup_plan(shot: &ShotTakes, keep: usize) -> Vec<u32> {
-    let mut newest: Vec<u32> = shot.takes.iter().map(|t| t.number).collect();
-    newest.sort_unstable_by(|a, b| b.cmp(a));
-    let kept: std::collections::BTreeSet<u32> = newest.into_iter().take(keep).collect();
-    shot.takes
-        .iter()
-        .filter(|t| !kept.contains(&t.number))
-        .filter(|t| shot.active.as_deref() != Some(t.id.as_str()))
-        .filter(|t| Review::of(t) != Review::Approved && !is_starred(t))
-        .map(|t| t.number)
-        .collect()
-}
-
-/// The shot folder of a shot given by 1-based chapter, scene and shot numbers, with its
-/// stable ids.
-pub fn shot_by_numbers(
-    manifest: &crate::model::manifest::Manifest,
-    chapter: usize,
-    scene: usize,
-    shot: usize,
-) -> Result<ShotRef, String> {
-    let c = chapter
-        .checked_sub(1)
-        .and_then(|i| manifest.narrative.chapters.get(i))
-        .ok_or_else(|| format!("there is no chapter {chapter}"))?;
-    let s = scene
-        .checked_sub(1)
-        .and_then(|i| c.scenes.get(i))
-        .ok_or_else(|| format!("chapter {chapter} has no scene {scene}"))?;
-    let sh = shot
-        .checked_sub(1)
-        .and_then(|i| s.shots.get(i))
-        .ok_or_else(|| format!("scene {chapter}.{scene} has no shot {shot}"))?;
-    Ok(ShotRef {
-        project_id: manifest.id.clone(),
-        project_dir: None,
-        chapter_id: c.id.clone(),
-        scene_id: s.id.clone(),
-        shot_id: sh.id.clone(),
-        submitted_commit: None,
-    })
-}
-
-/// The shot a ref names, found by ids in the manifest (after renames and moves).
-pub fn find_shot<'a>(
-    manifest: &'a crate::model::manifest::Manifest,
-    r: &ShotRef,
-) -> Option<&'a crate::model::manifest::Shot> {
-    manifest
-        .narrative
-        .chapters
-        .iter()
-        .flat_map(|c| c.scenes.iter())
-        .flat_map(|s| s.shots.iter())
-        .find(|s| s.id == r.shot_id)
-}
-
-/// Parameters for a template's inputs declared `from = "…"`, filled from the shot and
-/// the project (only inputs the user left empty).
-pub fn bind_inputs(
-    inputs: &[crate::runner::function::Input],
-    manifest: &crate::model::manifest::Manifest,
-    r: &ShotRef,
-    given: &mut std::collections::BTreeMap<String, String>,
-) {
-    let shot = find_shot(manifest, r);
-    for input in inputs {
-        let Some(from) = input.from.as_deref() else {
-            continue;
-        };
-        if given.get(&input.name).is_some_and(|v| !v.trim().is_empty()) {
-            continue;
-        }
-        let [w, h] = manifest.settings.resolution;
-        let value = match from {
-            "shot.description" => shot.map(|s| s.description.clone()),
-            // What to render or say: the description, else the shot's name.
-            "shot.prompt" => shot.map(|s| {
-                if s.description.trim().is_empty() {
-                    s.name.clone()
-                } else {
-                    s.description.clone()
-                }
-            }),
-            "shot.name" => shot.map(|s| s.name.clone()),
-            "shot.type" | "shot.shot_type" => shot.map(|s| s.shot_type.label().to_string()),
-            // A shot without a length yet leaves the template's default.
-            "shot.duration" => shot
-                .filter(|s| s.duration > 0.0)
-                .map(|s| s.duration.to_string()),
-            "shot.assets" => shot.map(|s| s.assets.join(",")),
-            "project.fps" => Some(manifest.settings.fps.to_string()),
-            "project.width" => Some(w.to_string()),
-            "project.height" => Some(h.to_string()),
-            "project.resolution" => Some(format!("{w}x{h}")),
-            "random.seed" | "seed" => Some(random_seed().to_string()),
-            _ => None,
-        };
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            given.insert(input.name.clone(), v);
-        }
-    }
-}
-
-/// A seed that differs run to run (time and process mixed; not for cryptography).
-pub fn random_seed() -> u32 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(crate::util::now_ms());
-    (h.finish() & 0x7fff_ffff) as u32
 }
 
 #[cfg(test)]

@@ -13,152 +13,17 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+pub use crate::model::take::{
+    ACTIVE_TAKE_FILE, ActiveTakeFile, DeletedTake, RENDERS_DIR, ShotTakes, THUMB_SIZES, Take,
+    TakeIndex, TakeMetadata, Thumbnails,
+};
 
-pub const RENDERS_DIR: &str = "03_Renders";
-pub const ACTIVE_TAKE_FILE: &str = "active_take.json";
-pub const THUMB_SIZES: [&str; 3] = ["large", "medium", "small"];
 /// JSON files above this size are not read (a take's metadata is a few KiB).
 const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
 /// Media extensions the web studio looks for, in its order.
 const MEDIA_EXTS: &[&str] = &[
     "mp4", "mov", "avi", "mkv", "webm", "png", "jpg", "jpeg", "webp",
 ];
-
-/// `<shot>_take_NNN_metadata.json`, as the web studio writes it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TakeMetadata {
-    #[serde(default)]
-    pub id: String,
-    #[serde(default)]
-    pub shot_id: String,
-    #[serde(default)]
-    pub created: Option<String>,
-    /// `generating`, `complete`, …
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub generation_params: Value,
-    /// `{quality, vramUsed, generationTime}`.
-    #[serde(default)]
-    pub resources: Value,
-    /// As the web studio wrote it: untrusted, never opened as is (use [`Take::media`]).
-    #[serde(default)]
-    pub file_path: Option<String>,
-    #[serde(default)]
-    pub file_size: Option<u64>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// `active_take.json` in a shot's folder.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActiveTakeFile {
-    #[serde(default)]
-    pub shot_id: String,
-    pub active_take_id: Option<String>,
-    #[serde(default)]
-    pub updated: Option<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// The three thumbnail sizes; paths relative to the project.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Thumbnails {
-    pub large: Option<String>,
-    pub medium: Option<String>,
-    pub small: Option<String>,
-}
-
-/// One take folder (`take_NNN`). Paths are relative to the project.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Take {
-    /// `take_NNN`, the folder name and the id the web studio uses.
-    pub id: String,
-    pub number: u32,
-    pub dir: String,
-    pub media: Option<String>,
-    pub thumbnails: Thumbnails,
-    pub metadata: Option<TakeMetadata>,
-    /// Why the metadata could not be read, when it could not.
-    pub error: Option<String>,
-}
-
-/// A soft-deleted take: `.deleted_take_NNN_<unix seconds>`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeletedTake {
-    pub number: u32,
-    pub deleted_at_s: u64,
-    pub dir: String,
-}
-
-/// The takes of one shot folder, `03_Renders/<chapter>/<scene>/<shot>`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShotTakes {
-    pub chapter: String,
-    pub scene: String,
-    pub shot: String,
-    /// Live takes, by number.
-    pub takes: Vec<Take>,
-    pub deleted: Vec<DeletedTake>,
-    /// The take `active_take.json` names (a take id such as `take_002`).
-    pub active: Option<String>,
-    pub error: Option<String>,
-}
-
-impl ShotTakes {
-    /// The web studio's shot id: `<chapter>/<scene>/<shot>`.
-    pub fn shot_id(&self) -> String {
-        format!("{}/{}/{}", self.chapter, self.scene, self.shot)
-    }
-
-    /// The number the next take gets: numbers never repeat, even after deletes.
-    pub fn next_number(&self) -> u32 {
-        let live = self.takes.iter().map(|t| t.number);
-        let gone = self.deleted.iter().map(|d| d.number);
-        live.chain(gone).max().unwrap_or(0) + 1
-    }
-}
-
-/// Every shot folder with takes, in path order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TakeIndex {
-    pub shots: Vec<ShotTakes>,
-}
-
-impl TakeIndex {
-    pub fn take_count(&self) -> usize {
-        self.shots.iter().map(|s| s.takes.len()).sum()
-    }
-
-    pub fn deleted_count(&self) -> usize {
-        self.shots.iter().map(|s| s.deleted.len()).sum()
-    }
-
-    pub fn active_count(&self) -> usize {
-        self.shots.iter().filter(|s| s.active.is_some()).count()
-    }
-
-    /// The shot folder named by these ids, if it has any takes.
-    pub fn shot(&self, chapter: &str, scene: &str, shot: &str) -> Option<&ShotTakes> {
-        self.shots
-            .iter()
-            .find(|s| s.chapter == chapter && s.scene == scene && s.shot == shot)
-    }
-
-    /// Live takes in all shot folders of a scene.
-    pub fn scene_take_count(&self, chapter: &str, scene: &str) -> usize {
-        self.shots
-            .iter()
-            .filter(|s| s.chapter == chapter && s.scene == scene)
-            .map(|s| s.takes.len())
-            .sum()
-    }
-}
 
 /// True for a folder that is not a link.
 pub(crate) fn is_real_dir(path: &Path) -> bool {

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::events::Command;
+use crate::model::asset::Asset;
+use crate::model::asset::{Category, ImportRequest, file_role};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
-use crate::workspace::asset_import::{Category, ImportRequest, file_role};
-use crate::workspace::assets::Asset;
 
 /// Thumbnail edge in the grid (points) and in the decoded image (pixels).
 const TILE: f32 = 112.0;
@@ -54,11 +54,9 @@ impl ThumbLoader {
             .name("asset-thumbnails".into())
             .spawn(move || {
                 for path in rx {
-                    let img = crate::workspace::asset_import::thumbnail(&path, THUMB_PX).map(
-                        |(w, h, px)| {
-                            egui::ColorImage::from_rgba_unmultiplied([w as usize, h as usize], &px)
-                        },
-                    );
+                    let img = crate::client::media::thumbnail(&path, THUMB_PX).map(|(w, h, px)| {
+                        egui::ColorImage::from_rgba_unmultiplied([w as usize, h as usize], &px)
+                    });
                     if tx.send((path, img)).is_err() {
                         return;
                     }

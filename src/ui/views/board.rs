@@ -11,16 +11,16 @@ use std::path::{Path, PathBuf};
 
 use egui::{Color32, Key, Modifiers, Rect, Sense, Vec2, pos2};
 
+use crate::client::media;
 use crate::events::Command;
+use crate::model::manifest::Manifest;
+use crate::model::take::{self as take_store, Review, ShotFolder, TakeAction};
+use crate::model::take::{ShotTakes, Take};
 use crate::model::task::{ShotRef, TaskRequest};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::views::project_browser::StoryItem;
 use crate::ui::widgets::UiExt as _;
-use crate::model::manifest::Manifest;
-use crate::workspace::take_store::{self, Review, ShotFolder, TakeAction};
-use crate::workspace::takes::{ShotTakes, Take};
-use crate::workspace::thumbnails;
 
 /// Grid tiles: the small thumbnail's size on screen.
 const TILE: f32 = 128.0;
@@ -74,7 +74,7 @@ enum PicState {
 #[derive(Default)]
 pub struct Pictures {
     tx: Option<crossbeam_channel::Sender<PicKey>>,
-    rx: Option<crossbeam_channel::Receiver<(PicKey, Result<thumbnails::Rgba, String>)>>,
+    rx: Option<crossbeam_channel::Receiver<(PicKey, Result<media::Rgba, String>)>>,
     cache: HashMap<PicKey, PicState>,
     frame: u64,
 }
@@ -90,7 +90,7 @@ impl Pictures {
                 .spawn(move || {
                     for key in jobs {
                         let result = match &key {
-                            PicKey::File(p, max) => thumbnails::load_rgba(p, *max),
+                            PicKey::File(p, max) => media::load_rgba(p, *max),
                             PicKey::Diff(a, b) => difference(a, b),
                         };
                         if done_tx.send((key, result)).is_err() {
@@ -191,9 +191,9 @@ impl Pictures {
 }
 
 /// |A − B| per channel, B scaled to A's size (worker thread).
-fn difference(a: &Path, b: &Path) -> Result<thumbnails::Rgba, String> {
-    let a = thumbnails::load_rgba(a, VIEW_MAX)?;
-    let b = thumbnails::decode(b)?
+fn difference(a: &Path, b: &Path) -> Result<media::Rgba, String> {
+    let a = media::load_rgba(a, VIEW_MAX)?;
+    let b = media::decode(b)?
         .resize_exact(a.width, a.height, image::imageops::FilterType::Triangle)
         .into_rgba8();
     let pixels = a
@@ -209,7 +209,7 @@ fn difference(a: &Path, b: &Path) -> Result<thumbnails::Rgba, String> {
             ]
         })
         .collect();
-    Ok(thumbnails::Rgba {
+    Ok(media::Rgba {
         width: a.width,
         height: a.height,
         pixels,
@@ -1065,7 +1065,7 @@ fn view_path(project: &Path, t: &Take) -> Option<PathBuf> {
     t.media
         .as_ref()
         .map(|m| project.join(m))
-        .filter(|p| thumbnails::is_image(p))
+        .filter(|p| media::is_image(p))
         .or_else(|| t.thumbnails.large.as_ref().map(|l| project.join(l)))
 }
 

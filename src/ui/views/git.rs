@@ -4,12 +4,12 @@
 use egui_extras::{Column, TableBuilder};
 
 use crate::events::Command;
+use crate::model::git::{PREFIXES, ResetMode};
 use crate::ui::commands::UiCommand;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
 use crate::util::format_bytes;
-use crate::workspace::git::{PREFIXES, ResetMode};
 
 #[derive(Default)]
 pub struct GitView {
@@ -174,8 +174,7 @@ impl GitView {
             .on_disabled_hover_text("Write a message; there must be changes to commit")
             .clicked();
         if can && (click || submit) {
-            let message =
-                crate::workspace::git::prefixed(Some(PREFIXES[self.prefix]), &self.message);
+            let message = crate::model::git::prefixed(Some(PREFIXES[self.prefix]), &self.message);
             ctx.commands.send(Command::GitCommit {
                 message,
                 allow_large: false,
@@ -193,7 +192,7 @@ impl GitView {
                     for (p, size) in files {
                         ui.horizontal(|ui| {
                             ui.label(format!("{p} ({})", format_bytes(*size)));
-                            let pattern = crate::workspace::lfs::type_pattern(p);
+                            let pattern = crate::model::lfs::type_pattern(p);
                             if ui.button(format!("Track {pattern}")).clicked() {
                                 ctx.commands.send(Command::LfsTrack { pattern });
                             }
@@ -203,7 +202,7 @@ impl GitView {
                         if ui.button("Track all and commit").clicked() {
                             for (p, _) in files {
                                 ctx.commands.send(Command::LfsTrack {
-                                    pattern: crate::workspace::lfs::type_pattern(p),
+                                    pattern: crate::model::lfs::type_pattern(p),
                                 });
                             }
                             ctx.commands.send(Command::GitCommit {
@@ -254,7 +253,7 @@ impl GitView {
                     theme::WARN,
                     format!("⚠ {p} ({}) is not tracked", format_bytes(*size)),
                 );
-                let pattern = crate::workspace::lfs::type_pattern(p);
+                let pattern = crate::model::lfs::type_pattern(p);
                 if ui.small_button(format!("Track {pattern}")).clicked() {
                     ctx.commands.send(Command::LfsTrack { pattern });
                 }
@@ -379,7 +378,7 @@ impl GitView {
                 if i + 1 == rows.len() && !vm.git_log_done {
                     ctx.commands.send(Command::GitLog {
                         skip: rows.len(),
-                        limit: crate::workspace::service::LOG_PAGE,
+                        limit: crate::model::git::LOG_PAGE,
                     });
                 }
             });

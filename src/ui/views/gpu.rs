@@ -5,7 +5,7 @@ use egui_extras::{Column, TableBuilder};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use crate::events::Command;
-use crate::gpu::GpuSample;
+use crate::model::gpu::GpuSample;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
@@ -126,7 +126,7 @@ fn card_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, g: &GpuSample, window_s: f64, n
         });
         let ring = ctx.vm.gpu.ring(g.index);
         let from = now_s - window_s;
-        let series = |f: fn(&crate::gpu::history::GpuPoint) -> f64| -> Vec<[f64; 2]> {
+        let series = |f: fn(&crate::model::gpu_history::GpuPoint) -> f64| -> Vec<[f64; 2]> {
             ring.iter()
                 .filter(|p| p.t_s >= from)
                 .map(|p| [p.t_s - now_s, f(p)])
@@ -169,7 +169,7 @@ fn card_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, g: &GpuSample, window_s: f64, n
 }
 
 fn processes_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
-    let rows: Vec<(u32, &crate::gpu::GpuProcess)> = ctx
+    let rows: Vec<(u32, &crate::model::gpu::GpuProcess)> = ctx
         .vm
         .gpu
         .latest

@@ -2,9 +2,9 @@
 //! cancels. The dialog stays open with the error shown if creation fails.
 
 use crate::events::Command;
+use crate::model::manifest::NarrativeTemplate;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
-use crate::model::manifest::NarrativeTemplate;
 
 #[derive(Default)]
 pub struct NewProjectDialog {

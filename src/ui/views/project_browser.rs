@@ -69,8 +69,7 @@ impl ProjectBrowser {
                     crate::util::count(open.takes.take_count(), "take"),
                     crate::util::count(open.asset_folders.len(), "asset")
                 ));
-                if let crate::workspace::project::Upgrade::Pending { changes, why } = &open.upgrade
-                {
+                if let crate::model::project::Upgrade::Pending { changes, why } = &open.upgrade {
                     ui.colored_label(theme::WARN, why)
                         .on_hover_text(changes.join("\n"));
                     if !open.read_only

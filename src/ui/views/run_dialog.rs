@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::events::Command;
-use crate::runner::function::{FunctionSummary, InputKind, PRESETS};
+use crate::model::function::{FunctionSummary, InputKind, PRESETS};
 use crate::model::task::TaskRequest;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
@@ -127,12 +127,7 @@ impl RunDialog {
             for i in f.inputs.iter().filter(|i| i.from.is_some()) {
                 self.values.remove(&i.name);
             }
-            crate::workspace::take_store::bind_inputs(
-                &f.inputs,
-                &b.manifest,
-                &b.shot_ref,
-                &mut self.values,
-            );
+            crate::model::take::bind_inputs(&f.inputs, &b.manifest, &b.shot_ref, &mut self.values);
         }
     }
 

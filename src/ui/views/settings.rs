@@ -273,7 +273,7 @@ fn system_info_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
             ctx.ui_commands.push(UiCommand::RefreshSystemStatus);
         }
     });
-    let probe = |p: &crate::probe::Probe| match p {
+    let probe = |p: &crate::model::system::Probe| match p {
         Ok(v) => v.clone(),
         Err(e) => format!("unavailable: {e}"),
     };

@@ -1,6 +1,6 @@
 //! The status bar: Docker, GPU, git-lfs and the queue, from the core's probes.
 
-use crate::probe::Probe;
+use crate::model::system::Probe;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
 

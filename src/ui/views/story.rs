@@ -6,12 +6,12 @@
 //! so the Git tab's history is the undo). Until then the panel says "Unsaved changes".
 
 use crate::events::Command;
+use crate::model::manifest::{Manifest, ShotType};
+use crate::model::project::StructureEdit;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::views::project_browser::StoryItem;
 use crate::ui::widgets::UiExt as _;
-use crate::model::manifest::{Manifest, ShotType};
-use crate::workspace::project::StructureEdit;
 
 /// Form state for whatever is selected; reset when the selection changes.
 #[derive(Default)]

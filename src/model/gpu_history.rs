@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::gpu::GpuSample;
+use crate::model::gpu::GpuSample;
 
 /// Points kept per GPU.
 pub const RING: usize = 3600;

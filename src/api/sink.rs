@@ -1,0 +1,57 @@
+//! How engines announce: every event to the owner's window (a channel and a waker),
+//! to the API's bus, and to the flows between engines (a tap).
+
+use std::sync::Arc;
+
+use crate::api::events::Event;
+
+/// Called after each event so an idle UI wakes up (`egui::Context::request_repaint`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// The core's way to talk to the UI: a channel plus a waker, and the API's event bus
+/// (numbered, journaled, broadcast to every client).
+#[derive(Clone)]
+pub struct EventSink {
+    tx: crossbeam_channel::Sender<Event>,
+    waker: Waker,
+    bus: Option<Arc<crate::api::bus::Bus>>,
+    tap: Option<Tap>,
+}
+
+/// Sees every event before it goes out (flows between engines hook in here).
+pub type Tap = Arc<dyn Fn(&Event) + Send + Sync>;
+
+impl EventSink {
+    pub fn new(tx: crossbeam_channel::Sender<Event>, waker: Waker) -> Self {
+        Self {
+            tx,
+            waker,
+            bus: None,
+            tap: None,
+        }
+    }
+
+    /// Also shows every event to `tap` first.
+    pub fn with_tap(mut self, tap: Tap) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// Also publishes every event on `bus`.
+    pub fn with_bus(mut self, bus: Arc<crate::api::bus::Bus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    pub fn emit(&self, event: Event) {
+        if let Some(tap) = &self.tap {
+            tap(&event);
+        }
+        if let Some(bus) = &self.bus {
+            bus.publish(&event);
+        }
+        if self.tx.send(event).is_ok() {
+            (self.waker)();
+        }
+    }
+}
