@@ -102,6 +102,12 @@ pub enum Cmd {
         #[command(subcommand)]
         command: ImageCmd,
     },
+    /// The Slurm cluster tasks with `[executor] type = "slurm"` go to: partitions, nodes,
+    /// GPUs and your jobs.
+    Cluster {
+        #[command(subcommand)]
+        command: crate::cli_cluster::ClusterCmd,
+    },
     /// One GPU sample (like `nvidia-smi --query-gpu`), or a stream of them.
     Gpu(GpuArgs),
     /// Versions of Slate, git, git-lfs, Docker and the NVIDIA driver, and Slate's paths.
@@ -295,6 +301,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         } => list_tasks(global, json, state, search),
         Cmd::Task { command } => task(global, command),
         Cmd::Gpu(args) => gpu(global, args),
+        Cmd::Cluster { command } => crate::cli_cluster::cluster(global, command),
         Cmd::Image { command } => image(global, command),
         Cmd::Info { json } => info(global, json),
         Cmd::DemoGradient {

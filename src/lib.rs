@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cli;
 pub mod cli_asset;
+pub mod cli_cluster;
 pub mod cli_project;
 pub mod cli_take;
 pub mod client;

@@ -586,6 +586,9 @@ impl Actor {
                         ctx.executor = "docker".into();
                         ctx.image = Some(image.clone());
                     }
+                    crate::runner::function::Executor::Slurm { .. } => {
+                        ctx.executor = "slurm".into();
+                    }
                 }
                 ctx.command = f.command.clone();
             }
