@@ -207,9 +207,9 @@ pub struct RunArgs {
     /// Print events as JSON lines instead of a progress bar.
     #[arg(long)]
     pub json: bool,
-    /// Run as a local process or in a container, instead of as the template says
-    /// (a container's image comes from `slate image build FUNCTION`).
-    #[arg(long, value_name = "process|docker")]
+    /// Run as a local process, in a container or as a Slurm job, instead of as the
+    /// template says (a container's image comes from `slate image build FUNCTION`).
+    #[arg(long, value_name = "process|docker|slurm")]
     pub executor: Option<String>,
 }
 
