@@ -5,97 +5,17 @@
 //! job, timeouts (Slate's and Slurm's own), a refused GPU request, a controller that
 //! does not answer, a SIGKILLed Slate that re-attaches, and `slate cluster status`.
 
+#[path = "common/slurm_cluster.rs"]
+mod slurm_cluster;
 #[path = "common/studio.rs"]
 mod studio;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use slate::events::Event;
 use slate::runner::task::TaskState;
+use slurm_cluster::cluster;
 use studio::Studio;
-
-struct Cluster {
-    conf: PathBuf,
-}
-
-/// The cluster this binary started (stopped at exit), if it started one.
-static STARTED: OnceLock<PathBuf> = OnceLock::new();
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-extern "C" fn stop_cluster() {
-    if let Some(dir) = STARTED.get() {
-        let down = std::process::Command::new(repo().join("scripts/slurm-down"))
-            .arg(dir)
-            .stdin(std::process::Stdio::null())
-            .output();
-        if let Ok(out) = down
-            && !out.status.success()
-        {
-            eprintln!(
-                "slurm-down {} failed: {}",
-                dir.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::fs::remove_dir_all(dir).ok();
-    }
-}
-
-/// The one cluster for this test binary.
-fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(|| {
-        if let Some(dir) = std::env::var_os("SLURM_TEST_DIR") {
-            let conf = Path::new(&dir).join("slurm.conf");
-            assert!(
-                conf.is_file(),
-                "SLURM_TEST_DIR={} has no slurm.conf: start it with scripts/slurm-up DIR",
-                conf.display()
-            );
-            return Cluster { conf };
-        }
-        let dir = std::env::temp_dir().join(format!("slate-slurm-{}", std::process::id()));
-        STARTED.set(dir.clone()).expect("one cluster per binary");
-        // Stopped when this binary exits: at exit when it ends normally (test failures
-        // included), and by a watcher that sees our end of a pipe close if it is killed.
-        assert!(
-            slate::platform::at_exit(stop_cluster),
-            "could not register the cluster's stop"
-        );
-        // Never waited for: it must outlive this process, to stop the cluster after it.
-        #[allow(clippy::zombie_processes)]
-        let watcher = std::process::Command::new("sh")
-            .args(["-c", r#"cat >/dev/null; exec "$0" "$1" >/dev/null 2>&1"#])
-            .arg(repo().join("scripts/slurm-down"))
-            .arg(&dir)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("sh for the cluster's watcher");
-        // Its stdin stays open for the life of the process; the kernel closes it at the end.
-        std::mem::forget(watcher);
-        let up = std::process::Command::new(repo().join("scripts/slurm-up"))
-            .arg(&dir)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("scripts/slurm-up");
-        assert!(
-            up.status.success(),
-            "a real Slurm cluster is needed (Debian's munge slurmctld slurmd slurm-client, root to start them): scripts/slurm-up failed:\n{}{}",
-            String::from_utf8_lossy(&up.stdout),
-            String::from_utf8_lossy(&up.stderr)
-        );
-        Cluster {
-            conf: dir.join("slurm.conf"),
-        }
-    })
-}
 
 fn settings(extra: &str) -> String {
     format!(
