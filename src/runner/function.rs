@@ -958,6 +958,26 @@ mod tests {
             let e = FunctionTemplate::parse(&text, Path::new("x.toml")).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");
         }
+        let slurm = |fields: &str| {
+            FunctionTemplate::parse(
+                &format!(
+                    "id='x'\nversion='1.0.0'\nname='X'\ncommand=['run']\n[executor]\ntype='slurm'\n{fields}\n"
+                ),
+                Path::new("x.toml"),
+            )
+        };
+        let ok = slurm("partition='gpu'\naccount='film'\ntime_limit_min=90\ngpus=2").unwrap();
+        assert_eq!(ok.summary().executor, "slurm");
+        for (bad, says) in [
+            ("partition='gpu; rm -rf /'", "Slurm name"),
+            ("account='-x'", "Slurm name"),
+            ("gpus=65", "at most 64"),
+            ("time_limit_min=0", "time_limit_min"),
+            ("nodes=3", "nodes"),
+        ] {
+            let e = slurm(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]
