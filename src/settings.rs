@@ -154,6 +154,24 @@ impl Default for GpuSettings {
     }
 }
 
+/// A Slurm cluster that takes Slate's batch jobs (`[executor] type = "slurm"`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlurmSettings {
+    /// Partition and account for jobs whose template names none (empty: the cluster's
+    /// default).
+    pub partition: String,
+    pub account: String,
+    /// Send tasks that need a GPU to the cluster when their template runs a process.
+    pub gpu_tasks: bool,
+    /// Folders the cluster's nodes see at the same path (a shared filesystem). Empty:
+    /// every path, allowed only while the controller runs on this machine.
+    pub shared_paths: Vec<PathBuf>,
+    /// The cluster's `slurm.conf` (empty: `SLURM_CONF` from the environment, else the
+    /// client's default).
+    pub conf: PathBuf,
+}
+
 /// Everything a user can set. Unknown keys are an error so a typo is caught, not ignored.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -163,6 +181,7 @@ pub struct Settings {
     pub runner: RunnerSettings,
     pub notifications: NotificationSettings,
     pub gpu: GpuSettings,
+    pub slurm: SlurmSettings,
 }
 
 /// The settings page a field belongs to.
@@ -356,6 +375,20 @@ impl Settings {
             errors.push((
                 "runner.docker_endpoint",
                 "use unix:///path/to/docker.sock or tcp://host:port (empty = local default)".into(),
+            ));
+        }
+        for (key, value) in [
+            ("slurm.partition", &self.slurm.partition),
+            ("slurm.account", &self.slurm.account),
+        ] {
+            if !value.is_empty() && !crate::runner::slurm::is_slurm_name(value) {
+                errors.push((key, "use a Slurm name: letters, digits, _ . -".into()));
+            }
+        }
+        if self.slurm.shared_paths.iter().any(|p| !p.is_absolute()) {
+            errors.push((
+                "slurm.shared_paths",
+                "use full paths, like /shared/films".into(),
             ));
         }
         errors

@@ -1,6 +1,7 @@
 //! The `slate` command line. No subcommand opens the window; every listing has `--json`.
 
 pub mod asset;
+pub mod cluster;
 pub mod project;
 pub mod take;
 
@@ -106,6 +107,12 @@ pub enum Cmd {
         #[command(subcommand)]
         command: ImageCmd,
     },
+    /// The Slurm cluster tasks with `[executor] type = "slurm"` go to: partitions, nodes,
+    /// GPUs and your jobs.
+    Cluster {
+        #[command(subcommand)]
+        command: crate::cli::cluster::ClusterCmd,
+    },
     /// One GPU sample (like `nvidia-smi --query-gpu`), or a stream of them.
     Gpu(GpuArgs),
     /// Versions of Slate, git, git-lfs, Docker and the NVIDIA driver, and Slate's paths.
@@ -205,9 +212,9 @@ pub struct RunArgs {
     /// Print events as JSON lines instead of a progress bar.
     #[arg(long)]
     pub json: bool,
-    /// Run as a local process or in a container, instead of as the template says
-    /// (a container's image comes from `slate image build FUNCTION`).
-    #[arg(long, value_name = "process|docker")]
+    /// Run as a local process, in a container or as a Slurm job, instead of as the
+    /// template says (a container's image comes from `slate image build FUNCTION`).
+    #[arg(long, value_name = "process|docker|slurm")]
     pub executor: Option<String>,
 }
 
@@ -299,6 +306,7 @@ pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
         } => list_tasks(global, json, state, search),
         Cmd::Task { command } => task(global, command),
         Cmd::Gpu(args) => gpu(global, args),
+        Cmd::Cluster { command } => crate::cli::cluster::cluster(global, command),
         Cmd::Image { command } => image(global, command),
         Cmd::Info { json } => info(global, json),
         Cmd::DemoGradient {

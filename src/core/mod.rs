@@ -332,6 +332,7 @@ fn function_lookup(dir: std::path::PathBuf) -> crate::workspace::service::Functi
         let (executor, image) = match &f.executor {
             Executor::Process => ("process", None),
             Executor::Docker { image, .. } => ("docker", Some(image.clone())),
+            Executor::Slurm { .. } => ("slurm", None),
         };
         Some(crate::workspace::service::FunctionFacts {
             executor: executor.into(),

@@ -77,7 +77,7 @@ pub struct TaskRequest {
     /// and finish still lands the take).
     #[serde(default)]
     pub shot_ref: Option<ShotRef>,
-    /// Run with this executor instead of the template's: `process` or `docker`.
+    /// Run with this executor instead of the template's: `process`, `docker` or `slurm`.
     #[serde(default)]
     pub executor: Option<String>,
 }
@@ -154,9 +154,12 @@ pub struct Task {
     /// The shot whose next take this run becomes.
     #[serde(default)]
     pub shot_ref: Option<ShotRef>,
-    /// The executor asked for instead of the template's (`process` or `docker`).
+    /// The executor asked for instead of the template's (`process`, `docker`, `slurm`).
     #[serde(default)]
     pub executor: Option<String>,
+    /// The Slurm job running it (the last attempt's), to follow it after a restart.
+    #[serde(default)]
+    pub slurm_job: Option<String>,
 }
 
 impl Task {
@@ -196,6 +199,7 @@ impl Task {
             retry_base: 0,
             shot_ref: None,
             executor: None,
+            slurm_job: None,
         }
     }
 

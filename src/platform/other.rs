@@ -134,3 +134,11 @@ static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 pub fn flag_interrupts() -> &'static std::sync::atomic::AtomicBool {
     &INTERRUPTED
 }
+
+pub fn host_name() -> Option<String> {
+    None
+}
+
+pub fn at_exit(_f: extern "C" fn()) -> bool {
+    false
+}

@@ -177,6 +177,27 @@ pub fn user_and_group() -> Option<String> {
     Some(unsafe { format!("{}:{}", libc::getuid(), libc::getgid()) })
 }
 
+/// This machine's host name (`gethostname`), to tell a Slurm controller on this machine
+/// from one elsewhere.
+pub fn host_name() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; the name is NUL-terminated within it
+    // (or truncated, and then cut at the buffer's end below).
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned()).filter(|h| !h.is_empty())
+}
+
+/// Runs `f` when the process exits normally (`exit`, a return from `main`, which test
+/// harnesses use too): a test binary stops the services it started this way.
+pub fn at_exit(f: extern "C" fn()) -> bool {
+    // SAFETY: registering a plain function pointer; libc keeps it for the process.
+    unsafe { libc::atexit(f) == 0 }
+}
+
 // ---- Files ----------------------------------------------------------------------------
 
 /// Creates (truncating) a file with `mode` set at creation, so it is never readable by

@@ -170,12 +170,16 @@ pub fn container_image(t: &FunctionTemplate) -> Result<String, String> {
     ))
 }
 
-/// The executor a task asked for instead of its template's: `process` or `docker`.
+/// The executor a task asked for instead of its template's: `process`, `docker` or
+/// `slurm`.
 pub fn parse_executor(name: &str) -> Result<&'static str, String> {
     match name {
         "process" => Ok("process"),
         "docker" | "container" => Ok("docker"),
-        other => Err(format!("unknown executor {other:?}: use process or docker")),
+        "slurm" => Ok("slurm"),
+        other => Err(format!(
+            "unknown executor {other:?}: use process, docker or slurm"
+        )),
     }
 }
 
@@ -187,7 +191,7 @@ pub fn with_executor(
 ) -> Result<FunctionTemplate, String> {
     let mut out = t.clone();
     match (executor, &t.executor) {
-        (Some("docker"), Executor::Process) => {
+        (Some("docker"), Executor::Process | Executor::Slurm { .. }) => {
             out.executor = Executor::Docker {
                 image: container_image(t)?,
                 network: None,
@@ -195,7 +199,18 @@ pub fn with_executor(
             out.env
                 .insert("PYTHONPATH".into(), CONTAINER_PYTHONPATH.into());
         }
-        (Some("process"), Executor::Docker { .. }) => out.executor = Executor::Process,
+        (Some("process"), Executor::Docker { .. } | Executor::Slurm { .. }) => {
+            out.executor = Executor::Process
+        }
+        // The job runs the command as a process on a node; Settings fill the rest.
+        (Some("slurm"), Executor::Process | Executor::Docker { .. }) => {
+            out.executor = Executor::Slurm {
+                partition: None,
+                account: None,
+                time_limit_min: None,
+                gpus: None,
+            }
+        }
         _ => {}
     }
     Ok(out)
@@ -205,8 +220,18 @@ pub fn with_executor(
 pub fn runs_in_container(t: &FunctionTemplate, executor: Option<&str>) -> bool {
     match executor {
         Some("docker") => true,
-        Some("process") => false,
+        Some("process" | "slurm") => false,
         _ => matches!(t.executor, Executor::Docker { .. }),
+    }
+}
+
+/// True when the task runs as a Slurm batch job (its template's executor, or its
+/// override).
+pub fn runs_on_slurm(t: &FunctionTemplate, executor: Option<&str>) -> bool {
+    match executor {
+        Some("slurm") => true,
+        Some("process" | "docker") => false,
+        _ => matches!(t.executor, Executor::Slurm { .. }),
     }
 }
 

@@ -32,6 +32,12 @@ pub enum ExecReport {
     LogFailed {
         error: String,
     },
+    /// A batch job on a cluster (Slurm): its id, recorded so a restarted Slate finds it
+    /// again, and where it stands (waiting with its reason, running on a node).
+    Job {
+        job_id: String,
+        stage: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,7 +76,7 @@ pub type ReportSender = tokio::sync::mpsc::UnboundedSender<(TaskId, ExecReport)>
 
 pub struct Launch {
     pub task_id: TaskId,
-    /// The container to follow instead of starting one (after a restart).
+    /// The container (or Slurm job) to follow instead of starting one (after a restart).
     pub reattach: Option<String>,
     pub argv: Vec<String>,
     pub env: BTreeMap<String, String>,

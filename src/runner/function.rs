@@ -24,6 +24,68 @@ pub enum Executor {
         #[serde(default)]
         network: Option<String>,
     },
+    /// A batch job on a Slurm cluster (`sbatch`); `command` is the argv the job runs.
+    /// Unset fields come from Settings (partition, account) or the task's resources.
+    Slurm {
+        #[serde(default)]
+        partition: Option<String>,
+        #[serde(default)]
+        account: Option<String>,
+        /// Slurm's own time limit (`--time`), in minutes; default: the task's timeout.
+        #[serde(default)]
+        time_limit_min: Option<u64>,
+        /// GPUs per job (`--gres=gpu:N`); default: 1 when `resources.gpu`, else none.
+        #[serde(default)]
+        gpus: Option<u32>,
+    },
+}
+
+/// Most GPUs a Slurm job may ask for (far above any node, low enough to be a typo).
+pub const MAX_SLURM_GPUS: u32 = 64;
+
+impl Executor {
+    /// Checks the Slurm fields: names Slurm accepts, numbers in range.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let Executor::Slurm {
+            partition,
+            account,
+            time_limit_min,
+            gpus,
+        } = self
+        else {
+            return Ok(());
+        };
+        for (field, value) in [("partition", partition), ("account", account)] {
+            if let Some(v) = value
+                && !crate::runner::slurm::is_slurm_name(v)
+            {
+                return Err((
+                    field,
+                    format!("`{field}` must be a Slurm name (letters, digits, _ . -), got {v:?}"),
+                ));
+            }
+        }
+        if let Some(t) = time_limit_min
+            && !(1..=MAX_TIMEOUT_S / 60).contains(t)
+        {
+            return Err((
+                "time_limit_min",
+                format!(
+                    "`time_limit_min` must be 1 to {} (30 days), got {t}",
+                    MAX_TIMEOUT_S / 60
+                ),
+            ));
+        }
+        if let Some(g) = gpus
+            && *g > MAX_SLURM_GPUS
+        {
+            return Err((
+                "gpus",
+                format!("`gpus` must be at most {MAX_SLURM_GPUS}, got {g}"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -177,6 +239,7 @@ impl FunctionTemplate {
         self.resources
             .check()
             .map_err(|(field, e)| (at(field), e))?;
+        self.executor.check().map_err(|(field, e)| (at(field), e))?;
         for (name, preset) in &self.presets {
             preset.resources.check().map_err(|(field, e)| {
                 (
@@ -292,6 +355,7 @@ impl FunctionTemplate {
             executor: match &self.executor {
                 Executor::Process => "process".into(),
                 Executor::Docker { image, .. } => format!("docker {image}"),
+                Executor::Slurm { .. } => "slurm".into(),
             },
             inputs: self.inputs.clone(),
             presets: self.presets.keys().cloned().collect(),
@@ -721,6 +785,26 @@ mod tests {
                 format!("version='1.0.0'\n{text}")
             };
             let e = FunctionTemplate::parse(&text, Path::new("x.toml")).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let slurm = |fields: &str| {
+            FunctionTemplate::parse(
+                &format!(
+                    "id='x'\nversion='1.0.0'\nname='X'\ncommand=['run']\n[executor]\ntype='slurm'\n{fields}\n"
+                ),
+                Path::new("x.toml"),
+            )
+        };
+        let ok = slurm("partition='gpu'\naccount='film'\ntime_limit_min=90\ngpus=2").unwrap();
+        assert_eq!(ok.summary().executor, "slurm");
+        for (bad, says) in [
+            ("partition='gpu; rm -rf /'", "Slurm name"),
+            ("account='-x'", "Slurm name"),
+            ("gpus=65", "at most 64"),
+            ("time_limit_min=0", "time_limit_min"),
+            ("nodes=3", "nodes"),
+        ] {
+            let e = slurm(bad).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");
         }
     }

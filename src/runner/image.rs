@@ -22,8 +22,8 @@ const DEMO_FILES: &[(&str, &[u8])] = &[
 pub fn image_of(t: &FunctionTemplate) -> Result<&str, String> {
     match &t.executor {
         Executor::Docker { image, .. } => Ok(image),
-        Executor::Process => Err(format!(
-            "{} runs as a local process; it has no image to build",
+        Executor::Process | Executor::Slurm { .. } => Err(format!(
+            "{} runs as a process (here or on a Slurm cluster); it has no image to build",
             t.id
         )),
     }

@@ -11,6 +11,8 @@ pub mod function;
 pub mod image;
 pub mod process;
 pub mod progress;
+pub mod slurm;
+mod slurm_tasks;
 pub mod store;
 pub use crate::model::task;
 
@@ -301,6 +303,8 @@ struct Actor {
     hold_queue: bool,
     /// Container tasks from before a restart wait for the Docker engine to re-attach.
     reconcile_pending: bool,
+    /// Slurm tasks from before a restart wait for the controller to re-attach.
+    slurm_reconcile_pending: bool,
     slate_exe: String,
     /// Something the scheduler depends on changed since it last ran.
     queue_changed: bool,
@@ -355,6 +359,7 @@ impl Actor {
             rng: crate::util::now_ms() | 1,
             hold_queue: false,
             reconcile_pending: false,
+            slurm_reconcile_pending: false,
             slate_exe: "slate".into(),
             queue_changed: true,
             wake_at: tokio::time::Instant::now(),
@@ -381,6 +386,7 @@ impl Actor {
         // After the snapshot: a slow or absent Docker engine must not hold up the task
         // list; re-attached and collected containers arrive as task updates.
         self.reconcile_containers().await;
+        self.reconcile_slurm().await;
         loop {
             let every = if self.functions_changed_at.is_some() {
                 FUNCTIONS_SETTLE
@@ -461,6 +467,9 @@ impl Actor {
                     self.queue_changed = true;
                     if self.reconcile_pending {
                         self.reconcile_containers().await;
+                    }
+                    if self.slurm_reconcile_pending {
+                        self.reconcile_slurm().await;
                     }
                 }
             }
@@ -833,7 +842,14 @@ impl Actor {
                 project: request.project.clone(),
                 shot: request.shot.clone(),
                 shot_ref: request.shot_ref.clone(),
-                executor: request.executor.clone(),
+                executor: request.executor.clone().or_else(|| {
+                    // Settings may send GPU work to the cluster; recorded on the task so a
+                    // restart follows it there whatever the settings say by then.
+                    (self.settings.slurm.gpu_tasks
+                        && resources.gpu
+                        && matches!(template.executor, Executor::Process))
+                    .then(|| "slurm".to_string())
+                }),
                 priority: request.priority,
                 seq,
                 resources: resources.clone(),
@@ -1047,7 +1063,7 @@ impl Actor {
 
     fn next_wake(&self) -> Duration {
         let now = crate::util::now_ms();
-        let mut wake = if self.reconcile_pending {
+        let mut wake = if self.reconcile_pending || self.slurm_reconcile_pending {
             Duration::from_secs(3)
         } else {
             FUNCTIONS_POLL
@@ -1104,7 +1120,9 @@ impl Actor {
                     continue;
                 }
             }
-            let gpu_index = if t.resources.gpu {
+            // A cluster job's GPUs are Slurm's to place.
+            let on_cluster = builtin::runs_on_slurm(&template, t.executor.as_deref());
+            let gpu_index = if t.resources.gpu && !on_cluster {
                 match self.place_on_gpu(&t, now) {
                     Placement::On(i, need) => Some((i, need)),
                     Placement::Wait(why) => {
@@ -1286,6 +1304,7 @@ impl Actor {
         t.stage = None;
         t.progress = 0.0;
         t.container_id = None;
+        t.slurm_job = None;
         // Not launched unless `preparing` is on disk: after a crash the store must know
         // the task may have run.
         if self.commit(t.clone()).is_ok() {
@@ -1402,8 +1421,9 @@ impl Actor {
         };
         self.running.insert(id, Running::new(cancel_tx));
         let finished = self.finished_tx.clone();
+        let project_dir_for_slurm = project_dir.clone();
         let spec = match &template.executor {
-            Executor::Process => None,
+            Executor::Process | Executor::Slurm { .. } => None,
             Executor::Docker { image, network } => Some(docker::DockerSpec {
                 endpoint: self.settings.runner.docker_endpoint.clone(),
                 image: image.clone(),
@@ -1416,12 +1436,14 @@ impl Actor {
                 gpu_index: t.gpu_index,
             }),
         };
+        let slurm_spec = self.slurm_spec(t, template, &launch, project_dir_for_slurm);
         let patterns = template.outputs.clone();
         tokio::spawn(async move {
             let dir = launch.output_dir.clone();
-            let outcome = match spec {
-                None => process::run(launch).await,
-                Some(spec) => docker::run(launch, spec).await,
+            let outcome = match (spec, slurm_spec) {
+                (_, Some(s)) => slurm::run(launch, s).await,
+                (None, None) => process::run(launch).await,
+                (Some(spec), None) => docker::run(launch, spec).await,
             };
             // The output folder was filled by the task: walk it here, off the actor.
             let outputs = match outcome {
@@ -1519,6 +1541,14 @@ impl Actor {
                 }
             }
             ExecReport::LogFailed { .. } => {}
+            ExecReport::Job { job_id, stage } => {
+                let mut t = t.clone();
+                t.slurm_job = Some(job_id);
+                if stage.is_some() {
+                    t.stage = stage;
+                }
+                self.commit(t).ok();
+            }
         }
     }
 
@@ -1630,7 +1660,11 @@ impl Actor {
                 t.attempts = t.attempts.saturating_sub(1);
                 t.state = TaskState::Queued;
                 t.not_before_ms = Some(now + delay);
-                t.stage = Some(format!("waiting for Docker: {reason}"));
+                let waiting_for = match self.registry.functions.get(&t.function) {
+                    Some(f) if builtin::runs_on_slurm(f, t.executor.as_deref()) => "Slurm",
+                    _ => "Docker",
+                };
+                t.stage = Some(format!("waiting for {waiting_for}: {reason}"));
                 t.error = None;
                 self.commit(t).ok();
             }
@@ -1707,6 +1741,12 @@ pub fn load_and_recover(
         let template = registry.functions.get(&t.function);
         if template.is_some_and(|f| builtin::runs_in_container(f, t.executor.as_deref())) {
             // Its container may still be running: the runner re-attaches or collects it.
+            continue;
+        }
+        if t.slurm_job.is_some()
+            || template.is_some_and(|f| builtin::runs_on_slurm(f, t.executor.as_deref()))
+        {
+            // Its job runs on the cluster without Slate: the runner follows it again.
             continue;
         }
         let requeue = template.is_some_and(|f| f.requeue_on_interrupt);
