@@ -476,6 +476,13 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), String> {
         .map_err(|e| format!("could not write {}: {e}", path.display()))
 }
 
+/// The default workspace root: `~/SlateProjects`.
+pub fn default_workspace_root() -> PathBuf {
+    directories::UserDirs::new()
+        .map(|d| d.home_dir().join("SlateProjects"))
+        .unwrap_or_else(|| PathBuf::from("SlateProjects"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,11 +534,4 @@ mod tests {
         assert!(f.parse("0").is_err());
         assert_eq!(f.parse(" 4 ").unwrap(), 4.0);
     }
-}
-
-/// The default workspace root: `~/SlateProjects`.
-pub fn default_workspace_root() -> PathBuf {
-    directories::UserDirs::new()
-        .map(|d| d.home_dir().join("SlateProjects"))
-        .unwrap_or_else(|| PathBuf::from("SlateProjects"))
 }
