@@ -381,7 +381,7 @@ impl Settings {
             ("slurm.partition", &self.slurm.partition),
             ("slurm.account", &self.slurm.account),
         ] {
-            if !value.is_empty() && !crate::runner::slurm::is_slurm_name(value) {
+            if !value.is_empty() && !crate::model::function::is_slurm_name(value) {
                 errors.push((key, "use a Slurm name: letters, digits, _ . -".into()));
             }
         }

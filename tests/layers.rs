@@ -28,6 +28,17 @@ const LAYERS: &[(&str, u8)] = &[
 const ENGINES: &[&str] = &["runner", "workspace", "gpu", "probe"];
 const CLIENTS: &[&str] = &["ui", "cli"];
 
+/// CLI commands that still call an engine in-process instead of the API: asset import,
+/// take review, image builds, function checks, GPU recording, the offline task list and
+/// `cluster status`. Known debt (issue #14): this list may only shrink — a file that no
+/// longer imports an engine must leave it, and no other client file may join it.
+const CLI_NOT_YET_CLIENTS: &[&str] = &[
+    "cli/asset.rs",
+    "cli/cluster.rs",
+    "cli/mod.rs",
+    "cli/take.rs",
+];
+
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
 }
@@ -132,14 +143,24 @@ fn every_top_level_module_has_a_layer() {
 #[test]
 fn no_module_imports_a_higher_layer_and_clients_import_no_engine() {
     let mut wrong = Vec::new();
+    let mut debt_seen = BTreeSet::new();
     for (from, targets) in graph() {
         let own = layer(&from).unwrap();
         for (to, files) in targets {
             let theirs = layer(&to).unwrap();
             let engine_in_client =
                 CLIENTS.contains(&from.as_str()) && ENGINES.contains(&to.as_str());
-            if theirs > own || engine_in_client {
-                let mut files = files.clone();
+            let mut files = files.clone();
+            if engine_in_client {
+                debt_seen.extend(
+                    files
+                        .iter()
+                        .filter(|f| CLI_NOT_YET_CLIENTS.contains(&f.as_str()))
+                        .cloned(),
+                );
+                files.retain(|f| !CLI_NOT_YET_CLIENTS.contains(&f.as_str()));
+            }
+            if (theirs > own || engine_in_client) && !files.is_empty() {
                 files.sort();
                 files.dedup();
                 wrong.push(format!("{from} → {to} (in {})", files.join(", ")));
@@ -150,6 +171,14 @@ fn no_module_imports_a_higher_layer_and_clients_import_no_engine() {
         wrong.is_empty(),
         "imports against the layers:\n  {}",
         wrong.join("\n  ")
+    );
+    let paid: Vec<_> = CLI_NOT_YET_CLIENTS
+        .iter()
+        .filter(|f| !debt_seen.contains(**f))
+        .collect();
+    assert!(
+        paid.is_empty(),
+        "these no longer import an engine: take them off CLI_NOT_YET_CLIENTS: {paid:?}"
     );
 }
 

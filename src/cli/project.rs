@@ -9,9 +9,10 @@ use serde_json::Value;
 use crate::api::project::ProjectOp;
 use crate::cli::{Failure, Global, api_failure, paths, print_json, settings_for};
 use crate::client::workspace::Projects;
+use crate::client::workspace::local;
 use crate::model::manifest::{Manifest, NarrativeTemplate, ShotType};
-use crate::workspace::project::{self, StructureEdit};
-use crate::workspace::{assets as wassets, git as wgit, lfs as wlfs, takes as wtakes};
+use crate::model::project::StructureEdit;
+use crate::model::{asset as wassets, git as wgit, lfs as wlfs, take as wtakes};
 
 #[derive(Subcommand, Debug)]
 pub enum ProjectCmd {
@@ -230,10 +231,10 @@ pub fn workspace_root(global: &Global) -> PathBuf {
 /// `--project`, else the project containing the current folder.
 pub fn current_project(global: &Global) -> Result<PathBuf, Failure> {
     match &global.project {
-        Some(p) => Ok(project::resolve(&workspace_root(global), p)?),
+        Some(p) => Ok(local::resolve(&workspace_root(global), p)?),
         None => std::env::current_dir()
             .ok()
-            .and_then(|d| project::containing(&d))
+            .and_then(|d| local::containing(&d))
             .ok_or_else(|| Failure {
                 message: "no project here: run this inside a project folder or pass --project NAME"
                     .into(),
@@ -296,8 +297,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             Ok(())
         }
         ProjectCmd::List { search, json } => {
-            crate::workspace::leftovers::clean_creating(&workspace_root(global));
-            let mut list = project::list(&workspace_root(global))?;
+            let mut list = local::list(&workspace_root(global))?;
             if let Some(s) = search {
                 let s = s.to_lowercase();
                 list.retain(|p| p.name.to_lowercase().contains(&s));
@@ -441,7 +441,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
         }
         ProjectCmd::Rename { new_name } => {
             let path = current_project(global)?;
-            let dest = project::rename(&path, &new_name)?;
+            let dest = local::rename(&path, &new_name)?;
             crate::say!("renamed to {}", dest.display());
             Ok(())
         }
@@ -459,10 +459,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 });
             }
             if permanently {
-                project::delete_permanently(&path)?;
+                local::delete_permanently(&path)?;
                 crate::say!("deleted {}", path.display());
             } else {
-                let dest = project::move_to_trash(&path)?;
+                let dest = local::move_to_trash(&path)?;
                 crate::say!("moved to the trash: {}", dest.display());
             }
             Ok(())
@@ -537,7 +537,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                     description,
                 } => {
                     let (c, s, h) = (idx(chapter)?, idx(scene)?, idx(shot)?);
-                    let m = project::read_manifest(&current_project(global)?)?;
+                    let m = local::read_manifest(&current_project(global)?)?;
                     let old = m
                         .narrative
                         .chapters

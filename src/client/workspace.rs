@@ -141,3 +141,45 @@ mod tests {
         assert_eq!(encode("Ōkami"), "%C5%8Ckami");
     }
 }
+
+/// What the CLI does to projects in this process: the operations the API has no route
+/// for yet (rename, delete) and the reads that find a project from the current folder.
+pub mod local {
+    use std::path::{Path, PathBuf};
+
+    use crate::model::manifest::Manifest;
+    use crate::model::project::ProjectSummary;
+    use crate::workspace::project;
+
+    /// `name_or_path` as a project folder in `root` (or a path to one).
+    pub fn resolve(root: &Path, name_or_path: &str) -> Result<PathBuf, String> {
+        project::resolve(root, name_or_path)
+    }
+
+    /// The project containing `dir`, if any.
+    pub fn containing(dir: &Path) -> Option<PathBuf> {
+        project::containing(dir)
+    }
+
+    /// The projects in `root` (half-made ones left by a crash are cleared first).
+    pub fn list(root: &Path) -> Result<Vec<ProjectSummary>, String> {
+        crate::workspace::leftovers::clean_creating(root);
+        project::list(root)
+    }
+
+    pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
+        project::read_manifest(path)
+    }
+
+    pub fn rename(path: &Path, new_name: &str) -> Result<PathBuf, String> {
+        project::rename(path, new_name)
+    }
+
+    pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
+        project::move_to_trash(path)
+    }
+
+    pub fn delete_permanently(path: &Path) -> Result<(), String> {
+        project::delete_permanently(path)
+    }
+}

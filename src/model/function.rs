@@ -174,3 +174,12 @@ impl Input {
         Ok(())
     }
 }
+
+/// True for names Slurm takes as partitions and accounts (and that need no quoting).
+pub fn is_slurm_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && !s.starts_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}

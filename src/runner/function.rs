@@ -57,7 +57,7 @@ impl Executor {
         };
         for (field, value) in [("partition", partition), ("account", account)] {
             if let Some(v) = value
-                && !crate::runner::slurm::is_slurm_name(v)
+                && !crate::model::function::is_slurm_name(v)
             {
                 return Err((
                     field,

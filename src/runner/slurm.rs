@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
+pub use crate::model::function::is_slurm_name;
 use crate::runner::exec::{ExecReport, Launch, Outcome, StreamSink};
 use crate::runner::progress::LineSplitter;
 
@@ -51,15 +52,6 @@ impl SlurmError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Unreachable { .. } | Self::NoAnswer { .. })
     }
-}
-
-/// True for names Slurm takes as partitions and accounts (and that need no quoting).
-pub fn is_slurm_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && !s.starts_with('-')
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// True when Slurm's words say it could not reach its controller.
