@@ -80,6 +80,9 @@ pub struct TaskRequest {
     /// Run with this executor instead of the template's: `process` or `docker`.
     #[serde(default)]
     pub executor: Option<String>,
+    /// Run only on this Docker host (a name from Settings → Runner, or `local`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// A shot by its stable ids: the project's `id` from `project.json` and the chapter,
@@ -157,6 +160,13 @@ pub struct Task {
     /// The executor asked for instead of the template's (`process` or `docker`).
     #[serde(default)]
     pub executor: Option<String>,
+    /// The Docker host it was asked to run on, if any.
+    #[serde(default)]
+    pub requested_host: Option<String>,
+    /// The Docker host it runs (or last ran) on; `None`: this machine. Kept with the
+    /// container id, so a re-attach after a restart goes to the right engine.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 impl Task {
@@ -196,6 +206,8 @@ impl Task {
             retry_base: 0,
             shot_ref: None,
             executor: None,
+            requested_host: None,
+            host: None,
         }
     }
 

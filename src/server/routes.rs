@@ -371,6 +371,7 @@ pub async fn submit_task(
         shot: body.shot,
         shot_ref: None,
         executor: body.executor,
+        host: None,
     };
     let task = st
         .api

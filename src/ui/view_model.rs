@@ -96,11 +96,14 @@ pub struct ViewModel {
     pub imports_done: u64,
     /// Assets in the workspace `Library/`.
     pub library: Vec<crate::workspace::assets::Asset>,
+    /// Remote Docker hosts and how each answered last (the local engine is `system`).
+    pub docker_hosts: Vec<crate::runner::docker_hosts::HostStatus>,
 }
 
 impl ViewModel {
     pub fn apply(&mut self, event: Event, now_ms: u64) {
         match event {
+            Event::DockerHosts { hosts } => self.docker_hosts = hosts,
             Event::SettingsLoaded {
                 settings,
                 path,

@@ -320,6 +320,7 @@ impl RunDialog {
                     shot,
                     shot_ref,
                     executor: None,
+                    host: None,
                 },
             });
         }
