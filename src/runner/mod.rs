@@ -717,10 +717,11 @@ impl Actor {
             };
             self.reconcile_on(&target, mine, &found).await;
             for c in found {
+                // Any active task's (two "hosts" can be one engine, seen two ways).
                 let owned = self
                     .tasks
                     .get(&c.task_id)
-                    .is_some_and(|t| t.state.is_active() && t.host == host);
+                    .is_some_and(|t| t.state.is_active());
                 if !owned {
                     docker::remove_container(&target, &c.id).await;
                 }
