@@ -4,6 +4,7 @@
 //! their inputs uploaded and outputs downloaded; a host that goes away mid-run keeps its
 //! task waiting and is re-attached when it is back.
 
+mod common;
 #[path = "common/studio.rs"]
 mod studio;
 
@@ -533,4 +534,50 @@ fn an_ssh_host_lost_mid_run_keeps_its_task_waiting_and_reattaches() {
 #[test]
 fn a_tls_host_lost_mid_run_keeps_its_task_waiting_and_reattaches() {
     loses_its_host_mid_run_and_reattaches("tls");
+}
+
+#[test]
+fn settings_and_the_gpu_tab_show_each_host_with_its_state() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::data_dir(dir.path());
+    std::fs::create_dir_all(&data).unwrap();
+    let settings = f.settings("box-ssh", SSH_ALIAS, "box-gone", free_port());
+    std::fs::write(data.join("settings.toml"), settings).unwrap();
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Comma);
+    h.run();
+    h.get_by_label("Runner").click();
+    common::wait_until(&mut h, "both hosts checked", 30, |h| {
+        let hosts = &h.state().vm.docker_hosts;
+        hosts.len() == 2 && hosts[0].reachable == Some(true) && hosts[1].reachable == Some(false)
+    });
+    h.get_by_label_contains(") · no GPU reported");
+    h.get_by_label("box-gone: unreachable");
+    // Add a host, get told what is wrong with its address, remove it again.
+    h.get_by_label("Add host").click();
+    h.run();
+    let added = h.state().vm.docker_hosts.len();
+    assert_eq!(added, 2, "nothing is checked before Save");
+    h.get_all_by_label("Address").last().unwrap().focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_all_by_label("Address")
+        .last()
+        .unwrap()
+        .type_text("ssh://me@box:2222");
+    h.run();
+    h.get_by_label_contains("put the port (and key) in your ssh config");
+    h.get_all_by_label("Remove").last().unwrap().click();
+    h.run();
+    assert!(h.query_by_label_contains("put the port").is_none());
+    assert!(h.query_by_label("Save").is_none(), "back to what is saved");
+    // The GPU tab groups by host: this machine, then each remote host.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num5);
+    h.run();
+    h.get_by_label("local · this machine");
+    h.get_by_label_contains("box-ssh · ssh://root@");
+    h.get_by_label_contains("box-gone · tcp://");
 }

@@ -29,7 +29,15 @@ pub fn plain_error(e: &bollard::errors::Error) -> String {
             message,
         } => format!("Docker said {status_code}: {message}"),
         E::HyperResponseError { .. } | E::IOError { .. } => {
-            format!("the Docker engine is not reachable ({e}); is the daemon running?")
+            format!(
+                "the Docker engine is not reachable ({}); is the daemon running?",
+                root_cause(e)
+            )
+        }
+        // A remote engine: the transport's own words ("Connection refused", the TLS
+        // alert, ssh's exit) say more than hyper's wrapper around them.
+        other if is_unreachable(other) => {
+            format!("not reachable: {}", root_cause(other))
         }
         other => other.to_string(),
     }
@@ -101,12 +109,24 @@ pub struct DockerSpec {
     pub gpu_index: Option<u32>,
 }
 
+/// The innermost error of a chain, where the real reason is.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
 /// True when the error means the engine itself is unreachable (worth waiting for).
 pub fn is_unreachable(e: &bollard::errors::Error) -> bool {
     use bollard::errors::Error as E;
     matches!(
         e,
-        E::HyperResponseError { .. } | E::IOError { .. } | E::RequestTimeoutError
+        E::HyperResponseError { .. }
+            | E::HyperLegacyError { .. }
+            | E::IOError { .. }
+            | E::RequestTimeoutError
     ) || e.to_string().contains("onnect")
 }
 
