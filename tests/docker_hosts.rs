@@ -447,10 +447,38 @@ fn a_task_for_an_unknown_or_unreachable_host_says_so() {
         TaskState::Queued,
         "waits, does not fail"
     );
-    let nowhere = submit_on(&mut s, "demo/busybox-progress", &[("steps", "1")], "box-z");
-    let t = s.wait_finished(nowhere, 10);
-    assert_eq!(t.state, TaskState::Failed);
-    assert!(t.error.unwrap().contains("no Docker host named \"box-z\""));
+    // A host that is not in Settings, or a process function sent to a host: refused at
+    // submit, field by field.
+    for (function, host, says) in [
+        (
+            "demo/busybox-progress",
+            "box-z",
+            "no Docker host named \"box-z\"",
+        ),
+        (
+            "test/sh",
+            "box-ssh",
+            "only container functions run on another host",
+        ),
+    ] {
+        s.send(Command::SubmitTask {
+            request: TaskRequest {
+                function: function.into(),
+                params: [("script".to_string(), "true".to_string())].into(),
+                host: Some(host.into()),
+                ..Default::default()
+            },
+        });
+        match s.until("a refusal", 10, |e, _| {
+            matches!(e, Event::TaskSubmitted { .. } | Event::TaskRejected { .. })
+        }) {
+            Event::TaskRejected { errors, .. } => {
+                assert_eq!(errors[0].field, "host");
+                assert!(errors[0].message.contains(says), "{errors:?}");
+            }
+            other => panic!("queued: {other:?}"),
+        }
+    }
     s.send(Command::CancelTask { id });
     assert_eq!(s.wait_finished(id, 10).state, TaskState::Cancelled);
 }
@@ -580,4 +608,59 @@ fn settings_and_the_gpu_tab_show_each_host_with_its_state() {
     h.get_by_label("local · this machine");
     h.get_by_label_contains("box-ssh · ssh://root@");
     h.get_by_label_contains("box-gone · tcp://");
+}
+
+#[test]
+fn a_slate_killed_mid_run_reattaches_on_the_right_host_when_restarted() {
+    let f = fixture();
+    let settings = f.settings("box-ssh", SSH_ALIAS, "box-tls", f.tls_port);
+    let mut s = Studio::new(&settings, &[]);
+    // The CLI takes the store; this studio comes back after it is killed.
+    s.core = None;
+    let mut victim = studio::slate_cli(
+        s.dir.path(),
+        &[
+            "run",
+            "demo/busybox-progress",
+            "--host",
+            "box-ssh",
+            "--param",
+            "steps=30",
+            "--param",
+            "interval=0.2",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let log = s.paths().logs_dir().join("1.log");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("log line 3")) {
+        assert!(
+            Instant::now() < deadline,
+            "the remote container never got going"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    s.start(None);
+    let t = s.wait_finished(1, 90);
+    assert_eq!(t.state, TaskState::Succeeded, "{:?}", t.error);
+    assert_eq!(t.host.as_deref(), Some("box-ssh"));
+    assert_eq!(t.attempts, 1, "re-attached, not run again");
+    let out = std::fs::read_to_string(t.output_dir.unwrap().join("result.txt")).unwrap();
+    assert_eq!(
+        out.trim(),
+        "done after 30 steps",
+        "outputs came back from the host"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines = text
+        .lines()
+        .filter(|l| l.starts_with("err log line"))
+        .count();
+    assert_eq!(lines, 30, "{text}");
+    assert!(containers_of(&s).is_empty(), "containers left behind");
 }

@@ -1125,6 +1125,32 @@ impl Actor {
                 message,
             }]));
         }
+        if let Some(host) = request.host.as_deref().filter(|h| *h != scheduler::LOCAL) {
+            let message = if !self.settings.runner.hosts.iter().any(|h| h.name == host) {
+                Some(format!(
+                    "no Docker host named {host:?}: add it in Settings → Runner, or use one of: local{}",
+                    self.settings
+                        .runner
+                        .hosts
+                        .iter()
+                        .map(|h| format!(", {}", h.name))
+                        .collect::<String>()
+                ))
+            } else if !builtin::runs_in_container(template, request.executor.as_deref()) {
+                Some(format!(
+                    "{} runs as a local process; only container functions run on another host",
+                    template.id
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                return Err(refused(vec![function::FieldError {
+                    field: "host".into(),
+                    message,
+                }]));
+            }
+        }
         let (mut params, resources) = template
             .resolve(
                 request.preset.as_deref(),
