@@ -109,6 +109,9 @@ pub struct RunnerSettings {
     pub max_concurrent: u64,
     pub default_timeout_s: u64,
     pub vram_headroom_mb: u64,
+    /// Docker engines on other machines (`[[runner.hosts]]`); the local engine is always
+    /// there too, as `local`.
+    pub hosts: Vec<DockerHost>,
 }
 
 impl Default for RunnerSettings {
@@ -118,7 +121,84 @@ impl Default for RunnerSettings {
             max_concurrent: 2,
             default_timeout_s: 3600,
             vram_headroom_mb: 512,
+            hosts: Vec::new(),
         }
+    }
+}
+
+/// A named Docker engine on another machine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerHost {
+    pub name: String,
+    /// `ssh://user@host` (port and key in the ssh config) or `tcp://host:2376` (TLS).
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// Its GPUs' VRAM in MiB, one entry a GPU: a remote engine does not report them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpu_vram_mb: Vec<u64>,
+}
+
+impl DockerHost {
+    /// What is wrong with this entry, if anything.
+    pub fn problem(&self) -> Option<String> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Some("give the host a name, like box-b".into());
+        }
+        if name == crate::model::gpu::LOCAL {
+            return Some("\"local\" is this machine's engine; choose another name".into());
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Some(format!(
+                "{name:?}: use letters, digits, '-', '_' and '.' in a host name"
+            ));
+        }
+        let url = self.url.trim();
+        if let Some(rest) = url.strip_prefix("ssh://") {
+            let host = rest.rsplit('@').next().unwrap_or("");
+            if rest.is_empty() || host.is_empty() {
+                return Some("write ssh://user@host".into());
+            }
+            if host.contains(':') || rest.contains('/') {
+                return Some(format!(
+                    "{url}: put the port (and key) in your ssh config (~/.ssh/config, Host {host}), not in the address"
+                ));
+            }
+            return None;
+        }
+        if let Some(rest) = url.strip_prefix("tcp://") {
+            if rest.is_empty() {
+                return Some("write tcp://host:2376".into());
+            }
+            for (p, what) in [
+                (&self.tls_ca, "CA certificate (tls_ca)"),
+                (&self.tls_cert, "client certificate (tls_cert)"),
+                (&self.tls_key, "client key (tls_key)"),
+            ] {
+                match p {
+                    None => {
+                        return Some(format!(
+                            "{url}: a TCP engine needs TLS with client certificates: set its {what}"
+                        ));
+                    }
+                    Some(p) if !p.is_absolute() => {
+                        return Some(format!("{}: use a full path for the {what}", p.display()));
+                    }
+                    Some(_) => {}
+                }
+            }
+            return None;
+        }
+        Some(format!("{url:?}: use ssh://user@host or tcp://host:2376"))
     }
 }
 
@@ -391,6 +471,14 @@ impl Settings {
                 "use full paths, like /shared/films".into(),
             ));
         }
+        let mut seen = std::collections::HashSet::new();
+        for h in &self.runner.hosts {
+            if let Some(p) = h.problem() {
+                errors.push(("runner.hosts", format!("host {:?}: {p}", h.name)));
+            } else if !seen.insert(h.name.trim()) {
+                errors.push(("runner.hosts", format!("two hosts are named {:?}", h.name)));
+            }
+        }
         errors
     }
 }
@@ -515,6 +603,50 @@ mod tests {
             .collect();
         assert_eq!(kept.len(), 1);
         assert!(kept[0].starts_with("settings.toml.broken-"), "{kept:?}");
+    }
+
+    #[test]
+    fn docker_hosts_are_checked_and_round_trip() {
+        let host = |name: &str, url: &str| DockerHost {
+            name: name.into(),
+            url: url.into(),
+            ..Default::default()
+        };
+        let problem = |h: DockerHost| h.problem().unwrap_or_default();
+        assert_eq!(host("box-b", "ssh://render@box-b").problem(), None);
+        assert!(problem(host("box-b", "ssh://render@box-b:2222")).contains("ssh config"));
+        assert!(problem(host("local", "ssh://a@b")).contains("local"));
+        assert!(problem(host("", "ssh://a@b")).contains("name"));
+        assert!(problem(host("box c", "ssh://a@b")).contains("letters"));
+        assert!(problem(host("box-c", "http://b:2375")).contains("ssh://"));
+        assert!(problem(host("box-c", "tcp://b:2376")).contains("tls_ca"));
+        let tls = DockerHost {
+            tls_ca: Some("/certs/ca.pem".into()),
+            tls_cert: Some("/certs/cert.pem".into()),
+            tls_key: Some("certs/key.pem".into()),
+            gpu_vram_mb: vec![24576, 24576],
+            ..host("box-c", "tcp://b:2376")
+        };
+        assert!(problem(tls.clone()).contains("full path"));
+        let tls = DockerHost {
+            tls_key: Some("/certs/key.pem".into()),
+            ..tls
+        };
+        assert_eq!(tls.problem(), None);
+        let mut s = Settings::default();
+        s.runner.hosts = vec![tls.clone(), host("box-c", "ssh://a@b")];
+        assert!(
+            s.validate()
+                .iter()
+                .any(|(k, e)| *k == "runner.hosts" && e.contains("two hosts"))
+        );
+        s.runner.hosts.pop();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.toml");
+        save(&p, &s).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("[[runner.hosts]]"), "{text}");
+        assert_eq!(load(&p).settings, s);
     }
 
     #[test]

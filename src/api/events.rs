@@ -87,6 +87,11 @@ pub enum Event {
     SettingsFailed { error: String },
     #[serde(rename = "system.probed")]
     SystemProbed { info: SystemInfo },
+    /// The remote Docker hosts of Settings → Runner and how each answered last.
+    #[serde(rename = "runner.hosts")]
+    DockerHosts {
+        hosts: Vec<crate::model::gpu::HostStatus>,
+    },
     #[serde(rename = "functions.loaded")]
     FunctionsLoaded {
         functions: Vec<FunctionSummary>,
@@ -251,6 +256,9 @@ pub enum Command {
     ReloadFunctions,
     #[serde(rename = "queue.pause")]
     PauseQueue { paused: bool },
+    /// Checks every remote Docker host now (Settings → Runner's Test button).
+    #[serde(rename = "runner.check_hosts")]
+    CheckDockerHosts,
     #[serde(rename = "project.list")]
     ListProjects,
     #[serde(rename = "project.create")]

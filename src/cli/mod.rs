@@ -216,6 +216,10 @@ pub struct RunArgs {
     /// template says (a container's image comes from `slate image build FUNCTION`).
     #[arg(long, value_name = "process|docker|slurm")]
     pub executor: Option<String>,
+    /// Run the container on this Docker host (a name from Settings → Runner, or
+    /// `local`) instead of where the scheduler would place it.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -523,6 +527,7 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         shot: args.shot.clone(),
         shot_ref,
         executor: args.executor.clone(),
+        host: args.host.clone(),
     };
     if let Some(remote) = remote(global)? {
         return run_remote(&remote, request, &args);

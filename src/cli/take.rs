@@ -227,6 +227,7 @@ fn generate(
         shot: Some(format!("{chapter}.{scene}.{shot}")),
         shot_ref: Some(r),
         executor: None,
+        host: None,
     };
     let (core, _) = crate::cli::start_core(global, false, true)?;
     core.send(Command::SubmitTask { request });

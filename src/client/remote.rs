@@ -174,6 +174,8 @@ impl Client for Remote {
             "priority": request.priority,
             "project": request.project,
             "shot": request.shot,
+            "executor": request.executor,
+            "host": request.host,
         });
         self.json::<TaskReply>("POST", "/v1/tasks", Some(&body))
             .map(|r| r.task)

@@ -37,3 +37,49 @@ pub struct GpuSample {
     pub fan_pct: Option<u32>,
     pub processes: Vec<GpuProcess>,
 }
+
+/// A Docker host as Settings → Runner and the GPU tab show it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostStatus {
+    pub name: String,
+    /// `local`, `ssh://…` or `tcp://…`.
+    pub url: String,
+    /// `None` until the first check.
+    pub reachable: Option<bool>,
+    /// Why it is not reachable.
+    pub error: Option<String>,
+    /// "Docker Engine 20.10.24 (API 1.41)".
+    pub engine: Option<String>,
+    /// Whether the engine has the NVIDIA runtime (so GPU containers can run there).
+    pub nvidia_runtime: bool,
+    /// GPUs it has: declared in Settings (remote engines report no VRAM), VRAM in MiB.
+    pub gpus: Vec<u64>,
+    /// What to say about its GPUs: "no GPU reported", "2 GPUs declared", ….
+    pub gpu_note: String,
+    pub checked_ms: u64,
+}
+
+/// The GPU line of a reachable host.
+pub fn gpu_note(nvidia_runtime: bool, declared: &[u64]) -> String {
+    match (nvidia_runtime, declared.len()) {
+        (false, 0) => "no GPU reported".into(),
+        (true, 0) => "NVIDIA runtime; GPU sizes not declared (set gpu_vram_mb)".into(),
+        (false, n) => format!("{n} GPU(s) declared, but the engine has no NVIDIA runtime"),
+        (true, n) => format!(
+            "{n} GPU(s): {}",
+            declared
+                .iter()
+                .map(|mb| crate::model::gpu::gb(*mb))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// MiB as GB with one decimal, the way a card is sold ("11.2 GB").
+pub fn gb(mb: u64) -> String {
+    format!("{:.1} GB", mb as f64 / 1024.0)
+}
+
+/// The name of this machine's own Docker engine (and its process executor).
+pub const LOCAL: &str = "local";

@@ -80,6 +80,9 @@ pub struct TaskRequest {
     /// Run with this executor instead of the template's: `process`, `docker` or `slurm`.
     #[serde(default)]
     pub executor: Option<String>,
+    /// Run only on this Docker host (a name from Settings → Runner, or `local`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// A shot by its stable ids: the project's `id` from `project.json` and the chapter,
@@ -160,6 +163,13 @@ pub struct Task {
     /// The Slurm job running it (the last attempt's), to follow it after a restart.
     #[serde(default)]
     pub slurm_job: Option<String>,
+    /// The Docker host it was asked to run on, if any.
+    #[serde(default)]
+    pub requested_host: Option<String>,
+    /// The Docker host it runs (or last ran) on; `None`: this machine. Kept with the
+    /// container id, so a re-attach after a restart goes to the right engine.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 impl Task {
@@ -200,6 +210,8 @@ impl Task {
             shot_ref: None,
             executor: None,
             slurm_job: None,
+            requested_host: None,
+            host: None,
         }
     }
 

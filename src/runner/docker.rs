@@ -29,7 +29,15 @@ pub fn plain_error(e: &bollard::errors::Error) -> String {
             message,
         } => format!("Docker said {status_code}: {message}"),
         E::HyperResponseError { .. } | E::IOError { .. } => {
-            format!("the Docker engine is not reachable ({e}); is the daemon running?")
+            format!(
+                "the Docker engine is not reachable ({}); is the daemon running?",
+                root_cause(e)
+            )
+        }
+        // A remote engine: the transport's own words ("Connection refused", the TLS
+        // alert, ssh's exit) say more than hyper's wrapper around them.
+        other if is_unreachable(other) => {
+            format!("not reachable: {}", root_cause(other))
         }
         other => other.to_string(),
     }
@@ -46,7 +54,38 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt as _;
 
+use crate::runner::docker_hosts::{self, Remote};
 use crate::runner::exec::{ExecReport, Launch, Outcome};
+
+/// Which engine: this machine's (its endpoint from Settings) or a remote host's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Local(String),
+    Remote(Remote),
+}
+
+impl Target {
+    pub fn client(&self) -> Result<Docker, String> {
+        match self {
+            Self::Local(endpoint) => connect(endpoint),
+            Self::Remote(r) => docker_hosts::client(r),
+        }
+    }
+
+    pub fn remote(&self) -> Option<&Remote> {
+        match self {
+            Self::Local(_) => None,
+            Self::Remote(r) => Some(r),
+        }
+    }
+
+    /// After a connection broke: a remote client is made afresh on next use.
+    fn broken(&self) {
+        if let Self::Remote(r) = self {
+            docker_hosts::forget(r);
+        }
+    }
+}
 
 /// Every container Slate makes carries these labels.
 pub const LABEL_TASK: &str = "slate.task_id";
@@ -57,7 +96,9 @@ pub const LABEL_STUDIO: &str = "slate.studio";
 /// What a Docker launch needs beyond the common [`Launch`].
 #[derive(Clone, Debug)]
 pub struct DockerSpec {
-    pub endpoint: String,
+    /// The engine; on a remote one nothing is bind-mounted: inputs are uploaded into the
+    /// container and `/out` is downloaded back.
+    pub target: Target,
     pub image: String,
     pub network: String,
     pub container_name: String,
@@ -68,12 +109,24 @@ pub struct DockerSpec {
     pub gpu_index: Option<u32>,
 }
 
+/// The innermost error of a chain, where the real reason is.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
 /// True when the error means the engine itself is unreachable (worth waiting for).
 pub fn is_unreachable(e: &bollard::errors::Error) -> bool {
     use bollard::errors::Error as E;
     matches!(
         e,
-        E::HyperResponseError { .. } | E::IOError { .. } | E::RequestTimeoutError
+        E::HyperResponseError { .. }
+            | E::HyperLegacyError { .. }
+            | E::IOError { .. }
+            | E::RequestTimeoutError
     ) || e.to_string().contains("onnect")
 }
 
@@ -96,7 +149,7 @@ fn unreachable(e: &bollard::errors::Error) -> Outcome {
 /// Runs (or re-attaches to) the task's container until it exits, is cancelled or times
 /// out. The container is always removed at the end; outputs are already on the host.
 pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
-    let docker = match connect(&spec.endpoint) {
+    let docker = match spec.target.client() {
         Ok(d) => d,
         Err(e) => return Outcome::Unavailable { reason: e },
     };
@@ -163,11 +216,26 @@ pub async fn run(launch: Launch, spec: DockerSpec) -> Outcome {
                     .and_then(|c| c.state)
                     .and_then(|s| s.oom_killed)
                     .unwrap_or(false);
+                if spec.target.remote().is_some() {
+                    match docker_hosts::download_outputs(&docker, &id, &launch.output_dir).await {
+                        Ok(()) => {}
+                        Err(docker_hosts::DownloadError::Unreachable(reason)) => {
+                            // The container keeps its outputs until the host is back.
+                            spec.target.broken();
+                            return Outcome::Unavailable { reason };
+                        }
+                        Err(e) => {
+                            remove(&docker, &id).await;
+                            return Outcome::failed(e.to_string(), false);
+                        }
+                    }
+                }
                 Outcome::Exited { code, oom, last_lines: sink.last_lines() }
             }
             Err(e) if is_unreachable(&e) => {
                 // The daemon went away with our container inside; it is re-attached or
                 // collected when the engine is back (the record keeps its id).
+                spec.target.broken();
                 return unreachable(&e);
             }
             Err(e) => Outcome::failed(plain_error(&e), false),
@@ -291,7 +359,12 @@ async fn create_and_start(
             false,
         ));
     }
-    let mounts = mounts_for(launch, spec).map_err(|e| Outcome::failed(e, false))?;
+    // A remote engine gets no bind mounts: the paths would be on its own disk.
+    let mounts = if spec.target.remote().is_some() {
+        Vec::new()
+    } else {
+        mounts_for(launch, spec).map_err(|e| Outcome::failed(e, false))?
+    };
     let device_requests = spec.gpu_index.map(|g| {
         vec![DeviceRequest {
             driver: Some("nvidia".into()),
@@ -341,7 +414,10 @@ async fn create_and_start(
         .build();
     let created = match docker.create_container(Some(opts), body).await {
         Ok(c) => c,
-        Err(e) if is_unreachable(&e) => return Err(unreachable(&e)),
+        Err(e) if is_unreachable(&e) => {
+            spec.target.broken();
+            return Err(unreachable(&e));
+        }
         Err(e) => {
             let msg = plain_error(&e);
             let msg = if msg.contains("could not select device driver") {
@@ -352,6 +428,22 @@ async fn create_and_start(
             return Err(Outcome::failed(msg, false));
         }
     };
+    if spec.target.remote().is_some()
+        && let Err(e) = docker_hosts::upload_inputs(docker, &created.id, &launch.input_files).await
+    {
+        remove(docker, &created.id).await;
+        if is_unreachable(&e) {
+            spec.target.broken();
+            return Err(unreachable(&e));
+        }
+        return Err(Outcome::failed(
+            format!(
+                "could not copy the inputs into the container: {}",
+                plain_error(&e)
+            ),
+            false,
+        ));
+    }
     if let Err(e) = docker
         .start_container(
             &created.id,
@@ -433,8 +525,8 @@ pub struct FoundContainer {
 }
 
 /// This studio's containers (running or not).
-pub async fn list_ours(endpoint: &str, studio: &str) -> Result<Vec<FoundContainer>, String> {
-    let docker = connect(endpoint)?;
+pub async fn list_ours(target: &Target, studio: &str) -> Result<Vec<FoundContainer>, String> {
+    let docker = target.client()?;
     let label = format!("{LABEL_STUDIO}={studio}");
     let filters = HashMap::from([("label", vec![label.as_str()])]);
     let opts = ListContainersOptionsBuilder::default()
@@ -443,8 +535,14 @@ pub async fn list_ours(endpoint: &str, studio: &str) -> Result<Vec<FoundContaine
         .build();
     let list = tokio::time::timeout(Duration::from_secs(5), docker.list_containers(Some(opts)))
         .await
-        .map_err(|_| "the Docker engine did not answer within 5 s".to_string())?
-        .map_err(|e| plain_error(&e))?;
+        .map_err(|_| {
+            target.broken();
+            "the Docker engine did not answer within 5 s".to_string()
+        })?
+        .map_err(|e| {
+            target.broken();
+            plain_error(&e)
+        })?;
     Ok(list
         .into_iter()
         .filter_map(|c| {
@@ -461,12 +559,18 @@ pub async fn list_ours(endpoint: &str, studio: &str) -> Result<Vec<FoundContaine
 /// Exit code and OOM flag of a finished container, then removes it. The part of its
 /// log that no Slate was there to read is appended to `log_file` first.
 pub async fn collect_finished(
-    endpoint: &str,
+    target: &Target,
     id: &str,
     log_file: &std::path::Path,
+    output_dir: Option<&std::path::Path>,
 ) -> Result<(i64, bool), String> {
-    let docker = connect(endpoint)?;
+    let docker = target.client()?;
     append_missing_logs(&docker, id, log_file).await;
+    if let (Some(_), Some(dir)) = (target.remote(), output_dir) {
+        docker_hosts::download_outputs(&docker, id, dir)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let c = docker
         .inspect_container(id, None::<InspectContainerOptions>)
         .await
@@ -480,8 +584,8 @@ pub async fn collect_finished(
     Ok(result)
 }
 
-pub async fn remove_container(endpoint: &str, id: &str) {
-    if let Ok(d) = connect(endpoint) {
+pub async fn remove_container(target: &Target, id: &str) {
+    if let Ok(d) = target.client() {
         remove(&d, id).await;
     }
 }

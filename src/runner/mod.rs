@@ -6,11 +6,13 @@
 
 pub mod builtin;
 pub mod docker;
+pub mod docker_hosts;
 pub mod exec;
 pub mod function;
 pub mod image;
 pub mod process;
 pub mod progress;
+pub mod scheduler;
 pub mod slurm;
 mod slurm_tasks;
 pub mod store;
@@ -44,6 +46,8 @@ const LIVE_LOG_LINES: u32 = 200;
 const LIVE_LOG_WINDOW: Duration = Duration::from_millis(100);
 /// A progress event per task at most this often; state changes always go out.
 const PROGRESS_EVERY_MS: u64 = 50;
+/// How often remote Docker hosts are checked (version, runtimes, reachable).
+pub const HOST_CHECK_EVERY: Duration = Duration::from_secs(3);
 
 /// What the runner needs besides settings.
 #[derive(Clone, Debug, Default)]
@@ -321,6 +325,13 @@ struct Actor {
     /// States that could not be written yet (a full disk), by task; see `commit`.
     unsaved: BTreeMap<TaskId, Task>,
     save_retry_at: Option<tokio::time::Instant>,
+    /// The remote Docker hosts' last check, by name (the local engine is not listed).
+    hosts: BTreeMap<String, docker_hosts::HostStatus>,
+    hosts_tx: tokio::sync::mpsc::UnboundedSender<Vec<docker_hosts::HostStatus>>,
+    hosts_rx: tokio::sync::mpsc::UnboundedReceiver<Vec<docker_hosts::HostStatus>>,
+    /// A check is under way; when the last one started.
+    hosts_checking: bool,
+    hosts_checked: Option<std::time::Instant>,
 }
 
 /// How often unsaved task states are written again.
@@ -336,6 +347,7 @@ impl Actor {
     ) -> Self {
         let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
         let (finished_tx, finished_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (hosts_tx, hosts_rx) = tokio::sync::mpsc::unbounded_channel();
         let functions_dir = paths.functions_dir();
         let functions_dir2 = functions_dir.clone();
         Self {
@@ -370,6 +382,11 @@ impl Actor {
             own: Default::default(),
             unsaved: BTreeMap::new(),
             save_retry_at: None,
+            hosts: BTreeMap::new(),
+            hosts_tx,
+            hosts_rx,
+            hosts_checking: false,
+            hosts_checked: None,
         }
     }
 
@@ -388,6 +405,7 @@ impl Actor {
         self.reconcile_containers().await;
         self.reconcile_slurm().await;
         loop {
+            self.check_hosts(false);
             let every = if self.functions_changed_at.is_some() {
                 FUNCTIONS_SETTLE
             } else {
@@ -431,7 +449,7 @@ impl Actor {
                                 let answer = self.call(c);
                                 reply.send(answer).ok();
                             }
-                            Some(Msg::Settings(s)) => self.settings = s,
+                            Some(Msg::Settings(s)) => self.settings_changed(s),
                             Some(Msg::Gpu(tick)) => self.on_gpu(tick),
                             Some(Msg::Shutdown(done)) => {
                                 done.send(()).ok();
@@ -444,7 +462,7 @@ impl Actor {
                         let answer = self.call(c);
                         reply.send(answer).ok();
                     }
-                    Some(Msg::Settings(s)) => self.settings = s,
+                    Some(Msg::Settings(s)) => self.settings_changed(s),
                     Some(Msg::Gpu(tick)) => self.on_gpu(tick),
                     Some(Msg::Shutdown(done)) => {
                         done.send(()).ok();
@@ -454,6 +472,12 @@ impl Actor {
                     }
                 },
                 Some((id, report)) = self.reports_rx.recv() => self.on_report(id, report),
+                Some(statuses) = self.hosts_rx.recv() => {
+                    if self.on_hosts(statuses) {
+                        self.reconcile_containers().await;
+                    }
+                    self.queue_changed = true;
+                }
                 Some((id, outcome, outputs)) = self.finished_rx.recv() => {
                     // Drain reports sent before the end so no log line is lost.
                     while let Ok((rid, report)) = self.reports_rx.try_recv() {
@@ -631,11 +655,11 @@ impl Actor {
         self.tasks = tasks.into_iter().map(|t| (t.id, t)).collect();
     }
 
-    /// After a restart: containers still running are re-attached (the task continues,
-    /// never restarts), finished ones are collected, missing ones are reconciled like
-    /// lost processes, and containers of ours that no task owns are removed.
+    /// After a restart, or when a Docker host comes back: containers still running are
+    /// re-attached (the task continues, never restarts), finished ones are collected,
+    /// missing ones are reconciled like lost processes, and containers of ours that no
+    /// task owns are removed. Each host is asked about its own tasks.
     async fn reconcile_containers(&mut self) {
-        let endpoint = self.settings.runner.docker_endpoint.clone();
         let studio = self.paths.data_dir.display().to_string();
         let waiting: Vec<Task> = self
             .tasks
@@ -649,22 +673,79 @@ impl Actor {
             })
             .cloned()
             .collect();
-        let found = match docker::list_ours(&endpoint, &studio).await {
-            Ok(f) => f,
-            Err(reason) => {
-                self.reconcile_pending = !waiting.is_empty();
-                for mut t in waiting {
-                    let stage = format!("waiting for Docker to re-attach: {reason}");
-                    if t.stage.as_deref() != Some(stage.as_str()) {
-                        t.stage = Some(stage);
-                        self.tasks.insert(t.id, t.clone());
-                        self.sink.emit(Event::TaskUpdated { task: t });
-                    }
-                }
-                return;
+        // Local first, then every remote host that has tasks to re-attach or is up (to
+        // clear containers no task owns).
+        let mut hosts: Vec<Option<String>> = vec![None];
+        for t in &waiting {
+            if !hosts.contains(&t.host) {
+                hosts.push(t.host.clone());
             }
-        };
-        self.reconcile_pending = false;
+        }
+        let mut pending = false;
+        for host in hosts {
+            let mine: Vec<Task> = waiting.iter().filter(|t| t.host == host).cloned().collect();
+            let target = match self.target_of(host.as_deref()) {
+                Ok(target) => target,
+                Err(why) => {
+                    // The host left Settings: its tasks cannot be followed any more.
+                    let now = crate::util::now_ms();
+                    for mut t in mine {
+                        recover_lost(&mut t, false, now);
+                        t.error = Some(why.clone());
+                        self.commit(t).ok();
+                    }
+                    continue;
+                }
+            };
+            if host.is_some()
+                && self
+                    .hosts
+                    .get(host.as_deref().unwrap_or_default())
+                    .is_some_and(|h| h.reachable == Some(false))
+            {
+                pending |= !mine.is_empty();
+                continue;
+            }
+            let found = match docker::list_ours(&target, &studio).await {
+                Ok(f) => f,
+                Err(reason) => {
+                    pending |= !mine.is_empty();
+                    for mut t in mine {
+                        let stage = match &host {
+                            None => format!("waiting for Docker to re-attach: {reason}"),
+                            Some(h) => format!("waiting for {h}: {reason}"),
+                        };
+                        if t.stage.as_deref() != Some(stage.as_str()) {
+                            t.stage = Some(stage);
+                            self.tasks.insert(t.id, t.clone());
+                            self.sink.emit(Event::TaskUpdated { task: t });
+                        }
+                    }
+                    continue;
+                }
+            };
+            self.reconcile_on(&target, mine, &found).await;
+            for c in found {
+                // Any active task's (two "hosts" can be one engine, seen two ways).
+                let owned = self
+                    .tasks
+                    .get(&c.task_id)
+                    .is_some_and(|t| t.state.is_active());
+                if !owned {
+                    docker::remove_container(&target, &c.id).await;
+                }
+            }
+        }
+        self.reconcile_pending = pending;
+    }
+
+    /// Re-attaches, collects or gives up each of `waiting` (tasks of one host).
+    async fn reconcile_on(
+        &mut self,
+        target: &docker::Target,
+        waiting: Vec<Task>,
+        found: &[docker::FoundContainer],
+    ) {
         let now = crate::util::now_ms();
         for mut t in waiting {
             let template = self
@@ -682,7 +763,13 @@ impl Actor {
                 }
                 Some(c) => {
                     let log_file = self.paths.logs_dir().join(format!("{}.log", t.id));
-                    let outcome = match docker::collect_finished(&endpoint, &c.id, &log_file).await
+                    let outcome = match docker::collect_finished(
+                        target,
+                        &c.id,
+                        &log_file,
+                        t.output_dir.as_deref(),
+                    )
+                    .await
                     {
                         Ok((code, oom)) => Outcome::Exited {
                             code,
@@ -708,15 +795,140 @@ impl Actor {
                 }
             }
         }
-        for c in found {
-            let owned = self
-                .tasks
-                .get(&c.task_id)
-                .is_some_and(|t| t.state.is_active());
-            if !owned {
-                docker::remove_container(&endpoint, &c.id).await;
+    }
+
+    /// The engine of a host: `None` is this machine's.
+    fn target_of(&self, host: Option<&str>) -> Result<docker::Target, String> {
+        match host {
+            None | Some(scheduler::LOCAL) => Ok(docker::Target::Local(
+                self.settings.runner.docker_endpoint.clone(),
+            )),
+            Some(name) => {
+                let h = self
+                    .settings
+                    .runner
+                    .hosts
+                    .iter()
+                    .find(|h| h.name == name)
+                    .ok_or_else(|| {
+                        format!("its Docker host {name} is no longer in Settings → Runner")
+                    })?;
+                docker_hosts::Remote::of(h).map(docker::Target::Remote)
             }
         }
+    }
+
+    fn settings_changed(&mut self, settings: Settings) {
+        let hosts_changed = settings.runner.hosts != self.settings.runner.hosts;
+        self.settings = settings;
+        if hosts_changed {
+            let names: std::collections::HashSet<&str> = self
+                .settings
+                .runner
+                .hosts
+                .iter()
+                .map(|h| h.name.as_str())
+                .collect();
+            self.hosts.retain(|n, _| names.contains(n.as_str()));
+            self.emit_hosts();
+            self.check_hosts(true);
+        }
+    }
+
+    /// Checks every remote host in the background, every [`HOST_CHECK_EVERY`] (or now
+    /// when `now`); the answers come back through `hosts_rx`.
+    fn check_hosts(&mut self, now: bool) {
+        if self.settings.runner.hosts.is_empty() || self.hosts_checking {
+            return;
+        }
+        if !now
+            && self
+                .hosts_checked
+                .is_some_and(|t| t.elapsed() < HOST_CHECK_EVERY)
+        {
+            return;
+        }
+        self.hosts_checking = true;
+        self.hosts_checked = Some(std::time::Instant::now());
+        let hosts = self.settings.runner.hosts.clone();
+        let tx = self.hosts_tx.clone();
+        tokio::spawn(async move {
+            let checks = hosts.iter().map(|h| async move {
+                match docker_hosts::Remote::of(h) {
+                    Ok(r) => docker_hosts::check(&r, h).await,
+                    Err(e) => docker_hosts::HostStatus {
+                        name: h.name.clone(),
+                        url: h.url.clone(),
+                        reachable: Some(false),
+                        error: Some(e),
+                        checked_ms: crate::util::now_ms(),
+                        ..Default::default()
+                    },
+                }
+            });
+            tx.send(futures_util::future::join_all(checks).await).ok();
+        });
+    }
+
+    /// Takes in a round of host checks. True when a host with tasks to re-attach is
+    /// reachable now.
+    fn on_hosts(&mut self, statuses: Vec<docker_hosts::HostStatus>) -> bool {
+        self.hosts_checking = false;
+        let mut changed = false;
+        let mut back = false;
+        for st in statuses {
+            if !self.settings.runner.hosts.iter().any(|h| h.name == st.name) {
+                continue;
+            }
+            let before = self.hosts.get(&st.name);
+            let was_up = before.is_some_and(|b| b.reachable == Some(true));
+            if st.reachable == Some(true) && !was_up {
+                back = true;
+            }
+            let same = before.is_some_and(|b| {
+                b.reachable == st.reachable
+                    && b.error == st.error
+                    && b.engine == st.engine
+                    && b.gpus == st.gpus
+                    && b.gpu_note == st.gpu_note
+            });
+            changed |= !same;
+            self.hosts.insert(st.name.clone(), st);
+        }
+        if changed {
+            self.emit_hosts();
+        }
+        let stranded = self.tasks.values().any(|t| {
+            t.state.is_active()
+                && t.host.is_some()
+                && !self.running.contains_key(&t.id)
+                && t.host
+                    .as_ref()
+                    .and_then(|h| self.hosts.get(h))
+                    .is_some_and(|h| h.reachable == Some(true))
+        });
+        (back || self.reconcile_pending) && stranded
+    }
+
+    fn emit_hosts(&self) {
+        let hosts = self
+            .settings
+            .runner
+            .hosts
+            .iter()
+            .map(|h| {
+                self.hosts
+                    .get(&h.name)
+                    .cloned()
+                    .unwrap_or_else(|| docker_hosts::HostStatus {
+                        name: h.name.clone(),
+                        url: h.url.clone(),
+                        gpus: h.gpu_vram_mb.clone(),
+                        ..Default::default()
+                    })
+            })
+            .collect();
+        self.sink.emit(Event::DockerHosts { hosts });
     }
 
     /// Reloads templates when files in the functions folder changed and then stayed
@@ -778,6 +990,10 @@ impl Actor {
                     self.sink.emit(Event::RunnerFailed { error: e });
                 }
                 self.sink.emit(Event::QueuePaused { paused });
+            }
+            Command::CheckDockerHosts => {
+                self.emit_hosts();
+                self.check_hosts(true);
             }
             Command::ReloadFunctions => {
                 let dir = self.paths.functions_dir();
@@ -850,6 +1066,10 @@ impl Actor {
                         && matches!(template.executor, Executor::Process))
                     .then(|| "slurm".to_string())
                 }),
+                requested_host: request
+                    .host
+                    .clone()
+                    .filter(|h| h.as_str() != scheduler::LOCAL),
                 priority: request.priority,
                 seq,
                 resources: resources.clone(),
@@ -921,6 +1141,32 @@ impl Actor {
                 message,
             }]));
         }
+        if let Some(host) = request.host.as_deref().filter(|h| *h != scheduler::LOCAL) {
+            let message = if !self.settings.runner.hosts.iter().any(|h| h.name == host) {
+                Some(format!(
+                    "no Docker host named {host:?}: add it in Settings → Runner, or use one of: local{}",
+                    self.settings
+                        .runner
+                        .hosts
+                        .iter()
+                        .map(|h| format!(", {}", h.name))
+                        .collect::<String>()
+                ))
+            } else if !builtin::runs_in_container(template, request.executor.as_deref()) {
+                Some(format!(
+                    "{} runs as a local process; only container functions run on another host",
+                    template.id
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                return Err(refused(vec![function::FieldError {
+                    field: "host".into(),
+                    message,
+                }]));
+            }
+        }
         let (mut params, resources) = template
             .resolve(
                 request.preset.as_deref(),
@@ -975,6 +1221,14 @@ impl Actor {
         };
         match t.state {
             TaskState::Queued => {
+                t.state = TaskState::Cancelled;
+                t.finished_ms = Some(crate::util::now_ms());
+                t.stage = None;
+                self.commit(t)?;
+            }
+            s if s.is_active() && !self.running.contains_key(&id) && t.host.is_some() => {
+                // Waiting for its host: nothing runs here to stop. Its container goes
+                // when the host answers (reconcile removes containers no task owns).
                 t.state = TaskState::Cancelled;
                 t.finished_ms = Some(crate::util::now_ms());
                 t.stage = None;
@@ -1122,93 +1376,156 @@ impl Actor {
             }
             // A cluster job's GPUs are Slurm's to place.
             let on_cluster = builtin::runs_on_slurm(&template, t.executor.as_deref());
-            let gpu_index = if t.resources.gpu && !on_cluster {
-                match self.place_on_gpu(&t, now) {
-                    Placement::On(i, need) => Some((i, need)),
-                    Placement::Wait(why) => {
-                        if self.waiting_noted.get(&t.id) != Some(&why) {
-                            self.waiting_noted.insert(t.id, why.clone());
-                            let mut w = t.clone();
-                            w.stage = Some(why);
-                            self.tasks.insert(w.id, w.clone());
-                            self.sink.emit(Event::TaskUpdated { task: w });
-                        }
-                        continue;
-                    }
-                    Placement::Never(why) => {
-                        self.fail(t, why);
-                        continue;
-                    }
-                }
+            let in_container = builtin::runs_in_container(&template, t.executor.as_deref());
+            let placement = if !on_cluster
+                && (t.resources.gpu || (in_container && t.requested_host.is_some()))
+            {
+                self.place(&t, in_container)
             } else {
-                None
+                Placement::On(None, None, 0)
+            };
+            let (host, gpu_index, need) = match placement {
+                Placement::On(host, gpu, need) => (host, gpu, need),
+                Placement::Wait(why) => {
+                    if self.waiting_noted.get(&t.id) != Some(&why) {
+                        self.waiting_noted.insert(t.id, why.clone());
+                        let mut w = t.clone();
+                        w.stage = Some(why);
+                        self.tasks.insert(w.id, w.clone());
+                        self.sink.emit(Event::TaskUpdated { task: w });
+                    }
+                    continue;
+                }
+                Placement::Never(why) => {
+                    self.fail(t, why);
+                    continue;
+                }
             };
             self.waiting_noted.remove(&t.id);
             let id = t.id;
-            self.start(t, template, gpu_index.map(|(i, _)| i));
-            if let (Some((_, need)), Some(r)) = (gpu_index, self.running.get_mut(&id)) {
+            self.start(t, template, gpu_index, host);
+            if let Some(r) = self.running.get_mut(&id) {
                 r.reserved_mb = need;
             }
         }
     }
 
-    /// Picks the GPU with the most headroom for `t`, counting what running tasks
-    /// reserved and the headroom from Settings.
-    fn place_on_gpu(&mut self, t: &Task, _now: u64) -> Placement {
-        let gpus = match &self.gpu {
-            None => return Placement::Wait("waiting for the first GPU reading".into()),
-            Some(Ok(g)) if !g.is_empty() => g.clone(),
-            // A GPU can vanish for a moment (reset, driver hiccup): wait for it.
-            Some(Ok(_)) => {
-                return Placement::Wait("waiting for a GPU: none is visible right now".into());
-            }
-            Some(Err(e)) if e.contains("driver") || e.contains("libnvidia") => {
-                return Placement::Never(format!("this task needs a GPU: {e}"));
-            }
-            Some(Err(e)) => return Placement::Wait(format!("waiting for the GPU readings: {e}")),
+    /// Where `t` runs: asks the pure [`scheduler`] over this machine (its GPUs from the
+    /// sampler) and, for container tasks, every remote Docker host.
+    fn place(&mut self, t: &Task, in_container: bool) -> Placement {
+        use scheduler::{Decision, GpuSlot, HostView, Need, Reach};
+        let local = match &self.gpu {
+            None => HostView {
+                name: scheduler::LOCAL.into(),
+                reach: Reach::Unknown,
+                gpus: vec![],
+                no_gpu_reason: None,
+            },
+            Some(Ok(g)) => HostView {
+                name: scheduler::LOCAL.into(),
+                // A GPU can vanish for a moment (reset, driver hiccup): wait for it.
+                reach: if g.is_empty() {
+                    Reach::Unknown
+                } else {
+                    Reach::Up
+                },
+                gpus: g
+                    .iter()
+                    .map(|g| GpuSlot {
+                        index: g.index,
+                        total_mb: g.mem_total_mb,
+                        free_mb: Some(g.mem_free_mb),
+                    })
+                    .collect(),
+                no_gpu_reason: None,
+            },
+            Some(Err(e)) if e.contains("driver") || e.contains("libnvidia") => HostView {
+                name: scheduler::LOCAL.into(),
+                reach: Reach::Up,
+                gpus: vec![],
+                no_gpu_reason: Some(e.clone()),
+            },
+            Some(Err(_)) => HostView {
+                name: scheduler::LOCAL.into(),
+                reach: Reach::Unknown,
+                gpus: vec![],
+                no_gpu_reason: None,
+            },
         };
-        let headroom = self.settings.runner.vram_headroom_mb;
+        let mut hosts = vec![local];
+        if in_container {
+            for h in &self.settings.runner.hosts {
+                let st = self.hosts.get(&h.name);
+                let reach = match st.and_then(|s| s.reachable) {
+                    Some(true) => Reach::Up,
+                    Some(false) => Reach::Down(
+                        st.and_then(|s| s.error.clone())
+                            .unwrap_or_else(|| "unreachable".into()),
+                    ),
+                    None => Reach::Unknown,
+                };
+                hosts.push(HostView {
+                    name: h.name.clone(),
+                    reach,
+                    gpus: h
+                        .gpu_vram_mb
+                        .iter()
+                        .enumerate()
+                        .map(|(i, mb)| GpuSlot {
+                            index: i as u32,
+                            total_mb: *mb,
+                            free_mb: None,
+                        })
+                        .collect(),
+                    no_gpu_reason: st
+                        .filter(|s| s.gpus.is_empty())
+                        .map(|s| s.gpu_note.clone())
+                        .filter(|n| !n.is_empty()),
+                });
+            }
+        }
+        let placed: Vec<scheduler::Placed> = self
+            .running
+            .iter()
+            .filter_map(|(id, r)| {
+                let task = self.tasks.get(id)?;
+                Some(scheduler::Placed {
+                    host: task.host.clone().unwrap_or_else(|| scheduler::LOCAL.into()),
+                    gpu: task.gpu_index?,
+                    reserved_mb: r.reserved_mb,
+                    used_mb: r.used_mb,
+                })
+            })
+            .collect();
         // A template without `vram_mb` is sized from history: the 95th percentile of
         // the peaks its past runs reached.
-        let need = if t.resources.vram_mb > 0 {
+        let vram_mb = if t.resources.vram_mb > 0 {
             t.resources.vram_mb
         } else {
             self.p95_peak_vram(&t.function).unwrap_or(0)
         };
-        let largest = gpus.iter().map(|g| g.mem_total_mb).max().unwrap_or(0);
-        if need + headroom > largest {
-            return Placement::Never(format!(
-                "needs {need} MB of VRAM (+{headroom} MB headroom) but the largest GPU has {largest} MB"
-            ));
-        }
-        let best = gpus
-            .iter()
-            .map(|g| {
-                // The sampled free memory already excludes what running tasks hold;
-                // subtract only what they reserved and have not allocated yet.
-                let reserved: u64 = self
-                    .running
-                    .iter()
-                    .filter(|(id, _)| {
-                        self.tasks
-                            .get(id)
-                            .is_some_and(|r| r.gpu_index == Some(g.index))
-                    })
-                    .map(|(_, r)| r.reserved_mb.saturating_sub(r.used_mb))
-                    .sum();
-                let free = g
-                    .mem_free_mb
-                    .saturating_sub(reserved)
-                    .saturating_sub(headroom);
-                (free, g.index)
-            })
-            .max();
-        match best {
-            Some((free, index)) if free >= need => Placement::On(index, need),
-            Some((free, _)) => {
-                Placement::Wait(format!("waiting for VRAM: needs {need} MB, {free} MB free"))
-            }
-            None => Placement::Never("no GPU".into()),
+        let need = Need {
+            vram_mb,
+            gpus: u32::from(t.resources.gpu),
+            host: t.requested_host.clone(),
+        };
+        match scheduler::place(
+            &need,
+            &hosts,
+            &placed,
+            self.settings.runner.vram_headroom_mb,
+        ) {
+            Decision::On {
+                host,
+                gpus,
+                reserved_mb,
+            } => Placement::On(
+                Some(host).filter(|h| h != scheduler::LOCAL),
+                gpus.first().copied(),
+                reserved_mb,
+            ),
+            Decision::Wait(why) => Placement::Wait(why),
+            Decision::Never(why) => Placement::Never(why),
         }
     }
 
@@ -1287,7 +1604,13 @@ impl Actor {
         self.commit(t).ok();
     }
 
-    fn start(&mut self, mut t: Task, template: function::FunctionTemplate, gpu_index: Option<u32>) {
+    fn start(
+        &mut self,
+        mut t: Task,
+        template: function::FunctionTemplate,
+        gpu_index: Option<u32>,
+        host: Option<String>,
+    ) {
         let output_dir = self.paths.data_dir.join("outputs").join(t.id.to_string());
         for dir in [&output_dir, &self.paths.logs_dir()] {
             if let Err(e) = std::fs::create_dir_all(dir) {
@@ -1300,6 +1623,7 @@ impl Actor {
         t.started_ms = Some(crate::util::now_ms());
         t.finished_ms = None;
         t.gpu_index = gpu_index;
+        t.host = host;
         t.output_dir = Some(output_dir);
         t.stage = None;
         t.progress = 0.0;
@@ -1422,10 +1746,19 @@ impl Actor {
         self.running.insert(id, Running::new(cancel_tx));
         let finished = self.finished_tx.clone();
         let project_dir_for_slurm = project_dir.clone();
+        let target = match self.target_of(t.host.as_deref()) {
+            Ok(target) => target,
+            Err(e) => {
+                self.finished_tx
+                    .send((id, Outcome::failed(e, false), None))
+                    .ok();
+                return;
+            }
+        };
         let spec = match &template.executor {
             Executor::Process | Executor::Slurm { .. } => None,
             Executor::Docker { image, network } => Some(docker::DockerSpec {
-                endpoint: self.settings.runner.docker_endpoint.clone(),
+                target,
                 image: image.clone(),
                 network: network.clone().unwrap_or_else(|| "none".into()),
                 container_name: format!("slate-{}-task-{id}", studio_tag(&self.paths)),
@@ -1654,6 +1987,26 @@ impl Actor {
                     ),
                 );
             }
+            Outcome::Unavailable { reason } if t.host.is_some() && t.container_id.is_some() => {
+                // A remote host went away with the container on it: the task keeps its
+                // state and container, and is re-attached (or collected) when the host
+                // answers again. One run, one terminal state.
+                let host = t.host.clone().unwrap_or_default();
+                t.finished_ms = None;
+                t.stage = Some(format!("waiting for {host}: {reason}"));
+                self.reconcile_pending = true;
+                self.commit(t).ok();
+            }
+            Outcome::Unavailable { reason } if t.host.is_some() => {
+                let host = t.host.clone().unwrap_or_default();
+                let delay = backoff_ms(t.attempts.min(4), &mut self.rng).min(10_000);
+                t.attempts = t.attempts.saturating_sub(1);
+                t.state = TaskState::Queued;
+                t.not_before_ms = Some(now + delay);
+                t.stage = Some(format!("waiting for {host}: {reason}"));
+                t.error = None;
+                self.commit(t).ok();
+            }
             Outcome::Unavailable { reason } => {
                 // Not the task's fault: wait for the executor without using an attempt.
                 let delay = backoff_ms(t.attempts.min(4), &mut self.rng).min(10_000);
@@ -1688,8 +2041,8 @@ impl Actor {
 }
 
 enum Placement {
-    /// On this GPU, reserving this many MB.
-    On(u32, u64),
+    /// On this host (`None`: this machine) and GPU, reserving this many MB.
+    On(Option<String>, Option<u32>, u64),
     Wait(String),
     Never(String),
 }

@@ -116,6 +116,9 @@ pub struct SubmitBody {
     /// Run with `process` or `docker` instead of the template's executor.
     #[serde(default)]
     executor: Option<String>,
+    /// Run the container on this Docker host (a name from Settings → Runner, or `local`).
+    #[serde(default)]
+    host: Option<String>,
     /// The same key twice queues one task: the second answer names the first task.
     #[serde(default)]
     idempotency_key: Option<String>,
@@ -371,6 +374,7 @@ pub async fn submit_task(
         shot: body.shot,
         shot_ref: None,
         executor: body.executor,
+        host: body.host,
     };
     let task = st
         .api

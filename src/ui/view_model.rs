@@ -98,11 +98,14 @@ pub struct ViewModel {
     pub imports_done: u64,
     /// Assets in the workspace `Library/`.
     pub library: Vec<crate::model::asset::Asset>,
+    /// Remote Docker hosts and how each answered last (the local engine is `system`).
+    pub docker_hosts: Vec<crate::model::gpu::HostStatus>,
 }
 
 impl ViewModel {
     pub fn apply(&mut self, event: Event, now_ms: u64) {
         match event {
+            Event::DockerHosts { hosts } => self.docker_hosts = hosts,
             Event::SettingsLoaded {
                 settings,
                 path,

@@ -1016,6 +1016,7 @@ impl SceneBoard {
                             shot: Some(format!("{}.{}.{}", c + 1, s + 1, h + 1)),
                             shot_ref: Some(r),
                             executor: None,
+                            host: None,
                         },
                     });
                 }

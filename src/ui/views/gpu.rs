@@ -25,11 +25,17 @@ impl GpuView {
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
         let h = &vm.gpu;
+        // GPUs are grouped by host: this machine first, then each remote Docker host.
+        let remote = !vm.docker_hosts.is_empty();
+        if remote {
+            ui.section_heading("local · this machine");
+        }
         if let Some(e) = &h.error {
             ui.empty_state(
                 "No NVIDIA GPU available",
                 &format!("{e}\n\n{INSTALL_STEPS}"),
             );
+            remote_hosts_ui(ui, ctx);
             return;
         }
         if h.latest.is_empty() {
@@ -38,6 +44,7 @@ impl GpuView {
             } else {
                 ui.empty_state("No GPUs found", "NVML is working but reports no GPU");
             }
+            remote_hosts_ui(ui, ctx);
             return;
         }
         ui.horizontal(|ui| {
@@ -61,7 +68,59 @@ impl GpuView {
                 }
                 ui.section_heading("Processes");
                 processes_ui(ui, ctx);
+                remote_hosts_ui(ui, ctx);
             });
+    }
+}
+
+/// A section per remote Docker host: its state, the GPUs it has (declared in Settings;
+/// a remote engine reports no VRAM) and the Slate tasks running there.
+fn remote_hosts_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+    for host in &ctx.vm.docker_hosts {
+        ui.add_space(theme::SPACE_M);
+        ui.section_heading(&format!("{} · {}", host.name, host.url));
+        match host.reachable {
+            Some(true) => ui.status_dot(
+                Some(true),
+                host.engine.as_deref().unwrap_or("reachable"),
+                "Checked every few seconds",
+            ),
+            Some(false) => ui.status_dot(
+                Some(false),
+                "unreachable",
+                host.error.as_deref().unwrap_or("no answer"),
+            ),
+            None => ui.status_dot(None, "checking…", "Not checked yet"),
+        };
+        if host.gpus.is_empty() {
+            ui.weak(if host.gpu_note.is_empty() {
+                "no GPU reported"
+            } else {
+                &host.gpu_note
+            });
+        }
+        for (i, mb) in host.gpus.iter().enumerate() {
+            let on_it: Vec<String> = ctx
+                .vm
+                .tasks
+                .values()
+                .filter(|t| {
+                    t.state.is_active()
+                        && t.host.as_deref() == Some(host.name.as_str())
+                        && t.gpu_index == Some(i as u32)
+                })
+                .map(|t| format!("#{} {}", t.id, t.function))
+                .collect();
+            let tasks = if on_it.is_empty() {
+                "idle".to_string()
+            } else {
+                on_it.join(", ")
+            };
+            ui.label(format!(
+                "GPU {i} · {} · {tasks}",
+                crate::model::gpu::gb(*mb)
+            ));
+        }
     }
 }
 

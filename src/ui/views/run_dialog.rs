@@ -315,6 +315,7 @@ impl RunDialog {
                     shot,
                     shot_ref,
                     executor: None,
+                    host: None,
                 },
             });
         }

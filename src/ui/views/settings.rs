@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::events::Command;
+use crate::model::gpu::HostStatus;
+use crate::settings::DockerHost;
 use crate::settings::{NUMERIC_FIELDS, Quality, Section, Settings, ThemeChoice};
 use crate::ui::commands::{UiCommand, shortcut_text};
 use crate::ui::theme;
@@ -194,7 +196,7 @@ impl SettingsForm {
                 if page == Page::Workspace {
                     workspace_in_use_ui(ui, ctx);
                 }
-                self.fields_ui(ui, page, &errors)
+                self.fields_ui(ui, page, &errors, &ctx.vm.docker_hosts, ctx.commands)
             }
         });
     }
@@ -204,6 +206,8 @@ impl SettingsForm {
         ui: &mut egui::Ui,
         page: Page,
         errors: &BTreeMap<&'static str, String>,
+        statuses: &[HostStatus],
+        commands: &crate::core::CommandSender,
     ) {
         match page {
             Page::General => {
@@ -233,6 +237,13 @@ impl SettingsForm {
                 ui.labelled_text("Docker endpoint", &mut self.draft.runner.docker_endpoint);
                 ui.weak("Empty: the local engine (DOCKER_HOST or /var/run/docker.sock)");
                 ui.field_error(errors.get("runner.docker_endpoint"));
+                hosts_ui(ui, &mut self.draft.runner.hosts, statuses, commands);
+                // Each entry shows its own problem; only a clash between two is left.
+                ui.field_error(
+                    errors
+                        .get("runner.hosts")
+                        .filter(|e| e.starts_with("two hosts")),
+                );
             }
             Page::Notifications => {
                 ui.checkbox(
@@ -249,6 +260,107 @@ impl SettingsForm {
             ui.field_error(errors.get(f.key));
         }
     }
+}
+
+/// Settings → Runner's Docker hosts: this machine, then each remote host with its last
+/// check, its address and TLS files, Remove, and Add/Test below.
+fn hosts_ui(
+    ui: &mut egui::Ui,
+    hosts: &mut Vec<DockerHost>,
+    statuses: &[HostStatus],
+    commands: &crate::core::CommandSender,
+) {
+    ui.section_heading("Docker hosts");
+    ui.weak("Tasks run on this machine unless a GPU task fits better elsewhere, or a run asks for a host. Remote tasks get their input files copied in and their outputs copied back; the project is never mounted there.");
+    ui.label("local · this machine's engine (always there)");
+    let mut remove = None;
+    for (i, h) in hosts.iter_mut().enumerate() {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.push_id(("docker_host", i), |ui| {
+                let status = statuses.iter().find(|s| s.name == h.name);
+                ui.horizontal(|ui| {
+                    match status.and_then(|s| s.reachable) {
+                        Some(true) => {
+                            let s = status.expect("checked");
+                            ui.status_dot(
+                                Some(true),
+                                &format!(
+                                    "{} · {}",
+                                    s.engine.as_deref().unwrap_or("reachable"),
+                                    s.gpu_note
+                                ),
+                                "Reachable",
+                            )
+                        }
+                        Some(false) => ui.status_dot(
+                            Some(false),
+                            "unreachable",
+                            status
+                                .and_then(|s| s.error.as_deref())
+                                .unwrap_or("no answer"),
+                        ),
+                        None => ui.status_dot(None, "not checked yet", "Save, then Test"),
+                    };
+                    if let Some(e) = status.and_then(|s| s.error.as_deref()) {
+                        ui.colored_label(theme::ERROR, e);
+                    }
+                });
+                ui.labelled_text("Name", &mut h.name);
+                ui.labelled_text("Address", &mut h.url);
+                if h.url.trim().starts_with("tcp://") {
+                    for (label, path) in [
+                        ("CA certificate", &mut h.tls_ca),
+                        ("Client certificate", &mut h.tls_cert),
+                        ("Client key", &mut h.tls_key),
+                    ] {
+                        let mut text = path
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default();
+                        if ui.labelled_text(label, &mut text).changed() {
+                            *path = (!text.trim().is_empty()).then(|| text.trim().into());
+                        }
+                    }
+                }
+                if let Some(p) = h.problem() {
+                    ui.colored_label(theme::ERROR, p);
+                }
+                if !h.gpu_vram_mb.is_empty() {
+                    ui.weak(format!(
+                        "GPUs (gpu_vram_mb in settings.toml): {}",
+                        crate::model::gpu::gpu_note(true, &h.gpu_vram_mb)
+                    ));
+                }
+                if ui.button("Remove").clicked() {
+                    remove = Some(i);
+                }
+            });
+        });
+    }
+    if let Some(i) = remove {
+        hosts.remove(i);
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Add host")
+            .on_hover_text("ssh://user@host (key and port in your ssh config) or tcp://host:2376 with TLS certificates")
+            .clicked()
+        {
+            hosts.push(DockerHost {
+                name: format!("box-{}", hosts.len() + 1),
+                url: "ssh://user@host".into(),
+                ..Default::default()
+            });
+        }
+        if ui
+            .add_enabled(!hosts.is_empty(), egui::Button::new("Test"))
+            .on_hover_text("Ask every saved host for its engine version and GPUs now")
+            .clicked()
+        {
+            commands.send(Command::CheckDockerHosts);
+        }
+    });
 }
 
 fn shortcuts_ui(ui: &mut egui::Ui) {

@@ -64,6 +64,27 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                         (Err(e), None) => ui.status_dot(Some(false), "GPU: no NVIDIA driver", e),
                     };
                 }
+                // Remote Docker hosts after this machine's GPUs, one dot each.
+                for h in &ctx.vm.docker_hosts {
+                    ui.separator();
+                    let gpus = match h.gpus.len() {
+                        0 => "no GPU".to_string(),
+                        n => format!("{n} GPU"),
+                    };
+                    match h.reachable {
+                        Some(true) => ui.status_dot(
+                            Some(true),
+                            &format!("{}: {gpus}", h.name),
+                            &format!("{} · {}", h.url, h.gpu_note),
+                        ),
+                        Some(false) => ui.status_dot(
+                            Some(false),
+                            &format!("{}: unreachable", h.name),
+                            h.error.as_deref().unwrap_or("no answer"),
+                        ),
+                        None => ui.status_dot(None, &h.name, "checking…"),
+                    };
+                }
                 ui.separator();
                 probe_dot(ui, "git-lfs", &info.git_lfs, "missing");
             }

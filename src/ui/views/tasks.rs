@@ -494,6 +494,11 @@ pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
                 ui.label(format!("{m} MB"));
                 ui.end_row();
             }
+            if let Some(h) = t.host.as_ref().or(t.requested_host.as_ref()) {
+                ui.label("host");
+                ui.label(h);
+                ui.end_row();
+            }
             if let Some(c) = &t.container_id {
                 ui.label("container");
                 ui.monospace(&c[..12.min(c.len())]);
