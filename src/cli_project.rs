@@ -441,8 +441,8 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 project::delete_permanently(&path)?;
                 crate::say!("deleted {}", path.display());
             } else {
-                let dest = project::move_to_trash(&path)?;
-                crate::say!("moved to the trash: {}", dest.display());
+                project::move_to_trash(&path)?;
+                crate::say!("moved {} to the trash", path.display());
             }
             Ok(())
         }

@@ -657,3 +657,166 @@ fn tab_moves_on_from_the_commit_message_and_tag_fields() {
         );
     }
 }
+
+/// Events from `rx` until `pred` holds for one, failing with `what` after `secs`.
+fn wait_for_event(
+    rx: &crossbeam_channel::Receiver<slate::events::Event>,
+    what: &str,
+    secs: u64,
+    mut pred: impl FnMut(&slate::events::Event) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(e) if pred(&e) => return,
+            Ok(_) => {}
+            Err(_) => panic!("timed out waiting for: {what}"),
+        }
+    }
+}
+
+#[test]
+fn files_added_on_disk_reach_git_status_and_assets_without_a_refresh() {
+    use slate::events::{Command, Event};
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let p = slate::workspace::project::create(
+        &ws,
+        "Film",
+        slate::workspace::manifest::NarrativeTemplate::ThreeAct,
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _in_runtime = rt.enter();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let service = slate::workspace::service::WorkspaceService::start(
+        slate::paths::Paths::in_dir(&dir.path().join("data"), Some(ws.clone())),
+        slate::settings::Settings::default(),
+        slate::core::EventSink::new(tx, std::sync::Arc::new(|| {})),
+    );
+    service.command(Command::OpenProject {
+        path: p.clone(),
+        read_only: false,
+    });
+    wait_for_event(&rx, "the first git status", 20, |e| {
+        matches!(e, Event::GitStatus { .. })
+    });
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    rx.try_iter().count();
+
+    // Another program writes into the project: no Refresh command is sent.
+    std::fs::write(p.join("notes.txt"), "call sheet").unwrap();
+    let lamp = p.join("01_Assets/Props/Lamp_1234abcd");
+    std::fs::create_dir_all(&lamp).unwrap();
+    std::fs::write(
+        lamp.join("asset.json"),
+        r#"{"name":"Lamp","category":"Props"}"#,
+    )
+    .unwrap();
+    let (mut listed, mut untracked) = (false, false);
+    wait_for_event(&rx, "the new files in Assets and git status", 20, |e| {
+        match e {
+            Event::AssetsListed { assets, .. } => {
+                listed |= assets.iter().any(|a| a.path.ends_with("Lamp_1234abcd"));
+            }
+            Event::GitStatus { status, .. } => {
+                untracked |= status.untracked.iter().any(|f| f == "notes.txt");
+            }
+            _ => {}
+        }
+        listed && untracked
+    });
+
+    // Reading status changes nothing on disk, so the watch does not feed itself; and
+    // git's object store alone is not a change a view shows.
+    std::thread::sleep(std::time::Duration::from_millis(1_000));
+    rx.try_iter().count();
+    std::fs::write(p.join(".git/objects/zz-not-an-object"), "x").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let refreshes = rx
+        .try_iter()
+        .filter(|e| matches!(e, Event::GitStatus { .. } | Event::AssetsListed { .. }))
+        .count();
+    assert_eq!(refreshes, 0, "refreshed with nothing a view shows changed");
+    drop(service);
+}
+
+#[test]
+fn the_git_view_shows_a_file_added_on_disk_without_refresh() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    assert!(h.query_by_label_contains("shot-list.txt").is_none());
+    std::fs::write(d.join("workspace/Film/shot-list.txt"), "1. rain").unwrap();
+    common::wait_until(&mut h, "the new file in the Git view", 20, |h| {
+        h.query_by_label_contains("shot-list.txt").is_some()
+    });
+}
+
+#[test]
+fn a_template_saved_into_the_functions_folder_loads_once_its_writes_settle() {
+    use slate::events::Event;
+    let mut s = studio::Studio::new("", &[]);
+    let file = s.paths().functions_dir().join("watched.toml");
+    let text = studio::SH_FUNCTION.replace("test/sh", "test/watched");
+    // An editor's save: a truncated write, then the whole file, in quick succession.
+    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::fs::write(&file, &text).unwrap();
+    s.until("the new template to load", 10, |e, _| {
+        matches!(e, Event::FunctionsLoaded { functions, .. }
+            if functions.iter().any(|f| f.id == "test/watched"))
+    });
+    // One reload for the burst; a file that is not a template reloads nothing.
+    std::fs::write(s.paths().functions_dir().join("notes.md"), "draft").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1_500);
+    let events = &s.core.as_ref().unwrap().events;
+    let mut reloads = 0;
+    while let Ok(e) =
+        events.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+    {
+        reloads += usize::from(matches!(e, Event::FunctionsLoaded { .. }));
+    }
+    assert_eq!(reloads, 0, "reloaded again after the templates settled");
+}
+
+#[test]
+fn a_deleted_project_goes_to_the_users_trash_with_its_original_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let home = d.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    cli(d, &["project", "new", "Rain Film"]);
+    let project = d.join("workspace/Rain_Film");
+    assert!(project.is_dir());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slate"))
+        .args(["--project", "Rain Film", "project", "delete", "--yes"])
+        .env("SLATE_DATA_DIR", d.join("data"))
+        .env("SLATE_WORKSPACE", d.join("workspace"))
+        .env("HOME", &home)
+        .env_remove("XDG_DATA_HOME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.exists());
+    let trash = home.join(".local/share/Trash");
+    assert!(trash.join("files/Rain_Film/project.json").is_file());
+    let info = std::fs::read_to_string(trash.join("info/Rain_Film.trashinfo")).unwrap();
+    assert!(info.contains("[Trash Info]"), "{info}");
+    assert!(info.contains("Rain_Film"), "{info}");
+}

@@ -13,3 +13,4 @@ pub mod story;
 pub mod take_store;
 pub mod takes;
 pub mod thumbnails;
+pub mod watch;

@@ -10,7 +10,7 @@ use crate::events::{AssetFile, Command, Event, Level, LfsSummary, OpenProject};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::workspace::project::Upgrade;
-use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
+use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes, watch};
 
 /// History is sent in pages of this many commits.
 pub const LOG_PAGE: usize = 200;
@@ -26,6 +26,11 @@ pub struct WorkspaceService {
 enum Msg {
     Command(Command),
     Settings(Settings),
+    /// The open project's folder changed on disk (from its watcher).
+    FilesChanged {
+        project: PathBuf,
+        changes: watch::Changes,
+    },
 }
 
 impl WorkspaceService {
@@ -33,6 +38,8 @@ impl WorkspaceService {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let cancel_import = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let actor = Actor {
+            to_self: tx.downgrade(),
+            watcher: None,
             cancel_import: cancel_import.clone(),
             paths,
             settings,
@@ -95,6 +102,10 @@ pub fn handles(c: &Command) -> bool {
 }
 
 struct Actor {
+    /// Weak, so the actor still ends when every handle is dropped.
+    to_self: tokio::sync::mpsc::WeakUnboundedSender<Msg>,
+    /// Watches the open project's folder; replaced when another project opens.
+    watcher: Option<watch::ProjectWatcher>,
     cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
     paths: Paths,
     settings: Settings,
@@ -127,6 +138,9 @@ impl Actor {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(Msg::Command(c)) => self.handle(c).await,
+                    Some(Msg::FilesChanged { project, changes }) => {
+                        self.files_changed(project, changes).await
+                    }
                     Some(Msg::Settings(s)) => {
                         let root_changed = self.paths.workspace_root(&s) != self.root();
                         self.settings = s;
@@ -191,6 +205,7 @@ impl Actor {
             Command::OpenProject { path, read_only } => self.open_project(path, read_only).await,
             Command::CloseProject => {
                 self.open = None;
+                self.watcher = None;
                 self.sink.emit(Event::ProjectClosed);
                 // The list (sizes, git state) is only on screen with no project open:
                 // it is read again here rather than after every commit.
@@ -262,7 +277,7 @@ impl Actor {
                     if permanently {
                         project::delete_permanently(&p).map(|()| p.clone())
                     } else {
-                        project::move_to_trash(&p)
+                        project::move_to_trash(&p).map(|()| p.clone())
                     }
                 })
                 .await;
@@ -270,6 +285,7 @@ impl Actor {
                     Ok(_) => {
                         if self.open.as_deref() == Some(path.as_path()) {
                             self.open = None;
+                            self.watcher = None;
                             self.sink.emit(Event::ProjectClosed);
                         }
                         self.list().await;
@@ -505,6 +521,7 @@ impl Actor {
             return self.fail("open the project", opened.error.unwrap_or_default());
         }
         self.read_only = opened.read_only;
+        self.watch(&path);
         self.open = Some(path);
         if let Upgrade::Done { commit, changes } = &opened.upgrade {
             self.sink.emit(Event::Notification {
@@ -522,6 +539,56 @@ impl Actor {
         self.send_assets().await;
         self.refresh_git().await;
         self.send_log(0, LOG_PAGE).await;
+    }
+
+    /// Starts watching `path` for changes made on disk by other programs. Without a
+    /// watch (inotify limits, a network disk) the views still refresh after Slate's own
+    /// changes and on Refresh; a notification says so.
+    fn watch(&mut self, path: &Path) {
+        if self.open.as_deref() == Some(path) && self.watcher.is_some() {
+            return;
+        }
+        self.watcher = None;
+        let to_self = self.to_self.clone();
+        let project = path.to_path_buf();
+        match watch::ProjectWatcher::start(path, move |changes| {
+            if let Some(tx) = to_self.upgrade() {
+                tx.send(Msg::FilesChanged {
+                    project: project.clone(),
+                    changes,
+                })
+                .ok();
+            }
+        }) {
+            Ok(w) => self.watcher = Some(w),
+            Err(e) => self.sink.emit(Event::Notification {
+                level: Level::Warning,
+                title: "Changes on disk are not watched".into(),
+                body: format!(
+                    "{e}. Use Refresh in Git and Assets to see files added outside Slate."
+                ),
+                task: None,
+            }),
+        }
+    }
+
+    /// Reads again what changed on disk, for the views that show it.
+    async fn files_changed(&self, project: PathBuf, changes: watch::Changes) {
+        if self.open.as_deref() != Some(project.as_path()) {
+            return;
+        }
+        if changes.assets {
+            self.send_assets().await;
+        }
+        if changes.takes {
+            self.takes_changed(String::new()).await;
+        }
+        if changes.status {
+            self.refresh_git().await;
+        }
+        if changes.history {
+            self.send_log(0, LOG_PAGE).await;
+        }
     }
 
     /// The folder of the project a shot-bound task writes to: the folder it was submitted
@@ -920,7 +987,10 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
+            let (self_tx, _self_rx) = tokio::sync::mpsc::unbounded_channel();
             let mut actor = Actor {
+                to_self: self_tx.downgrade(),
+                watcher: None,
                 cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,
