@@ -820,3 +820,125 @@ fn a_deleted_project_goes_to_the_users_trash_with_its_original_path() {
     assert!(info.contains("[Trash Info]"), "{info}");
     assert!(info.contains("Rain_Film"), "{info}");
 }
+
+/// Five minutes of a recorded H200 (the replay format `slate gpu --record` writes): load
+/// rising as a Slate task and a desktop process run on it.
+fn gpu_recording() -> Vec<slate::gpu::source::ReplayFrame> {
+    (0..=300)
+        .map(|i| {
+            let t = f64::from(i);
+            let sample = slate::gpu::GpuSample {
+                index: 0,
+                name: "NVIDIA H200".into(),
+                uuid: "GPU-5d1c0e2a".into(),
+                util_gpu: Some((55.0 + 40.0 * (t / 20.0).sin()) as u32),
+                util_mem: Some(30),
+                mem_used_mb: 8_192 + i as u64 * 200,
+                mem_free_mb: 143_771 - 8_192 - i as u64 * 200,
+                mem_total_mb: 143_771,
+                temp_c: Some(55 + i / 12),
+                power_w: Some(150.0 + t * 1.5),
+                power_limit_w: Some(700.0),
+                sm_clock_mhz: Some(1_980),
+                mem_clock_mhz: Some(3_201),
+                fan_pct: None,
+                processes: vec![
+                    slate::gpu::GpuProcess {
+                        pid: 4242,
+                        used_mb: 61_440,
+                        name: "python3".into(),
+                        task: Some(7),
+                    },
+                    slate::gpu::GpuProcess {
+                        pid: 977,
+                        used_mb: 312,
+                        name: "Xorg".into(),
+                        task: None,
+                    },
+                ],
+            };
+            slate::gpu::source::ReplayFrame {
+                t_s: t,
+                gpus: vec![sample],
+            }
+        })
+        .collect()
+}
+
+fn gpu_view_model() -> (slate::ui::view_model::ViewModel, u64) {
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    let task = slate::runner::task::Task {
+        state: slate::runner::task::TaskState::Running,
+        project: Some("Night Rain".into()),
+        shot: Some("Chapter 1 / Rooftop / Shot 3".into()),
+        ..slate::runner::task::Task::queued(7, "video/wan-2.1-text-to-video", "1.0.0", 0)
+    };
+    vm.apply(slate::events::Event::TaskSubmitted { task }, 0);
+    let start_ms = 1_000_000;
+    let mut last = 0;
+    for line in gpu_recording()
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap())
+    {
+        let f: slate::gpu::source::ReplayFrame = serde_json::from_str(&line).unwrap();
+        last = start_ms + (f.t_s * 1000.0) as u64;
+        vm.apply(
+            slate::events::Event::GpuSample {
+                ts_ms: last,
+                gpus: f.gpus,
+                error: None,
+            },
+            last,
+        );
+    }
+    (vm, last)
+}
+
+#[test]
+fn gpu_charts_label_time_and_units_and_the_task_column_is_whole() {
+    use egui_kittest::kittest::Queryable as _;
+    use slate::ui::views::gpu::{time_label, vram_label};
+    assert_eq!(time_label(0.0), "now");
+    assert_eq!(time_label(-30.0), "-30 s");
+    assert_eq!(time_label(-60.0), "-60 s");
+    assert_eq!(time_label(-300.0), "-5 min");
+    assert_eq!(time_label(-90.0 * 60.0), "-90 min");
+    assert_eq!(vram_label(0.0), "0");
+    assert_eq!(vram_label(512.0), "512 MiB");
+    assert_eq!(vram_label(143_771.0), "140.4 GiB");
+    assert_eq!(vram_label(81_920.0), "80 GiB");
+
+    let mut results = egui_kittest::SnapshotResults::new();
+    for (w, h, name) in [
+        (1600.0, 1000.0, "gpu_tab_1600x1000"),
+        (1024.0, 700.0, "gpu_tab_1024x700"),
+    ] {
+        let (vm, now_ms) = gpu_view_model();
+        let mut view = slate::ui::views::gpu::GpuView::default();
+        let mut harness = common::view_harness(vm, [w, h], now_ms, move |ui, ctx| view.ui(ui, ctx));
+        harness.run_steps(3);
+        harness.get_by_label_contains("VRAM · 66.6 GiB of 140.4 GiB");
+        let task = harness.get_by_label(
+            "#7 video/wan-2.1-text-to-video · Night Rain/Chapter 1 / Rooftop / Shot 3",
+        );
+        if w >= 1600.0 {
+            assert!(
+                task.rect().max.x <= w,
+                "the Slate task column is cut at {w} points: {:?}",
+                task.rect()
+            );
+        }
+        harness.snapshot_options(name, &common::snapshot_options());
+        results.extend(harness.take_snapshot_results());
+    }
+}
+
+#[test]
+fn the_status_bar_gpu_dot_is_green_amber_or_red_by_temperature() {
+    use slate::ui::theme::{ERROR, OK, WARN, temperature_colour};
+    assert_eq!(temperature_colour(Some(60), 85), OK);
+    assert_eq!(temperature_colour(Some(74), 85), OK);
+    assert_eq!(temperature_colour(Some(75), 85), WARN);
+    assert_eq!(temperature_colour(Some(84), 85), WARN);
+    assert_eq!(temperature_colour(Some(88), 85), ERROR);
+}

@@ -51,6 +51,11 @@ pub trait UiExt {
             Some(false) => theme::ERROR,
             None => theme::MUTED,
         };
+        self.coloured_dot(colour, text, hover)
+    }
+
+    /// A dot of any colour and a label (a GPU's temperature: green, amber, red).
+    fn coloured_dot(&mut self, colour: egui::Color32, text: &str, hover: &str) -> egui::Response {
         let ui = self.ui();
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("⏺").color(colour));
