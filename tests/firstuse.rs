@@ -942,3 +942,94 @@ fn the_status_bar_gpu_dot_is_green_amber_or_red_by_temperature() {
     assert_eq!(temperature_colour(Some(84), 85), WARN);
     assert_eq!(temperature_colour(Some(88), 85), ERROR);
 }
+
+fn is_log_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 24
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+        && t[..4].chars().all(|c| c.is_ascii_digit())
+}
+
+#[test]
+fn every_log_line_keeps_its_time_in_the_file_and_slate_task_logs_prints_it() {
+    let mut s = studio::Studio::new("", &[]);
+    let id = s.sh(
+        r#"echo '{"progress":0.5,"stage":"sampling"}'; echo take one; echo 'out of memory' >&2"#,
+    );
+    let t = s.wait_finished(id, 30);
+    assert_eq!(
+        t.state,
+        slate::runner::task::TaskState::Succeeded,
+        "{:?}",
+        t.error
+    );
+    let log = std::fs::read_to_string(s.paths().logs_dir().join(format!("{id}.log"))).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    for (line, rest) in lines.iter().zip([
+        r#"out {"progress":0.5,"stage":"sampling"}"#,
+        "out take one",
+        "err out of memory",
+    ]) {
+        let (time, tail) = line.split_once(' ').unwrap();
+        assert!(is_log_time(time), "no time on {line:?}");
+        assert_eq!(tail, rest);
+    }
+    let out = slate_cli(s.dir.path(), &["task", "logs", &id.to_string()])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.lines().count() == 3 && printed.lines().all(|l| is_log_time(&l[..24])),
+        "{printed}"
+    );
+}
+
+#[test]
+fn the_task_log_shows_times_and_hides_progress_lines_until_asked() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    let task = slate::runner::task::Task {
+        state: slate::runner::task::TaskState::Running,
+        ..slate::runner::task::Task::queued(1, "demo/countdown", "1.0.0", 0)
+    };
+    vm.apply(
+        slate::events::Event::TasksSnapshot {
+            tasks: vec![task],
+            paused: false,
+        },
+        0,
+    );
+    vm.apply(
+        slate::events::Event::TaskLogText {
+            id: 1,
+            lines: vec![
+                "2026-11-30T15:15:13.120Z out tick 1".into(),
+                r#"2026-11-30T15:15:13.250Z out {"progress":0.5,"message":"step 5/10"}"#.into(),
+                "2026-11-30T15:15:13.400Z err out of memory".into(),
+            ],
+        },
+        0,
+    );
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(vm, [1000.0, 700.0], 0, move |ui, ctx| {
+        *ctx.selected_task = Some(1);
+        view.ui(ui, ctx)
+    });
+    h.run_steps(3);
+    h.get_by_label("15:15:13.120");
+    h.get_by_label("tick 1");
+    h.get_by_label("out of memory");
+    assert!(
+        h.query_by_label_contains("step 5/10").is_none(),
+        "a progress line is shown by default"
+    );
+    h.get_by_label("Show progress lines").click();
+    h.run_steps(3);
+    h.get_by_label_contains("step 5/10");
+    h.get_by_label("15:15:13.250");
+}

@@ -9,6 +9,7 @@ pub mod docker;
 pub mod exec;
 pub mod function;
 pub mod image;
+pub mod logfile;
 pub mod process;
 pub mod progress;
 pub mod store;

@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 use egui_extras::{Column, TableBuilder};
 
 use crate::events::Command;
+use crate::runner::logfile::{self, LogLine};
+use crate::runner::progress;
 use crate::runner::task::{Task, TaskId, TaskState};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
@@ -50,6 +52,9 @@ pub struct TasksView {
     anchor: Option<TaskId>,
     log_search: String,
     follow: bool,
+    /// Progress reports (JSON lines, tqdm bars) in the log; hidden by default: the
+    /// progress bar shows them.
+    show_progress: bool,
 }
 
 impl Default for TasksView {
@@ -64,6 +69,7 @@ impl Default for TasksView {
             anchor: None,
             log_search: String::new(),
             follow: true,
+            show_progress: false,
         }
     }
 }
@@ -404,6 +410,7 @@ impl TasksView {
             }
             ui.labelled_text("Search log", &mut self.log_search);
             ui.checkbox(&mut self.follow, "Follow");
+            ui.checkbox(&mut self.show_progress, "Show progress lines");
         });
         let Some((id, lines)) = &ctx.vm.log_text else {
             return;
@@ -412,9 +419,11 @@ impl TasksView {
             return;
         }
         let needle = self.log_search.to_lowercase();
-        let shown: Vec<&String> = lines
+        let shown: Vec<LogLine<'_>> = lines
             .iter()
-            .filter(|l| needle.is_empty() || l.to_lowercase().contains(&needle))
+            .map(|l| logfile::parse(l))
+            .filter(|l| self.show_progress || progress::parse_line(l.text).is_none())
+            .filter(|l| needle.is_empty() || l.text.to_lowercase().contains(&needle))
             .collect();
         ui.weak(format!("{} of {} line(s)", shown.len(), lines.len()));
         let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
@@ -424,15 +433,29 @@ impl TasksView {
             .stick_to_bottom(self.follow)
             .show_rows(ui, row_h, shown.len(), |ui, range| {
                 for line in &shown[range] {
-                    let text = egui::RichText::new(line.as_str()).monospace();
-                    ui.label(if line.starts_with("err ") {
-                        text.color(theme::WARN)
-                    } else {
-                        text
-                    });
+                    log_line_ui(ui, line);
                 }
             });
     }
+}
+
+/// One log line: its time (`HH:MM:SS.mmm`, dimmed) and the text, stderr in amber.
+fn log_line_ui(ui: &mut egui::Ui, line: &LogLine<'_>) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = theme::SPACE_M;
+        let time = line.time.map_or("", logfile::clock);
+        ui.label(
+            egui::RichText::new(format!("{time:12}"))
+                .monospace()
+                .color(theme::MUTED),
+        );
+        let text = egui::RichText::new(line.text).monospace();
+        ui.label(if line.stderr {
+            text.color(theme::WARN)
+        } else {
+            text
+        });
+    });
 }
 
 /// Parameters, resources, state and outputs for one task.
