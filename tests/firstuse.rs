@@ -1033,3 +1033,56 @@ fn the_task_log_shows_times_and_hides_progress_lines_until_asked() {
     h.get_by_label_contains("step 5/10");
     h.get_by_label("15:15:13.250");
 }
+
+#[test]
+fn window_text_counts_in_words_never_noun_s() {
+    let literal = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).unwrap();
+    let plural = regex::Regex::new(r"[a-z]\(s\)").unwrap();
+    let mut found = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/ui")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                for m in literal.find_iter(line) {
+                    if plural.is_match(m.as_str()) {
+                        found.push(format!("{}:{}: {}", p.display(), n + 1, m.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "\"noun(s)\" in the window:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn a_selected_tasks_details_show_once_on_the_tasks_tab() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    let task = slate::runner::task::Task::queued(90, "demo/once", "1.0.0", 1_000);
+    h.state_mut()
+        .vm
+        .apply(slate::events::Event::TaskSubmitted { task }, 2_000);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run_steps(3);
+    h.get_by_label("demo/once").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.query_all_by_label("Move up").count(),
+        1,
+        "the task's details are shown twice"
+    );
+    h.get_by_label_contains("Its details and log are in the Tasks tab");
+}

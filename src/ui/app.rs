@@ -535,6 +535,7 @@ impl App {
                     let properties_height = ui.available_height() * 0.4;
                     let mut story = std::mem::take(&mut self.story);
                     let mut selection = self.selection;
+                    let on_tasks_tab = self.state.tab == Tab::Tasks;
                     let mut vctx = self.view_ctx(&mut pending);
                     // Properties over progress, split at a fixed share of the height.
                     ui.section_heading("Properties");
@@ -543,7 +544,7 @@ impl App {
                         .auto_shrink([false, false])
                         .max_height(properties_height)
                         .show(ui, |ui| {
-                            properties_ui(ui, &mut vctx, &mut story, &mut selection);
+                            properties_ui(ui, &mut vctx, &mut story, &mut selection, on_tasks_tab);
                         });
                     ui.section_heading("Progress");
                     egui::ScrollArea::vertical()
@@ -767,7 +768,12 @@ impl App {
             Confirm::Quit(n) => (
                 "Quit Slate?".to_string(),
                 format!(
-                    "{n} task(s) run as local processes: quitting stops them, and they will start again from zero (their progress is lost). Containers keep running."
+                    "{} as local processes: quitting stops them, and they will start again from zero (their progress is lost). Containers keep running.",
+                    if *n == 1 {
+                        "1 task runs".to_string()
+                    } else {
+                        format!("{n} tasks run")
+                    }
                 ),
                 "Quit anyway",
             ),
@@ -883,8 +889,14 @@ fn properties_ui(
     ctx: &mut ViewCtx<'_>,
     story: &mut views::story::StoryEditor,
     selection: &mut Option<views::project_browser::StoryItem>,
+    on_tasks_tab: bool,
 ) {
     match ctx.selected_task.and_then(|id| ctx.vm.tasks.get(&id)) {
+        // The Tasks tab shows the selected task's details itself: once is enough.
+        Some(t) if on_tasks_tab => {
+            ui.label(egui::RichText::new(t.title()).strong());
+            ui.weak("Its details and log are in the Tasks tab.");
+        }
         Some(t) => {
             let t = t.clone();
             if ui.small_button("Close task details").clicked() {

@@ -403,7 +403,7 @@ impl SceneBoard {
                 self.requests
                     .push(BoardRequest::Generate(StoryItem::Shot(c, s, h)));
             }
-            ui.label(format!("{} take(s)", takes.len()));
+            ui.label(crate::util::count(takes.len(), "take"));
             ui.separator();
             if self.keep == 0 {
                 self.keep = 5;
@@ -440,8 +440,8 @@ impl SceneBoard {
                     return ui.button("Close").clicked().then_some(false);
                 }
                 ui.label(format!(
-                    "These {} take(s) will be deleted (restorable with Ctrl+Z while the project is open):",
-                    plan.len()
+                    "These {} will be deleted (restorable with Ctrl+Z while the project is open):",
+                    crate::util::count(plan.len(), "take")
                 ));
                 ui.label(
                     plan.iter()
@@ -450,7 +450,7 @@ impl SceneBoard {
                         .join(", "),
                 );
                 ui.horizontal(|ui| {
-                    if ui.button(format!("Delete {} take(s)", plan.len())).clicked() {
+                    if ui.button(format!("Delete {}", crate::util::count(plan.len(), "take"))).clicked() {
                         return Some(true);
                     }
                     ui.button("Cancel").clicked().then_some(false)

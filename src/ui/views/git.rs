@@ -55,7 +55,7 @@ impl GitView {
             } else {
                 ui.colored_label(
                     theme::WARN,
-                    format!("{} changed file(s)", st.changed_count()),
+                    format!("{} changed", crate::util::count(st.changed_count(), "file")),
                 );
             }
             if ui.button("Refresh").clicked() {
@@ -144,10 +144,13 @@ impl GitView {
             ui.horizontal(|ui| {
                 ui.colored_label(
                     theme::WARN,
-                    format!(
-                        "{} file(s) are LFS pointers, not media (a rollback could not write them)",
-                        st.media_missing.len()
-                    ),
+                    match st.media_missing.len() {
+                        1 => "1 file is an LFS pointer, not media (a rollback could not write it)"
+                            .to_string(),
+                        n => format!(
+                            "{n} files are LFS pointers, not media (a rollback could not write them)"
+                        ),
+                    },
                 );
                 if ui.button("Restore media").clicked() {
                     ctx.commands.send(Command::GitRestoreMedia);
@@ -231,8 +234,8 @@ impl GitView {
         let vm = ctx.vm;
         let lfs = &vm.lfs;
         ui.section_heading(&format!(
-            "Git LFS · {} file(s), {}",
-            lfs.files.len(),
+            "Git LFS · {}, {}",
+            crate::util::count(lfs.files.len(), "file"),
             format_bytes(lfs.total_bytes)
         ));
         match vm.system.as_ref().map(|s| &s.git_lfs) {

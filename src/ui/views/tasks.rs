@@ -244,7 +244,10 @@ impl TasksView {
         self.keys(ui, ctx, &rows);
         ui.horizontal(|ui| {
             let n = self.selected.len();
-            ui.weak(format!("{} task(s) · {n} selected", rows.len()));
+            ui.weak(format!(
+                "{} · {n} selected",
+                crate::util::count(rows.len(), "task")
+            ));
             if n > 0 {
                 if ui.button("Cancel selected").clicked() {
                     self.bulk(ctx, |id, _| Command::CancelTask { id });
@@ -425,7 +428,11 @@ impl TasksView {
             .filter(|l| self.show_progress || progress::parse_line(l.text).is_none())
             .filter(|l| needle.is_empty() || l.text.to_lowercase().contains(&needle))
             .collect();
-        ui.weak(format!("{} of {} line(s)", shown.len(), lines.len()));
+        ui.weak(format!(
+            "{} of {}",
+            shown.len(),
+            crate::util::count(lines.len(), "line")
+        ));
         let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
         egui::ScrollArea::vertical()
             .id_salt("task_log")
