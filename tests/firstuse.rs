@@ -1086,3 +1086,63 @@ fn a_selected_tasks_details_show_once_on_the_tasks_tab() {
     );
     h.get_by_label_contains("Its details and log are in the Tasks tab");
 }
+
+#[test]
+fn a_functions_description_shows_code_spans_without_backticks() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let spans =
+        slate::ui::widgets::inline_code_spans("Counts `steps` steps, exits with `exit_code`.");
+    assert_eq!(
+        spans,
+        ["Counts ", "steps", " steps, exits with ", "exit_code", "."]
+    );
+    assert_eq!(slate::ui::widgets::inline_code_spans("a ` b"), ["a ` b"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    h.get_by_label("demo/countdown").click();
+    h.run_steps(3);
+    h.get_by_label_contains("Counts steps steps at interval seconds each");
+    assert!(
+        h.query_by_label_contains("`steps`").is_none(),
+        "raw Markdown backticks in the description"
+    );
+}
+
+#[test]
+fn the_lfs_badge_reads_at_body_size() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    let node = h.get_by_label_contains("LFS: ");
+    let text = {
+        use egui_kittest::kittest::NodeT as _;
+        node.accesskit_node().label().unwrap_or_default()
+    };
+    let width = node.rect().width();
+    // The width its text has at the body size: a smaller font makes it narrower.
+    let ctx = h.ctx.clone();
+    let body = ctx.global_style().text_styles[&egui::TextStyle::Body].clone();
+    let body_width = ctx.fonts_mut(|f| {
+        f.layout_no_wrap(text.clone(), body, egui::Color32::WHITE)
+            .size()
+            .x
+    });
+    assert!(
+        width + 0.5 >= body_width,
+        "the LFS badge {text:?} is {width} px wide; at body size its text is {body_width} px"
+    );
+}

@@ -112,8 +112,8 @@ impl ProjectBrowser {
                 };
                 if ui
                     .add(
-                        egui::Button::new(egui::RichText::new(text).color(colour).small())
-                            .frame(false),
+                        // Body size: the small style is 9 px, too small to read.
+                        egui::Button::new(egui::RichText::new(text).color(colour)).frame(false),
                     )
                     .on_hover_text("Open the Git tab's LFS panel")
                     .clicked()
