@@ -92,7 +92,7 @@ pub trait UiExt {
 /// backtick is kept as it is.
 pub fn inline_code_spans(text: &str) -> Vec<String> {
     let mut parts: Vec<String> = text.split('`').map(str::to_string).collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An odd number of backticks: the last one opens nothing.
         let last = parts.pop().unwrap_or_default();
         let prev = parts.pop().unwrap_or_default();
