@@ -1146,3 +1146,33 @@ fn the_lfs_badge_reads_at_body_size() {
         "the LFS badge {text:?} is {width} px wide; at body size its text is {body_width} px"
     );
 }
+
+#[test]
+fn a_sort_arrow_stays_visible_in_a_column_too_narrow_for_its_title() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(queued_tasks(3), [1000.0, 600.0], 2_000, move |ui, ctx| {
+        view.ui(ui, ctx)
+    });
+    h.run_steps(2);
+    h.get_by_label("Priority").click();
+    h.run_steps(2);
+    let sorted = h
+        .query_by_label("⏶ Priority")
+        .or_else(|| h.query_by_label("⏷ Priority"))
+        .expect("the sorted column's header names its direction first");
+    let column_end = h.get_by_label("Duration").rect().min.x;
+    let ctx = h.ctx.clone();
+    let font = ctx.global_style().text_styles[&egui::TextStyle::Button].clone();
+    let arrow_width = ctx.fonts_mut(|f| {
+        f.layout_no_wrap("⏶ ".into(), font, egui::Color32::WHITE)
+            .size()
+            .x
+    });
+    let padding = ctx.global_style().spacing.button_padding.x;
+    assert!(
+        sorted.rect().min.x + padding + arrow_width <= column_end,
+        "the arrow is cut off: header at {:?}, next column at {column_end}",
+        sorted.rect()
+    );
+}

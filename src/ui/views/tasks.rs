@@ -303,13 +303,15 @@ impl TasksView {
                     .header(theme::ROW_HEIGHT, |mut h| {
                         for (title, key) in COLUMNS {
                             h.col(|ui| {
+                                // The arrow goes first: a column too narrow for
+                                // its title cuts the title's end, never the arrow.
                                 let arrow = if self.sort == key {
-                                    if self.descending { " ⏷" } else { " ⏶" }
+                                    if self.descending { "⏷ " } else { "⏶ " }
                                 } else {
                                     ""
                                 };
                                 if ui
-                                    .button(format!("{title}{arrow}"))
+                                    .button(format!("{arrow}{title}"))
                                     .on_hover_text(format!("Sort by {title}"))
                                     .clicked()
                                 {
