@@ -1176,3 +1176,64 @@ fn a_sort_arrow_stays_visible_in_a_column_too_narrow_for_its_title() {
         sorted.rect()
     );
 }
+
+#[test]
+fn a_shot_card_on_the_board_selects_by_click_and_by_keyboard() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    use slate::ui::views::project_browser::StoryItem;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "scene",
+            "add",
+            "1",
+            "Rooftop",
+        ],
+    );
+    for shot in ["Rain", "Lightning"] {
+        cli(
+            d,
+            &[
+                "--project",
+                "Film",
+                "project",
+                "shot",
+                "add",
+                "1",
+                "1",
+                shot,
+            ],
+        );
+    }
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+    h.run_steps(2);
+    h.get_by_label("🎬 Rooftop").click();
+    h.run_steps(3);
+    h.get_by_label("Shot Lightning").click();
+    h.run_steps(3);
+    assert_eq!(h.state().selection(), Some(StoryItem::Shot(0, 0, 1)));
+    // Keyboard: focus the other card (as Tab does) and press Enter.
+    h.get_by_label("Shot Rain").focus();
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(h.state().selection(), Some(StoryItem::Shot(0, 0, 0)));
+}

@@ -203,6 +203,11 @@ impl App {
         Self::with_context(ctx, options, None)
     }
 
+    /// What is selected in the story (the project browser and the board).
+    pub fn selection(&self) -> Option<views::project_browser::StoryItem> {
+        self.selection
+    }
+
     pub fn tab(&self) -> Tab {
         self.state.tab
     }

@@ -366,11 +366,30 @@ impl SceneBoard {
                                 });
                             })
                             .response;
+                        // The whole card is one button: a click anywhere on it, or
+                        // Tab to it and Enter/Space, selects the shot; it is named for
+                        // screen readers.
                         let resp = ui.interact(
                             resp.rect,
                             ui.scope_id().with(("shot_card", h)),
                             Sense::click(),
                         );
+                        resp.widget_info(|| {
+                            egui::WidgetInfo::selected(
+                                egui::Role::Button,
+                                true,
+                                picked,
+                                format!("Shot {}", sh.name),
+                            )
+                        });
+                        if resp.has_focus() {
+                            ui.painter().rect_stroke(
+                                resp.rect.expand(1.0),
+                                4.0,
+                                ui.visuals().selection.stroke,
+                                egui::StrokeKind::Outside,
+                            );
+                        }
                         if resp.clicked() {
                             *selection = Some(StoryItem::Shot(c, s, h));
                         }
