@@ -1237,3 +1237,35 @@ fn a_shot_card_on_the_board_selects_by_click_and_by_keyboard() {
     h.run_steps(3);
     assert_eq!(h.state().selection(), Some(StoryItem::Shot(0, 0, 0)));
 }
+
+#[test]
+fn save_and_revert_settings_are_offered_only_with_unsaved_edits() {
+    use egui_kittest::kittest::Queryable as _;
+    for dirty in [false, true] {
+        let available = slate::ui::commands::Availability {
+            settings_dirty: dirty,
+            ..Default::default()
+        };
+        let mut h = egui_kittest::Harness::builder()
+            .with_size([1024.0, 700.0])
+            .wgpu()
+            .build_ui_state(
+                move |ui, palette: &mut slate::ui::palette::Palette| {
+                    palette.show(ui.ctx(), &available);
+                },
+                slate::ui::palette::Palette::default(),
+            );
+        h.state_mut().open();
+        h.run_steps(3);
+        h.get_by_label("Search commands").type_text("settings");
+        h.run_steps(3);
+        for label in ["Save settings", "Revert settings"] {
+            assert_eq!(
+                h.query_by_label_contains(label).is_some(),
+                dirty,
+                "{label} with settings dirty = {dirty}"
+            );
+        }
+        h.get_by_label_contains("Open settings");
+    }
+}

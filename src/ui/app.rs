@@ -397,6 +397,7 @@ impl App {
                 .git_status
                 .as_ref()
                 .is_some_and(|s| s.remotes.iter().any(|r| r == "origin")),
+            settings_dirty: self.settings_form.dirty(),
         }
     }
 

@@ -47,6 +47,8 @@ pub struct Availability {
     pub commit_guard: bool,
     pub unread: bool,
     pub has_remote: bool,
+    /// Settings have edits not written yet.
+    pub settings_dirty: bool,
 }
 
 const CTRL: Modifiers = Modifiers::COMMAND;
@@ -109,6 +111,7 @@ impl UiCommand {
             UiCommand::ResumeQueue => a.queue_paused,
             UiCommand::DismissCommitGuard => a.commit_guard,
             UiCommand::MarkNotificationsRead => a.unread,
+            UiCommand::SaveSettings | UiCommand::RevertSettings => a.settings_dirty,
             _ => true,
         }
     }
