@@ -1269,3 +1269,83 @@ fn save_and_revert_settings_are_offered_only_with_unsaved_edits() {
         h.get_by_label_contains("Open settings");
     }
 }
+
+/// Runs a palette command by typing its words and pressing Enter, as a user does.
+fn palette(h: &mut egui_kittest::Harness<'static, slate::ui::App>, words: &str) {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(3);
+    h.get_by_label("Search commands").type_text(words);
+    h.run_steps(3);
+    h.key_press(Key::Enter);
+    h.run_steps(4);
+}
+
+#[test]
+fn story_edits_and_tagging_run_from_the_palette() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    let chapters = |h: &egui_kittest::Harness<'static, slate::ui::App>| -> Vec<String> {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .and_then(|p| p.manifest.as_ref())
+            .map(|m| {
+                m.narrative
+                    .chapters
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    common::wait_until(&mut h, "the project", 20, |h| chapters(h).len() == 3);
+
+    palette(&mut h, "add chapter");
+    assert!(h.get_by_label("New chapter").is_focused());
+    h.get_by_label("New chapter").type_text("Epilogue");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new chapter", 20, |h| {
+        chapters(h).last().is_some_and(|c| c == "Epilogue")
+    });
+
+    h.get_by_label("4. Epilogue").click();
+    h.run_steps(3);
+    palette(&mut h, "add scene");
+    assert!(h.get_by_label("New scene").is_focused());
+    h.get_by_label("New scene").type_text("Rooftop");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new scene", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .and_then(|p| p.manifest.as_ref())
+            .is_some_and(|m| m.narrative.chapters[3].scenes.len() == 1)
+    });
+
+    palette(&mut h, "rename");
+    assert!(h.get_by_label("Chapter name").is_focused());
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+
+    palette(&mut h, "delete selected");
+    h.get_by_label_contains("chapter \"Epilogue\"");
+
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    palette(&mut h, "tag a commit");
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
+    common::wait_until(&mut h, "the Tag field focused", 10, |h| {
+        h.query_by_label("Tag").is_some_and(|f| f.is_focused())
+    });
+}

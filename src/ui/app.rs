@@ -17,6 +17,8 @@ use crate::ui::palette::Palette;
 use crate::ui::tabs::Tab;
 use crate::ui::theme;
 use crate::ui::view_model::ViewModel;
+use crate::ui::views::project_browser::StoryItem;
+use crate::ui::views::story::StoryFocus;
 use crate::ui::views::{self, ViewCtx};
 use crate::ui::widgets::UiExt as _;
 
@@ -203,6 +205,16 @@ impl App {
         Self::with_context(ctx, options, None)
     }
 
+    /// A story command from the palette: select `select` (when given), show the
+    /// properties panel and hand it the field or button to act on.
+    fn story_command(&mut self, focus: StoryFocus, select: Option<Option<StoryItem>>) {
+        if let Some(item) = select {
+            self.selection = item;
+        }
+        self.state.show_right = true;
+        self.story.focus = Some(focus);
+    }
+
     /// What is selected in the story (the project browser and the board).
     pub fn selection(&self) -> Option<views::project_browser::StoryItem> {
         self.selection
@@ -368,6 +380,31 @@ impl App {
                 self.state.tab = Tab::Git;
                 self.git_view.adding_remote = true;
             }
+            UiCommand::TagCommit => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_tag = true;
+            }
+            UiCommand::AddChapter => self.story_command(StoryFocus::Child, Some(None)),
+            UiCommand::AddScene => {
+                let chapter = match self.selection {
+                    Some(
+                        StoryItem::Chapter(c) | StoryItem::Scene(c, _) | StoryItem::Shot(c, _, _),
+                    ) => Some(Some(StoryItem::Chapter(c))),
+                    None => None,
+                };
+                self.story_command(StoryFocus::Child, chapter)
+            }
+            UiCommand::AddShot => {
+                let scene = match self.selection {
+                    Some(StoryItem::Scene(c, s) | StoryItem::Shot(c, s, _)) => {
+                        Some(Some(StoryItem::Scene(c, s)))
+                    }
+                    _ => None,
+                };
+                self.story_command(StoryFocus::Child, scene)
+            }
+            UiCommand::RenameSelected => self.story_command(StoryFocus::Name, None),
+            UiCommand::DeleteSelected => self.story_command(StoryFocus::Delete, None),
             UiCommand::Quit => {
                 // Containers keep running and are re-attached; a local process dies with
                 // the window and its task starts again from zero: say so and ask.
@@ -398,6 +435,12 @@ impl App {
                 .as_ref()
                 .is_some_and(|s| s.remotes.iter().any(|r| r == "origin")),
             settings_dirty: self.settings_form.dirty(),
+            story: match self.selection {
+                None => commands::StoryLevel::Project,
+                Some(StoryItem::Chapter(..)) => commands::StoryLevel::Chapter,
+                Some(StoryItem::Scene(..)) => commands::StoryLevel::Scene,
+                Some(StoryItem::Shot(..)) => commands::StoryLevel::Shot,
+            },
         }
     }
 

@@ -24,6 +24,8 @@ pub struct GitView {
     pub focus_message: bool,
     /// The "Add remote…" form is open.
     pub adding_remote: bool,
+    /// The palette's "Tag a commit…" asked for the Tag field.
+    pub focus_tag: bool,
     remote_url: String,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
@@ -396,6 +398,9 @@ impl GitView {
             );
             ui.horizontal(|ui| {
                 let field = ui.labelled_text("Tag", &mut self.tag_name);
+                if std::mem::take(&mut self.focus_tag) {
+                    field.request_focus();
+                }
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Tag HEAD").clicked() || enter) && !self.tag_name.trim().is_empty() {
                     ctx.commands.send(Command::GitTag {
@@ -467,6 +472,9 @@ impl GitView {
         }
         ui.horizontal(|ui| {
             let field = ui.labelled_text("Tag", &mut self.tag_name);
+            if std::mem::take(&mut self.focus_tag) {
+                field.request_focus();
+            }
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Tag this commit").clicked() || enter) && !self.tag_name.trim().is_empty()
             {
