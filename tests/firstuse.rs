@@ -1349,3 +1349,65 @@ fn story_edits_and_tagging_run_from_the_palette() {
         h.query_by_label("Tag").is_some_and(|f| f.is_focused())
     });
 }
+
+#[test]
+fn ctrl_z_undoes_story_edits_made_in_the_window_one_at_a_time() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    let chapters = |h: &egui_kittest::Harness<'static, slate::ui::App>| -> Vec<String> {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .and_then(|p| p.manifest.as_ref())
+            .map(|m| {
+                m.narrative
+                    .chapters
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    common::wait_until(&mut h, "the project", 20, |h| chapters(h).len() == 3);
+    let first = chapters(&h)[0].clone();
+
+    // Two edits: a chapter added, then the first one renamed.
+    palette(&mut h, "add chapter");
+    h.get_by_label("New chapter").type_text("Epilogue");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new chapter", 20, |h| chapters(h).len() == 4);
+    h.get_by_label(&format!("1. {first}")).click();
+    h.run_steps(3);
+    h.get_by_label("Chapter name").focus();
+    h.run_steps(1);
+    h.get_by_label("Chapter name").type_text(" (draft)");
+    h.key_press(Key::Enter);
+    let renamed = format!("{first} (draft)");
+    common::wait_until(&mut h, "the rename", 20, |h| chapters(h)[0] == renamed);
+
+    // Undo, newest first; the file on disk follows.
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    common::wait_until(&mut h, "the rename undone", 20, |h| chapters(h)[0] == first);
+    assert_eq!(chapters(&h).len(), 4);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    common::wait_until(&mut h, "the added chapter undone", 20, |h| {
+        chapters(h).len() == 3
+    });
+    let on_disk = std::fs::read_to_string(d.join("workspace/Film/project.json")).unwrap();
+    assert!(!on_disk.contains("Epilogue"), "{on_disk}");
+    // Nothing more to undo: it says so, and changes nothing.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    common::wait_until(&mut h, "nothing to undo", 10, |h| {
+        h.query_all_by_label_contains("Nothing to undo").count() > 0
+    });
+    assert_eq!(chapters(&h).len(), 3);
+}

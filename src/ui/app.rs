@@ -376,6 +376,7 @@ impl App {
                 }
             }
             UiCommand::RefreshGit => self.commands.send(Command::RefreshGit),
+            UiCommand::UndoStoryEdit => self.commands.send(Command::UndoStoryEdit),
             UiCommand::AddRemote => {
                 self.state.tab = Tab::Git;
                 self.git_view.adding_remote = true;
@@ -507,6 +508,17 @@ impl App {
             && let Some(cmd) = commands::pressed(&ctx)
         {
             pending.push(cmd);
+        }
+        // Ctrl+Z undoes a story edit, unless a text field has the keys (its own undo) or
+        // the board has a deleted take to bring back (its own Ctrl+Z comes first there).
+        let board_undo = self.state.tab == Tab::Scene && !self.board.undo.is_empty();
+        if !self.palette.open
+            && self.vm.project.is_some()
+            && !board_undo
+            && !ctx.egui_wants_keyboard_input()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z))
+        {
+            pending.push(UiCommand::UndoStoryEdit);
         }
 
         egui::Panel::top("tab_bar").show(ui, |ui| {

@@ -41,6 +41,7 @@ pub enum UiCommand {
     AddShot,
     RenameSelected,
     DeleteSelected,
+    UndoStoryEdit,
     Quit,
 }
 
@@ -79,7 +80,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 40] = [
+    pub const ALL: [UiCommand; 41] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -119,6 +120,7 @@ impl UiCommand {
         UiCommand::AddShot,
         UiCommand::RenameSelected,
         UiCommand::DeleteSelected,
+        UiCommand::UndoStoryEdit,
         UiCommand::Quit,
     ];
 
@@ -142,7 +144,7 @@ impl UiCommand {
             UiCommand::AddShot => {
                 a.project_open && matches!(a.story, StoryLevel::Scene | StoryLevel::Shot)
             }
-            UiCommand::RenameSelected => a.project_open,
+            UiCommand::RenameSelected | UiCommand::UndoStoryEdit => a.project_open,
             UiCommand::DeleteSelected => a.project_open && a.story != StoryLevel::Project,
             _ => true,
         }
@@ -183,6 +185,7 @@ impl UiCommand {
             UiCommand::AddShot => "Add shot…".into(),
             UiCommand::RenameSelected => "Rename…".into(),
             UiCommand::DeleteSelected => "Delete selected…".into(),
+            UiCommand::UndoStoryEdit => "Undo story edit".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -227,6 +230,9 @@ impl UiCommand {
                 "Rename the selected chapter, scene or shot (or the project)"
             }
             UiCommand::DeleteSelected => "Delete the selected chapter, scene or shot (asks first)",
+            UiCommand::UndoStoryEdit => {
+                "Undo the last story edit made since the project opened (Ctrl+Z)"
+            }
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }
@@ -267,6 +273,7 @@ impl UiCommand {
 /// Keys that act inside one view (not commands of their own), listed with the global
 /// shortcuts in F1 and Settings → Shortcuts.
 pub const VIEW_KEYS: &[(&str, &str)] = &[
+    ("Undo the last story edit (no text field focused)", "Ctrl+Z"),
     ("Tasks: select a task", "↑ / ↓"),
     ("Tasks: extend the selection", "Shift+↑ / Shift+↓"),
     ("Tasks: move a queued task", "Alt+↑ / Alt+↓"),

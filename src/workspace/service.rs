@@ -40,6 +40,7 @@ impl WorkspaceService {
         let actor = Actor {
             to_self: tx.downgrade(),
             watcher: None,
+            undo: Vec::new(),
             cancel_import: cancel_import.clone(),
             paths,
             settings,
@@ -76,6 +77,7 @@ pub fn handles(c: &Command) -> bool {
             | C::OpenProject { .. }
             | C::CloseProject
             | C::EditProject { .. }
+            | C::UndoStoryEdit
             | C::RenameProject { .. }
             | C::UpgradeProject
             | C::DeleteProject { .. }
@@ -106,6 +108,8 @@ struct Actor {
     to_self: tokio::sync::mpsc::WeakUnboundedSender<Msg>,
     /// Watches the open project's folder; replaced when another project opens.
     watcher: Option<watch::ProjectWatcher>,
+    /// Story files as they were before each edit of this session, newest last.
+    undo: Vec<StorySnapshot>,
     cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
     paths: Paths,
     settings: Settings,
@@ -221,14 +225,34 @@ impl Actor {
                         "the project is open read-only because its project.json is damaged; restore it from git first".into(),
                     );
                 }
-                match blocking(move || project::edit(&path, &edit)).await {
-                    Ok((manifest, summary)) => {
+                match blocking(move || {
+                    let before = StorySnapshot::read(&path);
+                    project::edit(&path, &edit).map(|done| {
+                        // An edit that changed nothing (a field left as it was) is
+                        // not a step to undo.
+                        let changed = !before.same_files(&StorySnapshot::read(&path));
+                        (changed.then_some(before), done)
+                    })
+                })
+                .await
+                {
+                    Ok((before, (manifest, summary))) => {
+                        if let Some(before) = before {
+                            if self.undo.len() == MAX_UNDO {
+                                self.undo.remove(0);
+                            }
+                            self.undo.push(StorySnapshot {
+                                summary: summary.clone(),
+                                ..before
+                            });
+                        }
                         self.sink.emit(Event::ProjectChanged { manifest, summary });
                         self.refresh_git().await;
                     }
                     Err(e) => self.fail("edit the story", e),
                 }
             }
+            Command::UndoStoryEdit => self.undo_story_edit().await,
             Command::UpgradeProject => {
                 let Some(path) = self.open.clone() else {
                     return self.fail("upgrade the project", "no project is open".into());
@@ -521,6 +545,9 @@ impl Actor {
             return self.fail("open the project", opened.error.unwrap_or_default());
         }
         self.read_only = opened.read_only;
+        if self.open.as_deref() != Some(path.as_path()) {
+            self.undo.clear();
+        }
         self.watch(&path);
         self.open = Some(path);
         if let Upgrade::Done { commit, changes } = &opened.upgrade {
@@ -539,6 +566,34 @@ impl Actor {
         self.send_assets().await;
         self.refresh_git().await;
         self.send_log(0, LOG_PAGE).await;
+    }
+
+    async fn undo_story_edit(&mut self) {
+        let Some(path) = self.writable("undo") else {
+            return;
+        };
+        let Some(snapshot) = self.undo.pop() else {
+            return self.sink.emit(Event::Notification {
+                level: Level::Info,
+                title: "Nothing to undo".into(),
+                body: "No story edit was made since the project opened.".into(),
+                task: None,
+            });
+        };
+        let summary = format!("Undo: {}", snapshot.summary);
+        match blocking(move || {
+            snapshot
+                .restore(&path)
+                .and_then(|()| project::read_manifest(&path))
+        })
+        .await
+        {
+            Ok(manifest) => {
+                self.sink.emit(Event::ProjectChanged { manifest, summary });
+                self.refresh_git().await;
+            }
+            Err(e) => self.fail("undo the story edit", e),
+        }
     }
 
     /// Starts watching `path` for changes made on disk by other programs. Without a
@@ -933,6 +988,57 @@ impl Actor {
     }
 }
 
+/// Story edits that can be undone, per open project.
+const MAX_UNDO: usize = 100;
+
+/// The files a story edit writes, as they were before it.
+struct StorySnapshot {
+    project_json: Option<Vec<u8>>,
+    story_json: Option<Vec<u8>>,
+    /// What the edit did ("Add scene Rooftop").
+    summary: String,
+}
+
+impl StorySnapshot {
+    fn read(project: &Path) -> Self {
+        Self {
+            project_json: std::fs::read(project.join(crate::workspace::manifest::MANIFEST_FILE))
+                .ok(),
+            story_json: std::fs::read(project.join(crate::workspace::story::STORY_FILE)).ok(),
+            summary: String::new(),
+        }
+    }
+
+    fn same_files(&self, other: &StorySnapshot) -> bool {
+        self.project_json == other.project_json && self.story_json == other.story_json
+    }
+
+    /// Writes the files back (atomically); a file that did not exist is removed.
+    fn restore(&self, project: &Path) -> Result<(), String> {
+        for (rel, bytes) in [
+            (
+                crate::workspace::manifest::MANIFEST_FILE,
+                &self.project_json,
+            ),
+            (crate::workspace::story::STORY_FILE, &self.story_json),
+        ] {
+            let file = project.join(rel);
+            let done = match bytes {
+                Some(b) => crate::util::write_atomic(&file, b),
+                None => std::fs::remove_file(&file).or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                }),
+            };
+            done.map_err(|e| format!("could not write {}: {e}", file.display()))?;
+        }
+        Ok(())
+    }
+}
+
 fn scan_assets(project: &Path) -> Vec<AssetFile> {
     let mut out = Vec::new();
     let assets = project.join("01_Assets");
@@ -991,6 +1097,7 @@ mod tests {
             let mut actor = Actor {
                 to_self: self_tx.downgrade(),
                 watcher: None,
+                undo: Vec::new(),
                 cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,
