@@ -1411,3 +1411,25 @@ fn ctrl_z_undoes_story_edits_made_in_the_window_one_at_a_time() {
     });
     assert_eq!(chapters(&h).len(), 3);
 }
+
+#[test]
+fn with_a_project_listed_the_views_say_to_open_it_not_only_ctrl_n() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path(), &["project", "new", "Film"]);
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project list", 10, |h| {
+        !h.state().vm.projects.is_empty()
+    });
+    for key in [Key::Num2, Key::Num3, Key::Num6] {
+        h.key_press_modifiers(Modifiers::COMMAND, key);
+        h.run_steps(3);
+        h.get_by_label_contains("open one from the list on the left");
+        assert!(
+            h.query_by_label_contains("No project open — press Ctrl+N to create one")
+                .is_none()
+        );
+    }
+}

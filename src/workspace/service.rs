@@ -1009,8 +1009,21 @@ impl StorySnapshot {
         }
     }
 
+    /// The same story: the files equal but for project.json's `modified` time, which
+    /// every write moves (an edit that changed nothing still writes it).
     fn same_files(&self, other: &StorySnapshot) -> bool {
-        self.project_json == other.project_json && self.story_json == other.story_json
+        let story = |b: &Option<Vec<u8>>| {
+            b.as_deref()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+                .map(|mut v| {
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("modified");
+                    }
+                    v
+                })
+        };
+        self.story_json == other.story_json
+            && story(&self.project_json) == story(&other.project_json)
     }
 
     /// Writes the files back (atomically); a file that did not exist is removed.

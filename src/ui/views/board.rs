@@ -296,7 +296,7 @@ impl SceneBoard {
                 .retain(|_, s| !matches!(s, PicState::Failed(_)));
         }
         let Some(open) = ctx.vm.project.as_ref() else {
-            ui.empty_state("Scene", "No project open — press Ctrl+N to create one");
+            ui.empty_state("Scene", &crate::ui::views::no_project_hint(ctx.vm));
             return;
         };
         let project = open.path.clone();

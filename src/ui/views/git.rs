@@ -36,10 +36,7 @@ impl GitView {
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
         if vm.project.is_none() {
-            ui.empty_state(
-                "Git",
-                "No project open — press Ctrl+N to create one, or open one from the left",
-            );
+            ui.empty_state("Git", &crate::ui::views::no_project_hint(vm));
             return;
         }
         if self.commits_seen != vm.commits_made {
