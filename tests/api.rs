@@ -356,6 +356,19 @@ async fn submit_progress_cancel_retry_and_pause_over_http_and_websocket() {
     let (st, logs) = s.get(&format!("/v1/tasks/{a}/logs?limit=2")).await;
     assert_eq!(st, 200, "{logs}");
     assert_eq!(logs["lines"].as_array().unwrap().len(), 2);
+    // Each line as printed, behind its stream; its time beside it, not in it.
+    assert!(
+        logs["lines"][0]
+            .as_str()
+            .is_some_and(|l| l.starts_with("out ") || l.starts_with("err ")),
+        "{logs}"
+    );
+    assert!(
+        logs["times"][0]
+            .as_str()
+            .is_some_and(|t| t.len() == 24 && t.ends_with('Z')),
+        "{logs}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

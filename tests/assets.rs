@@ -535,7 +535,15 @@ fn rename_delete_link_and_copy_from_the_library() {
     let (code, out, err) = env.slate(&["asset", "delete", "Night Hero"]);
     assert_eq!(code, 0, "{err}");
     assert!(env.folders("Characters").is_empty());
-    assert!(out.contains("Trash/files/Night_Hero_"), "{out}");
+    assert!(out.contains("to the trash"), "{out}");
+    let trashed: Vec<String> = std::fs::read_dir(env.home.path().join(".local/share/Trash/files"))
+        .expect("HOME's trash")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        trashed.iter().any(|n| n.starts_with("Night_Hero_")),
+        "{trashed:?}"
+    );
     assert_eq!(
         env.git(&["log", "-1", "--format=%s"]).trim(),
         format!("asset: Delete {}", f[0])

@@ -657,3 +657,782 @@ fn tab_moves_on_from_the_commit_message_and_tag_fields() {
         );
     }
 }
+
+/// Events from `rx` until `pred` holds for one, failing with `what` after `secs`.
+fn wait_for_event(
+    rx: &crossbeam_channel::Receiver<slate::events::Event>,
+    what: &str,
+    secs: u64,
+    mut pred: impl FnMut(&slate::events::Event) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(e) if pred(&e) => return,
+            Ok(_) => {}
+            Err(_) => panic!("timed out waiting for: {what}"),
+        }
+    }
+}
+
+#[test]
+fn files_added_on_disk_reach_git_status_and_assets_without_a_refresh() {
+    use slate::events::{Command, Event};
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let p = slate::workspace::project::create(
+        &ws,
+        "Film",
+        slate::workspace::manifest::NarrativeTemplate::ThreeAct,
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _in_runtime = rt.enter();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let (service, inbox) = slate::workspace::service::WorkspaceService::channel();
+    service.start(
+        inbox,
+        slate::paths::Paths::in_dir(&dir.path().join("data"), Some(ws.clone())),
+        slate::settings::Settings::default(),
+        slate::core::EventSink::new(tx, std::sync::Arc::new(|| {})),
+        std::sync::Arc::new(|_| None),
+    );
+    service.command(Command::OpenProject {
+        path: p.clone(),
+        read_only: false,
+    });
+    wait_for_event(&rx, "the first git status", 20, |e| {
+        matches!(e, Event::GitStatus { .. })
+    });
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    rx.try_iter().count();
+
+    // Another program writes into the project: no Refresh command is sent.
+    std::fs::write(p.join("notes.txt"), "call sheet").unwrap();
+    let lamp = p.join("01_Assets/Props/Lamp_1234abcd");
+    std::fs::create_dir_all(&lamp).unwrap();
+    std::fs::write(
+        lamp.join("asset.json"),
+        r#"{"name":"Lamp","category":"Props"}"#,
+    )
+    .unwrap();
+    let (mut listed, mut untracked) = (false, false);
+    wait_for_event(&rx, "the new files in Assets and git status", 20, |e| {
+        match e {
+            Event::AssetsListed { assets, .. } => {
+                listed |= assets.iter().any(|a| a.path.ends_with("Lamp_1234abcd"));
+            }
+            Event::GitStatus { status, .. } => {
+                untracked |= status.untracked.iter().any(|f| f == "notes.txt");
+            }
+            _ => {}
+        }
+        listed && untracked
+    });
+
+    // Reading status changes nothing on disk, so the watch does not feed itself; and
+    // git's object store alone is not a change a view shows.
+    std::thread::sleep(std::time::Duration::from_millis(1_000));
+    rx.try_iter().count();
+    std::fs::write(p.join(".git/objects/zz-not-an-object"), "x").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let refreshes = rx
+        .try_iter()
+        .filter(|e| matches!(e, Event::GitStatus { .. } | Event::AssetsListed { .. }))
+        .count();
+    assert_eq!(refreshes, 0, "refreshed with nothing a view shows changed");
+    drop(service);
+}
+
+#[test]
+fn the_git_view_shows_a_file_added_on_disk_without_refresh() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    assert!(h.query_by_label_contains("shot-list.txt").is_none());
+    std::fs::write(d.join("workspace/Film/shot-list.txt"), "1. rain").unwrap();
+    common::wait_until(&mut h, "the new file in the Git view", 20, |h| {
+        h.query_by_label_contains("shot-list.txt").is_some()
+    });
+}
+
+#[test]
+fn a_template_saved_into_the_functions_folder_loads_once_its_writes_settle() {
+    use slate::events::Event;
+    let mut s = studio::Studio::new("", &[]);
+    let file = s.paths().functions_dir().join("watched.toml");
+    let text = studio::SH_FUNCTION.replace("test/sh", "test/watched");
+    // An editor's save: a truncated write, then the whole file, in quick succession.
+    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::fs::write(&file, &text).unwrap();
+    s.until("the new template to load", 10, |e, _| {
+        matches!(e, Event::FunctionsLoaded { functions, .. }
+            if functions.iter().any(|f| f.id == "test/watched"))
+    });
+    // One reload for the burst; a file that is not a template reloads nothing.
+    std::fs::write(s.paths().functions_dir().join("notes.md"), "draft").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1_500);
+    let events = &s.core.as_ref().unwrap().events;
+    let mut reloads = 0;
+    while let Ok(e) =
+        events.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+    {
+        reloads += usize::from(matches!(e, Event::FunctionsLoaded { .. }));
+    }
+    assert_eq!(reloads, 0, "reloaded again after the templates settled");
+}
+
+#[test]
+fn a_deleted_project_goes_to_the_users_trash_with_its_original_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let home = d.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    cli(d, &["project", "new", "Rain Film"]);
+    let project = d.join("workspace/Rain_Film");
+    assert!(project.is_dir());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slate"))
+        .args(["--project", "Rain Film", "project", "delete", "--yes"])
+        .env("SLATE_DATA_DIR", d.join("data"))
+        .env("SLATE_WORKSPACE", d.join("workspace"))
+        .env("HOME", &home)
+        .env_remove("XDG_DATA_HOME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.exists());
+    let trash = home.join(".local/share/Trash");
+    assert!(trash.join("files/Rain_Film/project.json").is_file());
+    let info = std::fs::read_to_string(trash.join("info/Rain_Film.trashinfo")).unwrap();
+    assert!(info.contains("[Trash Info]"), "{info}");
+    assert!(info.contains("Rain_Film"), "{info}");
+}
+
+/// Five minutes of a recorded H200 (the replay format `slate gpu --record` writes): load
+/// rising as a Slate task and a desktop process run on it.
+fn gpu_recording() -> Vec<slate::gpu::source::ReplayFrame> {
+    (0..=300)
+        .map(|i| {
+            let t = f64::from(i);
+            let sample = slate::gpu::GpuSample {
+                index: 0,
+                name: "NVIDIA H200".into(),
+                uuid: "GPU-5d1c0e2a".into(),
+                util_gpu: Some((55.0 + 40.0 * (t / 20.0).sin()) as u32),
+                util_mem: Some(30),
+                mem_used_mb: 8_192 + i as u64 * 200,
+                mem_free_mb: 143_771 - 8_192 - i as u64 * 200,
+                mem_total_mb: 143_771,
+                temp_c: Some(55 + i / 12),
+                power_w: Some(150.0 + t * 1.5),
+                power_limit_w: Some(700.0),
+                sm_clock_mhz: Some(1_980),
+                mem_clock_mhz: Some(3_201),
+                fan_pct: None,
+                processes: vec![
+                    slate::gpu::GpuProcess {
+                        pid: 4242,
+                        used_mb: 61_440,
+                        name: "python3".into(),
+                        task: Some(7),
+                    },
+                    slate::gpu::GpuProcess {
+                        pid: 977,
+                        used_mb: 312,
+                        name: "Xorg".into(),
+                        task: None,
+                    },
+                ],
+            };
+            slate::gpu::source::ReplayFrame {
+                t_s: t,
+                gpus: vec![sample],
+            }
+        })
+        .collect()
+}
+
+fn gpu_view_model() -> (slate::ui::view_model::ViewModel, u64) {
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    let task = slate::runner::task::Task {
+        state: slate::runner::task::TaskState::Running,
+        project: Some("Night Rain".into()),
+        shot: Some("Chapter 1 / Rooftop / Shot 3".into()),
+        ..slate::runner::task::Task::queued(7, "video/wan-2.1-text-to-video", "1.0.0", 0)
+    };
+    vm.apply(slate::events::Event::TaskSubmitted { task }, 0);
+    let start_ms = 1_000_000;
+    let mut last = 0;
+    for line in gpu_recording()
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap())
+    {
+        let f: slate::gpu::source::ReplayFrame = serde_json::from_str(&line).unwrap();
+        last = start_ms + (f.t_s * 1000.0) as u64;
+        vm.apply(
+            slate::events::Event::GpuSample {
+                ts_ms: last,
+                gpus: f.gpus,
+                error: None,
+            },
+            last,
+        );
+    }
+    (vm, last)
+}
+
+#[test]
+fn gpu_charts_label_time_and_units_and_the_task_column_is_whole() {
+    use egui_kittest::kittest::Queryable as _;
+    use slate::ui::views::gpu::{time_label, vram_label};
+    assert_eq!(time_label(0.0), "now");
+    assert_eq!(time_label(-30.0), "-30 s");
+    assert_eq!(time_label(-60.0), "-60 s");
+    assert_eq!(time_label(-300.0), "-5 min");
+    assert_eq!(time_label(-90.0 * 60.0), "-90 min");
+    assert_eq!(vram_label(0.0), "0");
+    assert_eq!(vram_label(512.0), "512 MiB");
+    assert_eq!(vram_label(143_771.0), "140.4 GiB");
+    assert_eq!(vram_label(81_920.0), "80 GiB");
+
+    let mut results = egui_kittest::SnapshotResults::new();
+    for (w, h, name) in [
+        (1600.0, 1000.0, "gpu_tab_1600x1000"),
+        (1024.0, 700.0, "gpu_tab_1024x700"),
+    ] {
+        let (vm, now_ms) = gpu_view_model();
+        let mut view = slate::ui::views::gpu::GpuView::default();
+        let mut harness = common::view_harness(vm, [w, h], now_ms, move |ui, ctx| view.ui(ui, ctx));
+        harness.run_steps(3);
+        harness.get_by_label_contains("VRAM · 66.6 GiB of 140.4 GiB");
+        let task = harness.get_by_label(
+            "#7 video/wan-2.1-text-to-video · Night Rain/Chapter 1 / Rooftop / Shot 3",
+        );
+        if w >= 1600.0 {
+            assert!(
+                task.rect().max.x <= w,
+                "the Slate task column is cut at {w} points: {:?}",
+                task.rect()
+            );
+        }
+        harness.snapshot_options(name, &common::snapshot_options());
+        results.extend(harness.take_snapshot_results());
+    }
+}
+
+#[test]
+fn the_status_bar_gpu_dot_is_green_amber_or_red_by_temperature() {
+    use slate::ui::theme::{ERROR, OK, WARN, temperature_colour};
+    assert_eq!(temperature_colour(Some(60), 85), OK);
+    assert_eq!(temperature_colour(Some(74), 85), OK);
+    assert_eq!(temperature_colour(Some(75), 85), WARN);
+    assert_eq!(temperature_colour(Some(84), 85), WARN);
+    assert_eq!(temperature_colour(Some(88), 85), ERROR);
+}
+
+fn is_log_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 24
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+        && t[..4].chars().all(|c| c.is_ascii_digit())
+}
+
+#[test]
+fn every_log_line_keeps_its_time_in_the_file_and_slate_task_logs_prints_it() {
+    let mut s = studio::Studio::new("", &[]);
+    let id = s.sh(
+        r#"echo '{"progress":0.5,"stage":"sampling"}'; echo take one; echo 'out of memory' >&2"#,
+    );
+    let t = s.wait_finished(id, 30);
+    assert_eq!(
+        t.state,
+        slate::runner::task::TaskState::Succeeded,
+        "{:?}",
+        t.error
+    );
+    let log = std::fs::read_to_string(s.paths().logs_dir().join(format!("{id}.log"))).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    for (line, rest) in lines.iter().zip([
+        r#"out {"progress":0.5,"stage":"sampling"}"#,
+        "out take one",
+        "err out of memory",
+    ]) {
+        let (time, tail) = line.split_once(' ').unwrap();
+        assert!(is_log_time(time), "no time on {line:?}");
+        assert_eq!(tail, rest);
+    }
+    let out = slate_cli(s.dir.path(), &["task", "logs", &id.to_string()])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.lines().count() == 3 && printed.lines().all(|l| is_log_time(&l[..24])),
+        "{printed}"
+    );
+}
+
+#[test]
+fn the_task_log_shows_times_and_hides_progress_lines_until_asked() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut vm = slate::ui::view_model::ViewModel::default();
+    let task = slate::runner::task::Task {
+        state: slate::runner::task::TaskState::Running,
+        ..slate::runner::task::Task::queued(1, "demo/countdown", "1.0.0", 0)
+    };
+    vm.apply(
+        slate::events::Event::TasksSnapshot {
+            tasks: vec![task],
+            paused: false,
+        },
+        0,
+    );
+    vm.apply(
+        slate::events::Event::TaskLogText {
+            id: 1,
+            lines: vec![
+                "2026-11-30T15:15:13.120Z out tick 1".into(),
+                r#"2026-11-30T15:15:13.250Z out {"progress":0.5,"message":"step 5/10"}"#.into(),
+                "2026-11-30T15:15:13.400Z err out of memory".into(),
+            ],
+        },
+        0,
+    );
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(vm, [1000.0, 700.0], 0, move |ui, ctx| {
+        *ctx.selected_task = Some(1);
+        view.ui(ui, ctx)
+    });
+    h.run_steps(3);
+    h.get_by_label("15:15:13.120");
+    h.get_by_label("tick 1");
+    h.get_by_label("out of memory");
+    assert!(
+        h.query_by_label_contains("step 5/10").is_none(),
+        "a progress line is shown by default"
+    );
+    h.get_by_label("Show progress lines").click();
+    h.run_steps(3);
+    h.get_by_label_contains("step 5/10");
+    h.get_by_label("15:15:13.250");
+}
+
+#[test]
+fn window_text_counts_in_words_never_noun_s() {
+    let literal = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).unwrap();
+    let plural = regex::Regex::new(r"[a-z]\(s\)").unwrap();
+    let mut found = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/ui")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                for m in literal.find_iter(line) {
+                    if plural.is_match(m.as_str()) {
+                        found.push(format!("{}:{}: {}", p.display(), n + 1, m.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "\"noun(s)\" in the window:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn a_selected_tasks_details_show_once_on_the_tasks_tab() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    let task = slate::runner::task::Task::queued(90, "demo/once", "1.0.0", 1_000);
+    h.state_mut()
+        .vm
+        .apply(slate::events::Event::TaskSubmitted { task }, 2_000);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run_steps(3);
+    h.get_by_label("demo/once").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.query_all_by_label("Move up").count(),
+        1,
+        "the task's details are shown twice"
+    );
+    h.get_by_label_contains("Its details and log are in the Tasks tab");
+}
+
+#[test]
+fn a_functions_description_shows_code_spans_without_backticks() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let spans =
+        slate::ui::widgets::inline_code_spans("Counts `steps` steps, exits with `exit_code`.");
+    assert_eq!(
+        spans,
+        ["Counts ", "steps", " steps, exits with ", "exit_code", "."]
+    );
+    assert_eq!(slate::ui::widgets::inline_code_spans("a ` b"), ["a ` b"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    h.get_by_label("demo/countdown").click();
+    h.run_steps(3);
+    h.get_by_label_contains("Counts steps steps at interval seconds each");
+    assert!(
+        h.query_by_label_contains("`steps`").is_none(),
+        "raw Markdown backticks in the description"
+    );
+}
+
+#[test]
+fn the_lfs_badge_reads_at_body_size() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    let node = h.get_by_label_contains("LFS: ");
+    let text = {
+        use egui_kittest::kittest::NodeT as _;
+        node.accesskit_node().label().unwrap_or_default()
+    };
+    let width = node.rect().width();
+    // The width its text has at the body size: a smaller font makes it narrower.
+    let ctx = h.ctx.clone();
+    let body = ctx.global_style().text_styles[&egui::TextStyle::Body].clone();
+    let body_width = ctx.fonts_mut(|f| {
+        f.layout_no_wrap(text.clone(), body, egui::Color32::WHITE)
+            .size()
+            .x
+    });
+    assert!(
+        width + 0.5 >= body_width,
+        "the LFS badge {text:?} is {width} px wide; at body size its text is {body_width} px"
+    );
+}
+
+#[test]
+fn a_sort_arrow_stays_visible_in_a_column_too_narrow_for_its_title() {
+    use egui_kittest::kittest::Queryable as _;
+    let mut view = slate::ui::views::tasks::TasksView::default();
+    let mut h = common::view_harness(queued_tasks(3), [1000.0, 600.0], 2_000, move |ui, ctx| {
+        view.ui(ui, ctx)
+    });
+    h.run_steps(2);
+    h.get_by_label("Priority").click();
+    h.run_steps(2);
+    let sorted = h
+        .query_by_label("⏶ Priority")
+        .or_else(|| h.query_by_label("⏷ Priority"))
+        .expect("the sorted column's header names its direction first");
+    let column_end = h.get_by_label("Duration").rect().min.x;
+    let ctx = h.ctx.clone();
+    let font = ctx.global_style().text_styles[&egui::TextStyle::Button].clone();
+    let arrow_width = ctx.fonts_mut(|f| {
+        f.layout_no_wrap("⏶ ".into(), font, egui::Color32::WHITE)
+            .size()
+            .x
+    });
+    let padding = ctx.global_style().spacing.button_padding.x;
+    assert!(
+        sorted.rect().min.x + padding + arrow_width <= column_end,
+        "the arrow is cut off: header at {:?}, next column at {column_end}",
+        sorted.rect()
+    );
+}
+
+#[test]
+fn a_shot_card_on_the_board_selects_by_click_and_by_keyboard() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    use slate::ui::views::project_browser::StoryItem;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "scene",
+            "add",
+            "1",
+            "Rooftop",
+        ],
+    );
+    for shot in ["Rain", "Lightning"] {
+        cli(
+            d,
+            &[
+                "--project",
+                "Film",
+                "project",
+                "shot",
+                "add",
+                "1",
+                "1",
+                shot,
+            ],
+        );
+    }
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+    h.run_steps(2);
+    h.get_by_label("🎬 Rooftop").click();
+    h.run_steps(3);
+    h.get_by_label("Shot Lightning").click();
+    h.run_steps(3);
+    assert_eq!(h.state().selection(), Some(StoryItem::Shot(0, 0, 1)));
+    // Keyboard: focus the other card (as Tab does) and press Enter.
+    h.get_by_label("Shot Rain").focus();
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(h.state().selection(), Some(StoryItem::Shot(0, 0, 0)));
+}
+
+#[test]
+fn save_and_revert_settings_are_offered_only_with_unsaved_edits() {
+    use egui_kittest::kittest::Queryable as _;
+    for dirty in [false, true] {
+        let available = slate::ui::commands::Availability {
+            settings_dirty: dirty,
+            ..Default::default()
+        };
+        let mut h = egui_kittest::Harness::builder()
+            .with_size([1024.0, 700.0])
+            .wgpu()
+            .build_ui_state(
+                move |ui, palette: &mut slate::ui::palette::Palette| {
+                    palette.show(ui.ctx(), &available);
+                },
+                slate::ui::palette::Palette::default(),
+            );
+        h.state_mut().open();
+        h.run_steps(3);
+        h.get_by_label("Search commands").type_text("settings");
+        h.run_steps(3);
+        for label in ["Save settings", "Revert settings"] {
+            assert_eq!(
+                h.query_by_label_contains(label).is_some(),
+                dirty,
+                "{label} with settings dirty = {dirty}"
+            );
+        }
+        h.get_by_label_contains("Open settings");
+    }
+}
+
+/// Runs a palette command by typing its words and pressing Enter, as a user does.
+fn palette(h: &mut egui_kittest::Harness<'static, slate::ui::App>, words: &str) {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(3);
+    h.get_by_label("Search commands").type_text(words);
+    h.run_steps(3);
+    h.key_press(Key::Enter);
+    h.run_steps(4);
+}
+
+#[test]
+fn story_edits_and_tagging_run_from_the_palette() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    let chapters = |h: &egui_kittest::Harness<'static, slate::ui::App>| -> Vec<String> {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .and_then(|p| p.manifest.as_ref())
+            .map(|m| {
+                m.narrative
+                    .chapters
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    common::wait_until(&mut h, "the project", 20, |h| chapters(h).len() == 3);
+
+    palette(&mut h, "add chapter");
+    assert!(h.get_by_label("New chapter").is_focused());
+    h.get_by_label("New chapter").type_text("Epilogue");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new chapter", 20, |h| {
+        chapters(h).last().is_some_and(|c| c == "Epilogue")
+    });
+
+    h.get_by_label("4. Epilogue").click();
+    h.run_steps(3);
+    palette(&mut h, "add scene");
+    assert!(h.get_by_label("New scene").is_focused());
+    h.get_by_label("New scene").type_text("Rooftop");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new scene", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .and_then(|p| p.manifest.as_ref())
+            .is_some_and(|m| m.narrative.chapters[3].scenes.len() == 1)
+    });
+
+    palette(&mut h, "rename");
+    assert!(h.get_by_label("Chapter name").is_focused());
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+
+    palette(&mut h, "delete selected");
+    h.get_by_label_contains("chapter \"Epilogue\"");
+
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    palette(&mut h, "tag a commit");
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
+    common::wait_until(&mut h, "the Tag field focused", 10, |h| {
+        h.query_by_label("Tag").is_some_and(|f| f.is_focused())
+    });
+}
+
+#[test]
+fn ctrl_z_undoes_story_edits_made_in_the_window_one_at_a_time() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    let chapters = |h: &egui_kittest::Harness<'static, slate::ui::App>| -> Vec<String> {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .and_then(|p| p.manifest.as_ref())
+            .map(|m| {
+                m.narrative
+                    .chapters
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    common::wait_until(&mut h, "the project", 20, |h| chapters(h).len() == 3);
+    let first = chapters(&h)[0].clone();
+
+    // Two edits: a chapter added, then the first one renamed.
+    palette(&mut h, "add chapter");
+    h.get_by_label("New chapter").type_text("Epilogue");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the new chapter", 20, |h| chapters(h).len() == 4);
+    h.get_by_label(&format!("1. {first}")).click();
+    h.run_steps(3);
+    h.get_by_label("Chapter name").focus();
+    h.run_steps(1);
+    h.get_by_label("Chapter name").type_text(" (draft)");
+    h.key_press(Key::Enter);
+    let renamed = format!("{first} (draft)");
+    common::wait_until(&mut h, "the rename", 20, |h| chapters(h)[0] == renamed);
+
+    // Undo, newest first; the file on disk follows.
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    common::wait_until(&mut h, "the rename undone", 20, |h| chapters(h)[0] == first);
+    assert_eq!(chapters(&h).len(), 4);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    common::wait_until(&mut h, "the added chapter undone", 20, |h| {
+        chapters(h).len() == 3
+    });
+    let on_disk = std::fs::read_to_string(d.join("workspace/Film/project.json")).unwrap();
+    assert!(!on_disk.contains("Epilogue"), "{on_disk}");
+    // Nothing more to undo: it says so, and changes nothing.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    common::wait_until(&mut h, "nothing to undo", 10, |h| {
+        h.query_all_by_label_contains("Nothing to undo").count() > 0
+    });
+    assert_eq!(chapters(&h).len(), 3);
+}
+
+#[test]
+fn with_a_project_listed_the_views_say_to_open_it_not_only_ctrl_n() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path(), &["project", "new", "Film"]);
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project list", 10, |h| {
+        !h.state().vm.projects.is_empty()
+    });
+    for key in [Key::Num2, Key::Num3, Key::Num6] {
+        h.key_press_modifiers(Modifiers::COMMAND, key);
+        h.run_steps(3);
+        h.get_by_label_contains("open one from the list on the left");
+        assert!(
+            h.query_by_label_contains("No project open — press Ctrl+N to create one")
+                .is_none()
+        );
+    }
+}

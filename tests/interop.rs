@@ -1078,7 +1078,7 @@ fn the_window_offers_the_upgrade_and_shows_takes_and_assets() {
     });
     h.get_by_label_contains("3 scenes · 0 shots · 2 takes · 2 assets");
     h.get_by_label("🎬 scene-1");
-    h.get_by_label("2 take(s)");
+    h.get_by_label("2 takes");
     let open = h.state().vm.project.clone().unwrap();
     assert_eq!(open.upgrade, Upgrade::Current);
     assert_eq!(open.takes.deleted_count(), 1);

@@ -272,6 +272,10 @@ pub enum Command {
     CloseProject,
     #[serde(rename = "project.edit")]
     EditProject { edit: StructureEdit },
+    /// Undoes the last story edit made through `project.edit` since the project opened
+    /// (project.json and the story sidecar as they were before it).
+    #[serde(rename = "project.undo")]
+    UndoStoryEdit,
     #[serde(rename = "project.rename")]
     RenameProject { new_name: String },
     /// Upgrades the open project from an earlier Slate format (one commit).

@@ -269,7 +269,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             let list = assets::scan_project(&project);
             let a = find(&list, &asset)?;
             let trash = import::delete_to_trash(&project, &a.path)?;
-            crate::say!("moved {} to {}", a.path, trash.display());
+            crate::say!("moved {} to {trash}", a.path);
             Ok(())
         }
         AssetCmd::Link {

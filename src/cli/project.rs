@@ -462,8 +462,8 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 local::delete_permanently(&path)?;
                 crate::say!("deleted {}", path.display());
             } else {
-                let dest = local::move_to_trash(&path)?;
-                crate::say!("moved to the trash: {}", dest.display());
+                local::move_to_trash(&path)?;
+                crate::say!("moved {} to the trash", path.display());
             }
             Ok(())
         }

@@ -175,7 +175,7 @@ pub mod local {
         project::rename(path, new_name)
     }
 
-    pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
+    pub fn move_to_trash(path: &Path) -> Result<(), String> {
         project::move_to_trash(path)
     }
 

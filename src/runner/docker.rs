@@ -327,7 +327,8 @@ async fn append_missing_logs(docker: &bollard::Docker, id: &str, log_file: &std:
     let skip = lines_on_disk(log_file);
     let mut file = std::io::BufWriter::new(file);
     for_each_log_line(docker, id, false, skip, |stderr, line| {
-        writeln!(file, "{} {line}", if stderr { "err" } else { "out" }).ok();
+        let rec = crate::runner::logfile::record(crate::util::now_ms(), stderr, &line);
+        writeln!(file, "{rec}").ok();
     })
     .await;
     file.flush().ok();
@@ -337,8 +338,12 @@ async fn append_missing_logs(docker: &bollard::Docker, id: &str, log_file: &std:
 fn lines_on_disk(log: &std::path::Path) -> (u64, u64) {
     let text = std::fs::read(log).unwrap_or_default();
     let text = String::from_utf8_lossy(&text);
-    let out = text.lines().filter(|l| l.starts_with("out ")).count() as u64;
-    let err = text.lines().filter(|l| l.starts_with("err ")).count() as u64;
+    let tags = text
+        .lines()
+        .map(|l| crate::runner::logfile::parse(l).tagged)
+        .collect::<Vec<_>>();
+    let out = tags.iter().filter(|t| t.starts_with("out ")).count() as u64;
+    let err = tags.iter().filter(|t| t.starts_with("err ")).count() as u64;
     (out, err)
 }
 

@@ -176,8 +176,10 @@ impl StreamSink {
         if s.written < MAX_LOG_BYTES
             && let Some(f) = s.file.as_mut()
         {
-            let tag = if stderr { "err" } else { "out" };
-            let rec = format!("{tag} {line}\n");
+            let rec = format!(
+                "{}\n",
+                crate::runner::logfile::record(crate::util::now_ms(), stderr, &line)
+            );
             let mut wrote = f.write_all(rec.as_bytes());
             if wrote.is_ok() {
                 s.written += rec.len() as u64;

@@ -689,22 +689,6 @@ impl Registry {
     }
 }
 
-/// A cheap fingerprint of the template files under `dir` (paths, sizes, mtimes), to
-/// notice edits without reading them.
-pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
-    walk_templates(dir)
-        .files
-        .into_iter()
-        .filter(|f| f.rel.ends_with(".toml"))
-        .map(|f| {
-            let modified = std::fs::metadata(&f.path)
-                .ok()
-                .and_then(|m| m.modified().ok());
-            (f.path, f.len, modified)
-        })
-        .collect()
-}
-
 /// A template is a few KiB; anything far larger is not one.
 pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
 

@@ -10,8 +10,9 @@ pub mod docker_hosts;
 pub mod exec;
 pub mod function;
 pub mod image;
+pub use crate::model::logfile;
 pub mod process;
-pub mod progress;
+pub use crate::model::progress;
 pub mod scheduler;
 pub mod slurm;
 mod slurm_tasks;
@@ -37,8 +38,8 @@ pub const EX_TEMPFAIL: i64 = 75;
 pub const MAX_ATTEMPTS: u32 = 4;
 const BACKOFF_BASE_MS: u64 = 1_000;
 const BACKOFF_MAX_MS: u64 = 60_000;
-/// How often the functions folder is checked for edited templates.
-const FUNCTIONS_POLL: Duration = Duration::from_secs(2);
+/// How often the scheduler looks again when nothing else wakes it.
+const IDLE_WAKE: Duration = Duration::from_secs(2);
 /// Edits must be this quiet before templates reload (an editor writes in bursts).
 const FUNCTIONS_SETTLE: Duration = Duration::from_millis(500);
 /// Live log lines sent to the UI per task and window (the log file keeps all).
@@ -314,11 +315,11 @@ struct Actor {
     queue_changed: bool,
     /// When the scheduler must look again on its own (backoff ends, VRAM re-check).
     wake_at: tokio::time::Instant,
-    /// What the functions folder looked like at the last load, and when a change was
-    /// first seen (reloads wait for edits to settle).
-    functions_seen: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
-    functions_changed_at: Option<std::time::Instant>,
-    functions_checked: std::time::Instant,
+    /// Watches the functions folder (notify); a settled burst of template edits arrives
+    /// on `functions_rx` and reloads the registry.
+    functions_watch: Option<crate::workspace::watch::Watch>,
+    functions_rx: tokio::sync::mpsc::UnboundedReceiver<()>,
+    functions_tx: tokio::sync::mpsc::UnboundedSender<()>,
     only_submitted: bool,
     /// Tasks submitted through this runner (see `only_submitted`).
     own: std::collections::HashSet<TaskId>,
@@ -350,6 +351,7 @@ impl Actor {
         let (hosts_tx, hosts_rx) = tokio::sync::mpsc::unbounded_channel();
         let functions_dir = paths.functions_dir();
         let functions_dir2 = functions_dir.clone();
+        let (functions_tx, functions_rx) = tokio::sync::mpsc::unbounded_channel();
         Self {
             registry: off_the_workers(|| {
                 Registry::load_with_legacy(&functions_dir2, &paths.workspace_root(&settings))
@@ -375,9 +377,9 @@ impl Actor {
             slate_exe: "slate".into(),
             queue_changed: true,
             wake_at: tokio::time::Instant::now(),
-            functions_seen: off_the_workers(|| function::fingerprint(&functions_dir)),
-            functions_changed_at: None,
-            functions_checked: std::time::Instant::now(),
+            functions_watch: None,
+            functions_rx,
+            functions_tx,
             only_submitted: false,
             own: Default::default(),
             unsaved: BTreeMap::new(),
@@ -404,17 +406,9 @@ impl Actor {
         // list; re-attached and collected containers arrive as task updates.
         self.reconcile_containers().await;
         self.reconcile_slurm().await;
+        self.watch_functions();
         loop {
             self.check_hosts(false);
-            let every = if self.functions_changed_at.is_some() {
-                FUNCTIONS_SETTLE
-            } else {
-                FUNCTIONS_POLL
-            };
-            if self.functions_checked.elapsed() >= every {
-                self.functions_checked = std::time::Instant::now();
-                self.watch_functions();
-            }
             // Scheduling scans the queue, so it runs only when something it depends on
             // changed, never for the stream of progress and log lines from running tasks.
             if std::mem::take(&mut self.queue_changed) {
@@ -476,6 +470,9 @@ impl Actor {
                     if self.on_hosts(statuses) {
                         self.reconcile_containers().await;
                     }
+                }
+                Some(()) = self.functions_rx.recv() => {
+                    self.handle(Command::ReloadFunctions);
                     self.queue_changed = true;
                 }
                 Some((id, outcome, outputs)) = self.finished_rx.recv() => {
@@ -931,23 +928,33 @@ impl Actor {
         self.sink.emit(Event::DockerHosts { hosts });
     }
 
-    /// Reloads templates when files in the functions folder changed and then stayed
-    /// unchanged for [`FUNCTIONS_SETTLE`] (debounced).
+    /// Watches the functions folder: templates reload once edits in it have been quiet
+    /// for [`FUNCTIONS_SETTLE`]. Without a watch, templates reload on `functions reload`
+    /// (and a notification says so).
     fn watch_functions(&mut self) {
         let dir = self.paths.functions_dir();
-        let now = off_the_workers(|| function::fingerprint(&dir));
-        if now != self.functions_seen {
-            self.functions_seen = now;
-            self.functions_changed_at = Some(std::time::Instant::now());
-            return;
-        }
-        if self
-            .functions_changed_at
-            .is_some_and(|t| t.elapsed() >= FUNCTIONS_SETTLE)
-        {
-            self.functions_changed_at = None;
-            self.handle(Command::ReloadFunctions);
-            self.queue_changed = true;
+        std::fs::create_dir_all(&dir).ok();
+        let tx = self.functions_tx.clone();
+        let watch = crate::workspace::watch::Watch::start(&dir, FUNCTIONS_SETTLE, move |burst| {
+            // A template, or a folder that may hold some; other files are not templates.
+            let templates = burst.is_none_or(|paths| {
+                paths.iter().any(|p| {
+                    let name = p.rsplit('/').next().unwrap_or(p);
+                    name.ends_with(".toml") || !name.contains('.')
+                })
+            });
+            if templates {
+                tx.send(()).ok();
+            }
+        });
+        match watch {
+            Ok(w) => self.functions_watch = Some(w),
+            Err(e) => self.sink.emit(Event::Notification {
+                level: crate::events::Level::Warning,
+                title: "Template edits are not watched".into(),
+                body: format!("{e}. Reload functions after editing a template."),
+                task: None,
+            }),
         }
     }
 
@@ -1320,11 +1327,8 @@ impl Actor {
         let mut wake = if self.reconcile_pending || self.slurm_reconcile_pending {
             Duration::from_secs(3)
         } else {
-            FUNCTIONS_POLL
+            IDLE_WAKE
         };
-        if self.functions_changed_at.is_some() {
-            wake = wake.min(FUNCTIONS_SETTLE);
-        }
         if !self.unsaved.is_empty() {
             wake = wake.min(SAVE_RETRY);
         }

@@ -216,7 +216,11 @@ pub struct LogQuery {
 pub struct LogPage {
     id: u64,
     offset: usize,
+    /// `out <line>` or `err <line>`: the stream, then the line exactly as printed.
     lines: Vec<String>,
+    /// When Slate read each line (RFC 3339, UTC); `null` for lines logged before
+    /// times were kept.
+    times: Vec<Option<String>>,
     /// Lines in the log so far.
     total: usize,
 }
@@ -478,20 +482,23 @@ pub async fn task_logs(
     }
     let file = st.api.paths.logs_dir().join(format!("{id}.log"));
     let (offset, limit) = paging(q.offset, q.limit)?;
-    let (lines, total) = tokio::task::spawn_blocking(move || match std::fs::read(&file) {
+    let (lines, times, total) = tokio::task::spawn_blocking(move || match std::fs::read(&file) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
             let all: Vec<&str> = text.lines().collect();
             let total = all.len();
-            let page = all
+            let (lines, times) = all
                 .into_iter()
                 .skip(offset)
                 .take(limit)
-                .map(str::to_string)
-                .collect();
-            Ok((page, total))
+                .map(|l| {
+                    let l = crate::runner::logfile::parse(l);
+                    (l.tagged.to_string(), l.time.map(str::to_string))
+                })
+                .unzip();
+            Ok((lines, times, total))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), 0)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), Vec::new(), 0)),
         Err(e) => Err(ApiError::new(
             crate::api::ErrorKind::Internal,
             format!("could not read {}: {e}", file.display()),
@@ -503,6 +510,7 @@ pub async fn task_logs(
         id,
         offset,
         lines,
+        times,
         total,
     }))
 }

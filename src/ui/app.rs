@@ -17,6 +17,8 @@ use crate::ui::palette::Palette;
 use crate::ui::tabs::Tab;
 use crate::ui::theme;
 use crate::ui::view_model::ViewModel;
+use crate::ui::views::project_browser::StoryItem;
+use crate::ui::views::story::StoryFocus;
 use crate::ui::views::{self, ViewCtx};
 use crate::ui::widgets::UiExt as _;
 
@@ -225,6 +227,21 @@ impl App {
         Self::with_context(ctx, options, None)
     }
 
+    /// A story command from the palette: select `select` (when given), show the
+    /// properties panel and hand it the field or button to act on.
+    fn story_command(&mut self, focus: StoryFocus, select: Option<Option<StoryItem>>) {
+        if let Some(item) = select {
+            self.selection = item;
+        }
+        self.state.show_right = true;
+        self.story.focus = Some(focus);
+    }
+
+    /// What is selected in the story (the project browser and the board).
+    pub fn selection(&self) -> Option<views::project_browser::StoryItem> {
+        self.selection
+    }
+
     pub fn tab(&self) -> Tab {
         self.state.tab
     }
@@ -381,10 +398,36 @@ impl App {
                 }
             }
             UiCommand::RefreshGit => self.commands.send(Command::RefreshGit),
+            UiCommand::UndoStoryEdit => self.commands.send(Command::UndoStoryEdit),
             UiCommand::AddRemote => {
                 self.state.tab = Tab::Git;
                 self.git_view.adding_remote = true;
             }
+            UiCommand::TagCommit => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_tag = true;
+            }
+            UiCommand::AddChapter => self.story_command(StoryFocus::Child, Some(None)),
+            UiCommand::AddScene => {
+                let chapter = match self.selection {
+                    Some(
+                        StoryItem::Chapter(c) | StoryItem::Scene(c, _) | StoryItem::Shot(c, _, _),
+                    ) => Some(Some(StoryItem::Chapter(c))),
+                    None => None,
+                };
+                self.story_command(StoryFocus::Child, chapter)
+            }
+            UiCommand::AddShot => {
+                let scene = match self.selection {
+                    Some(StoryItem::Scene(c, s) | StoryItem::Shot(c, s, _)) => {
+                        Some(Some(StoryItem::Scene(c, s)))
+                    }
+                    _ => None,
+                };
+                self.story_command(StoryFocus::Child, scene)
+            }
+            UiCommand::RenameSelected => self.story_command(StoryFocus::Name, None),
+            UiCommand::DeleteSelected => self.story_command(StoryFocus::Delete, None),
             UiCommand::Quit => {
                 // Containers keep running and are re-attached; a local process dies with
                 // the window and its task starts again from zero: say so and ask.
@@ -414,6 +457,13 @@ impl App {
                 .git_status
                 .as_ref()
                 .is_some_and(|s| s.remotes.iter().any(|r| r == "origin")),
+            settings_dirty: self.settings_form.dirty(),
+            story: match self.selection {
+                None => commands::StoryLevel::Project,
+                Some(StoryItem::Chapter(..)) => commands::StoryLevel::Chapter,
+                Some(StoryItem::Scene(..)) => commands::StoryLevel::Scene,
+                Some(StoryItem::Shot(..)) => commands::StoryLevel::Shot,
+            },
         }
     }
 
@@ -480,6 +530,17 @@ impl App {
             && let Some(cmd) = commands::pressed(&ctx)
         {
             pending.push(cmd);
+        }
+        // Ctrl+Z undoes a story edit, unless a text field has the keys (its own undo) or
+        // the board has a deleted take to bring back (its own Ctrl+Z comes first there).
+        let board_undo = self.state.tab == Tab::Scene && !self.board.undo.is_empty();
+        if !self.palette.open
+            && self.vm.project.is_some()
+            && !board_undo
+            && !ctx.egui_wants_keyboard_input()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z))
+        {
+            pending.push(UiCommand::UndoStoryEdit);
         }
 
         egui::Panel::top("tab_bar").show(ui, |ui| {
@@ -557,6 +618,7 @@ impl App {
                     let properties_height = ui.available_height() * 0.4;
                     let mut story = std::mem::take(&mut self.story);
                     let mut selection = self.selection;
+                    let on_tasks_tab = self.state.tab == Tab::Tasks;
                     let mut vctx = self.view_ctx(&mut pending);
                     // Properties over progress, split at a fixed share of the height.
                     ui.section_heading("Properties");
@@ -565,7 +627,7 @@ impl App {
                         .auto_shrink([false, false])
                         .max_height(properties_height)
                         .show(ui, |ui| {
-                            properties_ui(ui, &mut vctx, &mut story, &mut selection);
+                            properties_ui(ui, &mut vctx, &mut story, &mut selection, on_tasks_tab);
                         });
                     ui.section_heading("Progress");
                     egui::ScrollArea::vertical()
@@ -789,7 +851,12 @@ impl App {
             Confirm::Quit(n) => (
                 "Quit Slate?".to_string(),
                 format!(
-                    "{n} task(s) run as local processes: quitting stops them, and they will start again from zero (their progress is lost). Containers keep running."
+                    "{} as local processes: quitting stops them, and they will start again from zero (their progress is lost). Containers keep running.",
+                    if *n == 1 {
+                        "1 task runs".to_string()
+                    } else {
+                        format!("{n} tasks run")
+                    }
                 ),
                 "Quit anyway",
             ),
@@ -905,8 +972,14 @@ fn properties_ui(
     ctx: &mut ViewCtx<'_>,
     story: &mut views::story::StoryEditor,
     selection: &mut Option<views::project_browser::StoryItem>,
+    on_tasks_tab: bool,
 ) {
     match ctx.selected_task.and_then(|id| ctx.vm.tasks.get(&id)) {
+        // The Tasks tab shows the selected task's details itself: once is enough.
+        Some(t) if on_tasks_tab => {
+            ui.label(egui::RichText::new(t.title()).strong());
+            ui.weak("Its details and log are in the Tasks tab.");
+        }
         Some(t) => {
             let t = t.clone();
             if ui.small_button("Close task details").clicked() {

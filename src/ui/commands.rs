@@ -35,7 +35,25 @@ pub enum UiCommand {
     GitPull,
     RefreshGit,
     AddRemote,
+    TagCommit,
+    AddChapter,
+    AddScene,
+    AddShot,
+    RenameSelected,
+    DeleteSelected,
+    UndoStoryEdit,
     Quit,
+}
+
+/// What is selected in the story, for the story-edit commands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StoryLevel {
+    /// The project itself (nothing in its story selected).
+    #[default]
+    Project,
+    Chapter,
+    Scene,
+    Shot,
 }
 
 /// What the window is in now, for hiding commands that cannot run (the palette lists
@@ -47,6 +65,10 @@ pub struct Availability {
     pub commit_guard: bool,
     pub unread: bool,
     pub has_remote: bool,
+    /// What is selected in the open project's story.
+    pub story: StoryLevel,
+    /// Settings have edits not written yet.
+    pub settings_dirty: bool,
 }
 
 const CTRL: Modifiers = Modifiers::COMMAND;
@@ -58,7 +80,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 34] = [
+    pub const ALL: [UiCommand; 41] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -92,6 +114,13 @@ impl UiCommand {
         UiCommand::GitPull,
         UiCommand::RefreshGit,
         UiCommand::AddRemote,
+        UiCommand::TagCommit,
+        UiCommand::AddChapter,
+        UiCommand::AddScene,
+        UiCommand::AddShot,
+        UiCommand::RenameSelected,
+        UiCommand::DeleteSelected,
+        UiCommand::UndoStoryEdit,
         UiCommand::Quit,
     ];
 
@@ -109,6 +138,14 @@ impl UiCommand {
             UiCommand::ResumeQueue => a.queue_paused,
             UiCommand::DismissCommitGuard => a.commit_guard,
             UiCommand::MarkNotificationsRead => a.unread,
+            UiCommand::SaveSettings | UiCommand::RevertSettings => a.settings_dirty,
+            UiCommand::TagCommit | UiCommand::AddChapter => a.project_open,
+            UiCommand::AddScene => a.project_open && a.story != StoryLevel::Project,
+            UiCommand::AddShot => {
+                a.project_open && matches!(a.story, StoryLevel::Scene | StoryLevel::Shot)
+            }
+            UiCommand::RenameSelected | UiCommand::UndoStoryEdit => a.project_open,
+            UiCommand::DeleteSelected => a.project_open && a.story != StoryLevel::Project,
             _ => true,
         }
     }
@@ -142,6 +179,13 @@ impl UiCommand {
             UiCommand::GitPull => "Pull from remote".into(),
             UiCommand::RefreshGit => "Refresh git status".into(),
             UiCommand::AddRemote => "Add remote…".into(),
+            UiCommand::TagCommit => "Tag a commit…".into(),
+            UiCommand::AddChapter => "Add chapter…".into(),
+            UiCommand::AddScene => "Add scene…".into(),
+            UiCommand::AddShot => "Add shot…".into(),
+            UiCommand::RenameSelected => "Rename…".into(),
+            UiCommand::DeleteSelected => "Delete selected…".into(),
+            UiCommand::UndoStoryEdit => "Undo story edit".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -178,6 +222,17 @@ impl UiCommand {
             UiCommand::GitPull => "Fetch and merge commits and LFS files from origin",
             UiCommand::RefreshGit => "Read the project's git status again",
             UiCommand::AddRemote => "Give the project a remote to push to (its URL is checked)",
+            UiCommand::TagCommit => "Name a commit of the history (the Git tab's Tag field)",
+            UiCommand::AddChapter => "Add a chapter to the story",
+            UiCommand::AddScene => "Add a scene to the selected chapter",
+            UiCommand::AddShot => "Add a shot to the selected scene",
+            UiCommand::RenameSelected => {
+                "Rename the selected chapter, scene or shot (or the project)"
+            }
+            UiCommand::DeleteSelected => "Delete the selected chapter, scene or shot (asks first)",
+            UiCommand::UndoStoryEdit => {
+                "Undo the last story edit made since the project opened (Ctrl+Z)"
+            }
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }
@@ -218,6 +273,7 @@ impl UiCommand {
 /// Keys that act inside one view (not commands of their own), listed with the global
 /// shortcuts in F1 and Settings → Shortcuts.
 pub const VIEW_KEYS: &[(&str, &str)] = &[
+    ("Undo the last story edit (no text field focused)", "Ctrl+Z"),
     ("Tasks: select a task", "↑ / ↓"),
     ("Tasks: extend the selection", "Shift+↑ / Shift+↓"),
     ("Tasks: move a queued task", "Alt+↑ / Alt+↓"),

@@ -20,6 +20,17 @@ pub const ERROR: Color32 = Color32::from_rgb(0xe5, 0x53, 0x4b);
 pub const ACCENT: Color32 = Color32::from_rgb(0x4c, 0x8d, 0xf6);
 pub const MUTED: Color32 = Color32::from_rgb(0x8b, 0x94, 0x9e);
 
+/// A GPU's status colour by temperature: green while well below the warning
+/// temperature (`hot_c`, 85 °C by default), amber within 10 °C of it, red at or above.
+pub fn temperature_colour(temp_c: Option<u32>, hot_c: u64) -> Color32 {
+    match temp_c.map(u64::from) {
+        None => MUTED,
+        Some(t) if t >= hot_c => ERROR,
+        Some(t) if t + 10 >= hot_c => WARN,
+        Some(_) => OK,
+    }
+}
+
 pub fn state_colour(state: TaskState) -> Color32 {
     match state {
         TaskState::Succeeded => OK,

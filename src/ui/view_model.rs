@@ -189,7 +189,8 @@ impl ViewModel {
                 if let Some((lid, lines)) = &mut self.log_text
                     && *lid == id
                 {
-                    lines.push(format!("{} {line}", if stderr { "err" } else { "out" }));
+                    // Timed as it arrives; the file has the runner's own time.
+                    lines.push(crate::model::logfile::record(now_ms, stderr, &line));
                 }
                 let log = self.logs.entry(id).or_default();
                 if log.len() == MAX_LOG_LINES {

@@ -37,6 +37,28 @@ pub trait UiExt {
         }
     }
 
+    /// Help text in the small Markdown that templates use: `code` spans are shown in
+    /// the code style, without their backticks; the rest is weak (dimmed) text.
+    fn markdown_weak(&mut self, text: &str) -> egui::Response {
+        let ui = self.ui();
+        let mut job = egui::text::LayoutJob::default();
+        let style = ui.style().clone();
+        for (i, part) in inline_code_spans(text).into_iter().enumerate() {
+            let rich = if i % 2 == 1 {
+                egui::RichText::new(part).code()
+            } else {
+                egui::RichText::new(part).weak()
+            };
+            rich.append_to(
+                &mut job,
+                &style,
+                egui::FontSelection::Default,
+                egui::Align::Center,
+            );
+        }
+        ui.label(job)
+    }
+
     fn section_heading(&mut self, text: &str) {
         let ui = self.ui();
         ui.add_space(theme::SPACE_M);
@@ -51,6 +73,11 @@ pub trait UiExt {
             Some(false) => theme::ERROR,
             None => theme::MUTED,
         };
+        self.coloured_dot(colour, text, hover)
+    }
+
+    /// A dot of any colour and a label (a GPU's temperature: green, amber, red).
+    fn coloured_dot(&mut self, colour: egui::Color32, text: &str, hover: &str) -> egui::Response {
         let ui = self.ui();
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("⏺").color(colour));
@@ -59,6 +86,19 @@ pub trait UiExt {
         .response
         .on_hover_text(hover)
     }
+}
+
+/// `text` split at backticks: even items are plain text, odd ones code. An unpaired
+/// backtick is kept as it is.
+pub fn inline_code_spans(text: &str) -> Vec<String> {
+    let mut parts: Vec<String> = text.split('`').map(str::to_string).collect();
+    if parts.len().is_multiple_of(2) {
+        // An odd number of backticks: the last one opens nothing.
+        let last = parts.pop().unwrap_or_default();
+        let prev = parts.pop().unwrap_or_default();
+        parts.push(format!("{prev}`{last}"));
+    }
+    parts
 }
 
 impl UiExt for egui::Ui {

@@ -488,7 +488,7 @@ fn stage_and_place(
     }
     // Everything is copied: store the LFS objects and move the folders into place.
     let repo = git2::Repository::open(project).ok();
-    let patterns = lfs::load_patterns(project);
+    let patterns = lfs::LfsRules::new(repo.as_ref(), project);
     let mut placed: Vec<PathBuf> = Vec::new();
     let placing = (|| -> Result<(), String> {
         for s in &staged {
@@ -618,7 +618,7 @@ fn commit_entries(
     repo: &git2::Repository,
     workdir: &Path,
     entries: &[(String, Option<lfs::Pointer>)],
-    patterns: &lfs::Patterns,
+    patterns: &lfs::LfsRules<'_>,
     message: &str,
 ) -> Result<String, String> {
     let err = |e: git2::Error| e.message().to_string();
@@ -995,13 +995,13 @@ pub fn rename(project: &Path, rel: &str, new_name: &str) -> Result<String, Strin
     Ok(new_rel)
 }
 
-/// Moves an asset folder to the OS trash (freedesktop spec), or, when the trash is on
-/// another disk, to the project's git-ignored `.slate/cache/trash/`, and commits its
-/// removal. Returns where it went.
-pub fn delete_to_trash(project: &Path, rel: &str) -> Result<PathBuf, String> {
+/// Moves an asset folder to the OS trash, or, when there is no usable trash, to the
+/// project's git-ignored `.slate/cache/trash/`, and commits its removal. Returns where it
+/// went, in words.
+pub fn delete_to_trash(project: &Path, rel: &str) -> Result<String, String> {
     let dir = asset_dir(project, rel)?;
     let dest = match crate::workspace::project::move_to_trash(&dir) {
-        Ok(d) => d,
+        Ok(()) => "the trash".to_string(),
         Err(_) => {
             let folder = dir.file_name().expect("asset folder").to_string_lossy();
             let trash = project
@@ -1010,7 +1010,7 @@ pub fn delete_to_trash(project: &Path, rel: &str) -> Result<PathBuf, String> {
             let parent = trash.parent().expect("trash folder");
             std::fs::create_dir_all(parent).map_err(|e| disk_error(parent, &e))?;
             std::fs::rename(&dir, &trash).map_err(|e| disk_error(&trash, &e))?;
-            trash
+            trash.display().to_string()
         }
     };
     let name = rel.rsplit('/').next().unwrap_or(rel);

@@ -169,7 +169,7 @@ pub fn stage_paths(repo: &Repository, paths: &[String]) -> Result<(), String> {
     let mut index = repo.index().map_err(|e| e.message().to_string())?;
     // Partial objects of a commit that was killed would stay forever otherwise.
     crate::workspace::leftovers::clean_lfs_tmp(repo.path());
-    let lfs = crate::workspace::lfs::load_patterns(&workdir);
+    let lfs = crate::workspace::lfs::LfsRules::Git(repo);
     for p in paths {
         let full = workdir.join(p);
         let rel = Path::new(p);

@@ -20,6 +20,40 @@ pub fn load_patterns(workdir: &Path) -> Patterns {
     Patterns::parse(&text)
 }
 
+/// Which paths LFS stores, as git decides it: in a repository through git's own
+/// attribute lookup (libgit2: every `.gitattributes`, `info/attributes`, macros), else
+/// from the root `.gitattributes` text.
+pub enum LfsRules<'r> {
+    Git(&'r Repository),
+    Text(Patterns),
+}
+
+impl<'r> LfsRules<'r> {
+    pub fn new(repo: Option<&'r Repository>, workdir: &Path) -> Self {
+        match repo {
+            Some(r) => Self::Git(r),
+            None => Self::Text(load_patterns(workdir)),
+        }
+    }
+
+    /// Whether the `filter` attribute of `path` (relative, `/`-separated) is `lfs`.
+    pub fn matches(&self, path: &str) -> bool {
+        match self {
+            Self::Git(repo) => {
+                repo.get_attr(
+                    Path::new(path),
+                    "filter",
+                    git2::AttrCheckFlags::FILE_THEN_INDEX,
+                )
+                .ok()
+                .flatten()
+                    == Some("lfs")
+            }
+            Self::Text(p) => p.matches(path),
+        }
+    }
+}
+
 pub const SPEC_V1: &str = "https://git-lfs.github.com/spec/v1";
 const SPEC_LEGACY: &str = "https://hawser.github.com/spec/v1";
 /// Pointers are tiny; anything larger is content.
@@ -583,10 +617,10 @@ pub fn check(repo: &Repository) -> Result<Vec<String>, String> {
 
 /// Files over `threshold` bytes in the work tree that no LFS pattern covers.
 pub fn large_untracked(workdir: &Path, threshold: u64) -> Vec<(String, u64)> {
-    let patterns = load_patterns(workdir);
     // Ignored files are never committed, and files already in the index were decided
     // on (committed anyway, or staged): neither needs a warning.
     let repo = Repository::open(workdir).ok();
+    let patterns = LfsRules::new(repo.as_ref(), workdir);
     let index = repo.as_ref().and_then(|r| r.index().ok());
     let mut out = Vec::new();
     let mut stack = vec![workdir.to_path_buf()];

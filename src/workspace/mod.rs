@@ -11,5 +11,6 @@ pub mod service;
 pub mod take_store;
 pub mod takes;
 pub mod thumbnails;
+pub mod watch;
 
 pub use crate::model::{manifest, names, story};

@@ -497,62 +497,15 @@ pub fn rename(path: &Path, new_name: &str) -> Result<PathBuf, String> {
     Ok(dest)
 }
 
-/// Moves the project to the OS trash (freedesktop spec on Linux). When the trash is on
-/// another filesystem it is refused, so the caller can ask before deleting for good.
-pub fn move_to_trash(path: &Path) -> Result<PathBuf, String> {
-    let home = directories::BaseDirs::new().ok_or("no home folder to find the trash in")?;
-    let trash = home.data_local_dir().join("Trash");
-    let files = trash.join("files");
-    let info = trash.join("info");
-    std::fs::create_dir_all(&files).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(&info).map_err(|e| e.to_string())?;
-    let base = path
-        .file_name()
-        .ok_or("no folder name")?
-        .to_string_lossy()
-        .into_owned();
-    let mut name = base.clone();
-    let mut n = 1;
-    while files.join(&name).exists() || info.join(format!("{name}.trashinfo")).exists() {
-        n += 1;
-        name = format!("{base}.{n}");
-    }
-    let info_file = info.join(format!("{name}.trashinfo"));
-    let when = crate::util::iso8601(crate::util::now_ms());
-    std::fs::write(
-        &info_file,
+/// Moves the project to the OS trash, through the `trash` crate (the freedesktop spec on
+/// Linux, with per-disk trash folders; macOS and Windows too).
+pub fn move_to_trash(path: &Path) -> Result<(), String> {
+    trash::delete(path).map_err(|e| {
         format!(
-            "[Trash Info]\nPath={}\nDeletionDate={}\n",
-            percent_encode_path(path),
-            &when[..19]
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-    let dest = files.join(&name);
-    if let Err(e) = std::fs::rename(path, &dest) {
-        std::fs::remove_file(&info_file).ok();
-        return Err(if crate::platform::is_cross_device(&e) {
-            "the trash is on another disk; delete permanently instead?".to_string()
-        } else {
-            format!("could not move the project to the trash: {e}")
-        });
-    }
-    Ok(dest)
-}
-
-/// A path as the trash spec stores it: bytes other than unreserved characters and `/`
-/// written as `%XX`.
-fn percent_encode_path(path: &Path) -> String {
-    crate::platform::path_bytes(path)
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+            "could not move {} to the trash ({e}); delete it permanently instead?",
+            path.display()
+        )
+    })
 }
 
 /// Deletes the project folder for good (only after the user confirmed twice).

@@ -13,7 +13,7 @@ use crate::model::project::Upgrade;
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::workspace::ops::{self, ProjectOp};
-use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes};
+use crate::workspace::{asset_import, assets, git, lfs, project, take_store, takes, watch};
 
 /// History is sent in pages of this many commits.
 pub use crate::model::git::LOG_PAGE;
@@ -43,6 +43,11 @@ enum Msg {
         template: NarrativeTemplate,
         reply: OpReply,
     },
+    /// The open project's folder changed on disk (from its watcher).
+    FilesChanged {
+        project: PathBuf,
+        changes: watch::Changes,
+    },
 }
 
 /// Where the service's messages wait until it starts.
@@ -68,6 +73,9 @@ impl WorkspaceService {
     ) {
         let actor = Actor {
             functions,
+            to_self: self.tx.downgrade(),
+            watcher: None,
+            undo: Vec::new(),
             cancel_import: self.cancel_import.clone(),
             paths,
             settings,
@@ -132,6 +140,7 @@ pub fn handles(c: &Command) -> bool {
             | C::OpenProject { .. }
             | C::CloseProject
             | C::EditProject { .. }
+            | C::UndoStoryEdit
             | C::RenameProject { .. }
             | C::UpgradeProject
             | C::DeleteProject { .. }
@@ -171,6 +180,12 @@ pub type FunctionLookup = std::sync::Arc<dyn Fn(&str) -> Option<FunctionFacts> +
 
 struct Actor {
     functions: FunctionLookup,
+    /// Weak, so the actor still ends when every handle is dropped.
+    to_self: tokio::sync::mpsc::WeakUnboundedSender<Msg>,
+    /// Watches the open project's folder; replaced when another project opens.
+    watcher: Option<watch::ProjectWatcher>,
+    /// Story files as they were before each edit of this session, newest last.
+    undo: Vec<StorySnapshot>,
     cancel_import: std::sync::Arc<std::sync::atomic::AtomicBool>,
     paths: Paths,
     settings: Settings,
@@ -217,6 +232,9 @@ impl Actor {
                             self.list().await;
                         }
                         reply.send(made.map(|s| serde_json::json!(s))).ok();
+                    }
+                    Some(Msg::FilesChanged { project, changes }) => {
+                        self.files_changed(project, changes).await
                     }
                     Some(Msg::Settings(s)) => {
                         let root_changed = self.paths.workspace_root(&s) != self.root();
@@ -308,6 +326,7 @@ impl Actor {
             Command::OpenProject { path, read_only } => self.open_project(path, read_only).await,
             Command::CloseProject => {
                 self.open = None;
+                self.watcher = None;
                 self.sink.emit(Event::ProjectClosed);
                 // The list (sizes, git state) is only on screen with no project open:
                 // it is read again here rather than after every commit.
@@ -323,14 +342,34 @@ impl Actor {
                         "the project is open read-only because its project.json is damaged; restore it from git first".into(),
                     );
                 }
-                match blocking(move || project::edit(&path, &edit)).await {
-                    Ok((manifest, summary)) => {
+                match blocking(move || {
+                    let before = StorySnapshot::read(&path);
+                    project::edit(&path, &edit).map(|done| {
+                        // An edit that changed nothing (a field left as it was) is
+                        // not a step to undo.
+                        let changed = !before.same_files(&StorySnapshot::read(&path));
+                        (changed.then_some(before), done)
+                    })
+                })
+                .await
+                {
+                    Ok((before, (manifest, summary))) => {
+                        if let Some(before) = before {
+                            if self.undo.len() == MAX_UNDO {
+                                self.undo.remove(0);
+                            }
+                            self.undo.push(StorySnapshot {
+                                summary: summary.clone(),
+                                ..before
+                            });
+                        }
                         self.sink.emit(Event::ProjectChanged { manifest, summary });
                         self.refresh_git().await;
                     }
                     Err(e) => self.fail("edit the story", e),
                 }
             }
+            Command::UndoStoryEdit => self.undo_story_edit().await,
             Command::UpgradeProject => {
                 let Some(path) = self.open.clone() else {
                     return self.fail("upgrade the project", "no project is open".into());
@@ -379,7 +418,7 @@ impl Actor {
                     if permanently {
                         project::delete_permanently(&p).map(|()| p.clone())
                     } else {
-                        project::move_to_trash(&p)
+                        project::move_to_trash(&p).map(|()| p.clone())
                     }
                 })
                 .await;
@@ -387,6 +426,7 @@ impl Actor {
                     Ok(_) => {
                         if self.open.as_deref() == Some(path.as_path()) {
                             self.open = None;
+                            self.watcher = None;
                             self.sink.emit(Event::ProjectClosed);
                         }
                         self.list().await;
@@ -622,6 +662,10 @@ impl Actor {
             return self.fail("open the project", opened.error.unwrap_or_default());
         }
         self.read_only = opened.read_only;
+        if self.open.as_deref() != Some(path.as_path()) {
+            self.undo.clear();
+        }
+        self.watch(&path);
         self.open = Some(path);
         if let Upgrade::Done { commit, changes } = &opened.upgrade {
             self.sink.emit(Event::Notification {
@@ -639,6 +683,84 @@ impl Actor {
         self.send_assets().await;
         self.refresh_git().await;
         self.send_log(0, LOG_PAGE).await;
+    }
+
+    async fn undo_story_edit(&mut self) {
+        let Some(path) = self.writable("undo") else {
+            return;
+        };
+        let Some(snapshot) = self.undo.pop() else {
+            return self.sink.emit(Event::Notification {
+                level: Level::Info,
+                title: "Nothing to undo".into(),
+                body: "No story edit was made since the project opened.".into(),
+                task: None,
+            });
+        };
+        let summary = format!("Undo: {}", snapshot.summary);
+        match blocking(move || {
+            snapshot
+                .restore(&path)
+                .and_then(|()| project::read_manifest(&path))
+        })
+        .await
+        {
+            Ok(manifest) => {
+                self.sink.emit(Event::ProjectChanged { manifest, summary });
+                self.refresh_git().await;
+            }
+            Err(e) => self.fail("undo the story edit", e),
+        }
+    }
+
+    /// Starts watching `path` for changes made on disk by other programs. Without a
+    /// watch (inotify limits, a network disk) the views still refresh after Slate's own
+    /// changes and on Refresh; a notification says so.
+    fn watch(&mut self, path: &Path) {
+        if self.open.as_deref() == Some(path) && self.watcher.is_some() {
+            return;
+        }
+        self.watcher = None;
+        let to_self = self.to_self.clone();
+        let project = path.to_path_buf();
+        match watch::ProjectWatcher::start(path, move |changes| {
+            if let Some(tx) = to_self.upgrade() {
+                tx.send(Msg::FilesChanged {
+                    project: project.clone(),
+                    changes,
+                })
+                .ok();
+            }
+        }) {
+            Ok(w) => self.watcher = Some(w),
+            Err(e) => self.sink.emit(Event::Notification {
+                level: Level::Warning,
+                title: "Changes on disk are not watched".into(),
+                body: format!(
+                    "{e}. Use Refresh in Git and Assets to see files added outside Slate."
+                ),
+                task: None,
+            }),
+        }
+    }
+
+    /// Reads again what changed on disk, for the views that show it.
+    async fn files_changed(&self, project: PathBuf, changes: watch::Changes) {
+        if self.open.as_deref() != Some(project.as_path()) {
+            return;
+        }
+        if changes.assets {
+            self.send_assets().await;
+        }
+        if changes.takes {
+            self.takes_changed(String::new()).await;
+        }
+        if changes.status {
+            self.refresh_git().await;
+        }
+        if changes.history {
+            self.send_log(0, LOG_PAGE).await;
+        }
     }
 
     /// The folder of the project a shot-bound task writes to: the folder it was submitted
@@ -976,6 +1098,70 @@ impl Actor {
     }
 }
 
+/// Story edits that can be undone, per open project.
+const MAX_UNDO: usize = 100;
+
+/// The files a story edit writes, as they were before it.
+struct StorySnapshot {
+    project_json: Option<Vec<u8>>,
+    story_json: Option<Vec<u8>>,
+    /// What the edit did ("Add scene Rooftop").
+    summary: String,
+}
+
+impl StorySnapshot {
+    fn read(project: &Path) -> Self {
+        Self {
+            project_json: std::fs::read(project.join(crate::workspace::manifest::MANIFEST_FILE))
+                .ok(),
+            story_json: std::fs::read(project.join(crate::workspace::story::STORY_FILE)).ok(),
+            summary: String::new(),
+        }
+    }
+
+    /// The same story: the files equal but for project.json's `modified` time, which
+    /// every write moves (an edit that changed nothing still writes it).
+    fn same_files(&self, other: &StorySnapshot) -> bool {
+        let story = |b: &Option<Vec<u8>>| {
+            b.as_deref()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+                .map(|mut v| {
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("modified");
+                    }
+                    v
+                })
+        };
+        self.story_json == other.story_json
+            && story(&self.project_json) == story(&other.project_json)
+    }
+
+    /// Writes the files back (atomically); a file that did not exist is removed.
+    fn restore(&self, project: &Path) -> Result<(), String> {
+        for (rel, bytes) in [
+            (
+                crate::workspace::manifest::MANIFEST_FILE,
+                &self.project_json,
+            ),
+            (crate::workspace::story::STORY_FILE, &self.story_json),
+        ] {
+            let file = project.join(rel);
+            let done = match bytes {
+                Some(b) => crate::util::write_atomic(&file, b),
+                None => std::fs::remove_file(&file).or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                }),
+            };
+            done.map_err(|e| format!("could not write {}: {e}", file.display()))?;
+        }
+        Ok(())
+    }
+}
+
 fn scan_assets(project: &Path) -> Vec<AssetFile> {
     let mut out = Vec::new();
     let assets = project.join("01_Assets");
@@ -1030,8 +1216,12 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
+            let (self_tx, _self_rx) = tokio::sync::mpsc::unbounded_channel();
             let mut actor = Actor {
                 functions: std::sync::Arc::new(|_| None),
+                to_self: self_tx.downgrade(),
+                watcher: None,
+                undo: Vec::new(),
                 cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,

@@ -424,7 +424,7 @@ pub fn commit_paths(
 ) -> Result<String, String> {
     let err = |e: git2::Error| e.message().to_string();
     let workdir = git::workdir(repo);
-    let patterns = lfs::load_patterns(&workdir);
+    let patterns = lfs::LfsRules::Git(repo);
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let base = match &parent {
         Some(p) => p.tree().map_err(err)?,

@@ -172,7 +172,7 @@ impl AssetsView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let Some(p) = &ctx.vm.project else {
-            ui.empty_state("Assets", "No project open — press Ctrl+N to create one");
+            ui.empty_state("Assets", &crate::ui::views::no_project_hint(ctx.vm));
             return;
         };
         let root = if self.library {

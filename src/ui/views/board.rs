@@ -296,7 +296,7 @@ impl SceneBoard {
                 .retain(|_, s| !matches!(s, PicState::Failed(_)));
         }
         let Some(open) = ctx.vm.project.as_ref() else {
-            ui.empty_state("Scene", "No project open — press Ctrl+N to create one");
+            ui.empty_state("Scene", &crate::ui::views::no_project_hint(ctx.vm));
             return;
         };
         let project = open.path.clone();
@@ -366,11 +366,30 @@ impl SceneBoard {
                                 });
                             })
                             .response;
+                        // The whole card is one button: a click anywhere on it, or
+                        // Tab to it and Enter/Space, selects the shot; it is named for
+                        // screen readers.
                         let resp = ui.interact(
                             resp.rect,
                             ui.scope_id().with(("shot_card", h)),
                             Sense::click(),
                         );
+                        resp.widget_info(|| {
+                            egui::WidgetInfo::selected(
+                                egui::Role::Button,
+                                true,
+                                picked,
+                                format!("Shot {}", sh.name),
+                            )
+                        });
+                        if resp.has_focus() {
+                            ui.painter().rect_stroke(
+                                resp.rect.expand(1.0),
+                                4.0,
+                                ui.visuals().selection.stroke,
+                                egui::StrokeKind::Outside,
+                            );
+                        }
                         if resp.clicked() {
                             *selection = Some(StoryItem::Shot(c, s, h));
                         }
@@ -403,7 +422,7 @@ impl SceneBoard {
                 self.requests
                     .push(BoardRequest::Generate(StoryItem::Shot(c, s, h)));
             }
-            ui.label(format!("{} take(s)", takes.len()));
+            ui.label(crate::util::count(takes.len(), "take"));
             ui.separator();
             if self.keep == 0 {
                 self.keep = 5;
@@ -440,8 +459,8 @@ impl SceneBoard {
                     return ui.button("Close").clicked().then_some(false);
                 }
                 ui.label(format!(
-                    "These {} take(s) will be deleted (restorable with Ctrl+Z while the project is open):",
-                    plan.len()
+                    "These {} will be deleted (restorable with Ctrl+Z while the project is open):",
+                    crate::util::count(plan.len(), "take")
                 ));
                 ui.label(
                     plan.iter()
@@ -450,7 +469,7 @@ impl SceneBoard {
                         .join(", "),
                 );
                 ui.horizontal(|ui| {
-                    if ui.button(format!("Delete {} take(s)", plan.len())).clicked() {
+                    if ui.button(format!("Delete {}", crate::util::count(plan.len(), "take"))).clicked() {
                         return Some(true);
                     }
                     ui.button("Cancel").clicked().then_some(false)

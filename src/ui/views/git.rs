@@ -24,6 +24,8 @@ pub struct GitView {
     pub focus_message: bool,
     /// The "Add remote…" form is open.
     pub adding_remote: bool,
+    /// The palette's "Tag a commit…" asked for the Tag field.
+    pub focus_tag: bool,
     remote_url: String,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
@@ -34,10 +36,7 @@ impl GitView {
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
         if vm.project.is_none() {
-            ui.empty_state(
-                "Git",
-                "No project open — press Ctrl+N to create one, or open one from the left",
-            );
+            ui.empty_state("Git", &crate::ui::views::no_project_hint(vm));
             return;
         }
         if self.commits_seen != vm.commits_made {
@@ -55,7 +54,7 @@ impl GitView {
             } else {
                 ui.colored_label(
                     theme::WARN,
-                    format!("{} changed file(s)", st.changed_count()),
+                    format!("{} changed", crate::util::count(st.changed_count(), "file")),
                 );
             }
             if ui.button("Refresh").clicked() {
@@ -144,10 +143,13 @@ impl GitView {
             ui.horizontal(|ui| {
                 ui.colored_label(
                     theme::WARN,
-                    format!(
-                        "{} file(s) are LFS pointers, not media (a rollback could not write them)",
-                        st.media_missing.len()
-                    ),
+                    match st.media_missing.len() {
+                        1 => "1 file is an LFS pointer, not media (a rollback could not write it)"
+                            .to_string(),
+                        n => format!(
+                            "{n} files are LFS pointers, not media (a rollback could not write them)"
+                        ),
+                    },
                 );
                 if ui.button("Restore media").clicked() {
                     ctx.commands.send(Command::GitRestoreMedia);
@@ -230,8 +232,8 @@ impl GitView {
         let vm = ctx.vm;
         let lfs = &vm.lfs;
         ui.section_heading(&format!(
-            "Git LFS · {} file(s), {}",
-            lfs.files.len(),
+            "Git LFS · {}, {}",
+            crate::util::count(lfs.files.len(), "file"),
             format_bytes(lfs.total_bytes)
         ));
         match vm.system.as_ref().map(|s| &s.git_lfs) {
@@ -392,6 +394,9 @@ impl GitView {
             );
             ui.horizontal(|ui| {
                 let field = ui.labelled_text("Tag", &mut self.tag_name);
+                if std::mem::take(&mut self.focus_tag) {
+                    field.request_focus();
+                }
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Tag HEAD").clicked() || enter) && !self.tag_name.trim().is_empty() {
                     ctx.commands.send(Command::GitTag {
@@ -463,6 +468,9 @@ impl GitView {
         }
         ui.horizontal(|ui| {
             let field = ui.labelled_text("Tag", &mut self.tag_name);
+            if std::mem::take(&mut self.focus_tag) {
+                field.request_focus();
+            }
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Tag this commit").clicked() || enter) && !self.tag_name.trim().is_empty()
             {

@@ -183,48 +183,176 @@ fn card_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, g: &GpuSample, window_s: f64, n
             ui.separator();
             ui.label(format!("Fan {}", opt(g.fan_pct, "%")));
         });
-        let ring = ctx.vm.gpu.ring(g.index);
-        let from = now_s - window_s;
-        let series = |f: fn(&crate::model::gpu_history::GpuPoint) -> f64| -> Vec<[f64; 2]> {
-            ring.iter()
-                .filter(|p| p.t_s >= from)
-                .map(|p| [p.t_s - now_s, f(p)])
-                .collect()
-        };
-        ui.columns(4, |cols| {
-            let plots: [(&str, Vec<[f64; 2]>, f64); 4] = [
-                ("Utilisation %", series(|p| p.util), 100.0),
-                ("VRAM MiB", series(|p| p.mem_used_mb), g.mem_total_mb as f64),
-                ("Temperature °C", series(|p| p.temp_c), 100.0),
-                (
-                    "Power W",
-                    series(|p| p.power_w),
-                    g.power_limit_w.unwrap_or(0.0),
-                ),
-            ];
-            for (col, (title, points, max)) in cols.iter_mut().zip(plots) {
-                col.weak(title);
-                Plot::new(("gpu_plot", g.index, title))
-                    .height(90.0)
-                    .include_x(-window_s)
-                    .include_x(0.0)
-                    .include_y(0.0)
-                    .include_y(max)
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .allow_boxed_zoom(false)
-                    .show_x(false)
-                    .show(col, |p| {
-                        p.line(
-                            Line::new(title, PlotPoints::from(points))
-                                .stroke(egui::Stroke::new(1.5, theme::ACCENT)),
-                        )
-                    });
-            }
-        });
+        charts_ui(ui, ctx, g, window_s, now_s);
     });
     ui.add_space(theme::SPACE_M);
+}
+
+/// One history chart: what it shows, its points and its y range.
+struct Chart {
+    title: String,
+    points: Vec<[f64; 2]>,
+    y_max: f64,
+    y_label: fn(f64) -> String,
+    /// Round steps for the y grid (VRAM in whole GiB).
+    y_steps: &'static [f64],
+}
+
+/// The four history charts of a GPU in a 2×2 grid (one column when narrow), each tall
+/// enough to read, with time and unit labels on the axes.
+fn charts_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, g: &GpuSample, window_s: f64, now_s: f64) {
+    let ring = ctx.vm.gpu.ring(g.index);
+    let from = now_s - window_s;
+    let series = |f: fn(&crate::model::gpu_history::GpuPoint) -> f64| -> Vec<[f64; 2]> {
+        ring.iter()
+            .filter(|p| p.t_s >= from)
+            .map(|p| [p.t_s - now_s, f(p)])
+            .collect()
+    };
+    let opt = |v: Option<u32>, unit: &str| v.map_or("—".into(), |v| format!("{v}{unit}"));
+    let charts = [
+        Chart {
+            title: format!("Utilisation · {}", opt(g.util_gpu, " %")),
+            points: series(|p| p.util),
+            y_max: 100.0,
+            y_label: percent_label,
+            y_steps: &SCALE_STEPS,
+        },
+        Chart {
+            title: format!(
+                "VRAM · {} of {}",
+                vram_label(g.mem_used_mb as f64),
+                vram_label(g.mem_total_mb as f64)
+            ),
+            points: series(|p| p.mem_used_mb),
+            y_max: g.mem_total_mb as f64,
+            y_label: vram_label,
+            y_steps: &VRAM_STEPS_MIB,
+        },
+        Chart {
+            title: format!("Temperature · {}", opt(g.temp_c, " °C")),
+            points: series(|p| p.temp_c),
+            y_max: 100.0,
+            y_label: celsius_label,
+            y_steps: &SCALE_STEPS,
+        },
+        Chart {
+            title: format!(
+                "Power · {}",
+                g.power_w.map_or("—".into(), |w| format!("{w:.0} W"))
+            ),
+            points: series(|p| p.power_w),
+            y_max: g.power_limit_w.unwrap_or(0.0),
+            y_label: watts_label,
+            y_steps: &SCALE_STEPS,
+        },
+    ];
+    let per_row = if ui.available_width() >= 700.0 { 2 } else { 1 };
+    let height = (ui.available_width() / per_row as f32 * 0.32).clamp(120.0, 220.0);
+    for row in charts.chunks(per_row) {
+        ui.columns(per_row, |cols| {
+            for (col, chart) in cols.iter_mut().zip(row) {
+                chart_ui(col, g.index, chart, window_s, height);
+            }
+        });
+        ui.add_space(theme::SPACE_S);
+    }
+}
+
+fn chart_ui(ui: &mut egui::Ui, gpu: u32, c: &Chart, window_s: f64, height: f32) {
+    ui.label(egui::RichText::new(&c.title).strong());
+    let y_label = c.y_label;
+    let name = c.title.split(" · ").next().unwrap_or_default();
+    let (y_max, y_steps) = (c.y_max.max(1.0), c.y_steps);
+    Plot::new(("gpu_plot", gpu, name))
+        .y_grid_spacer(move |input| round_marks(input.bounds, y_max, y_steps))
+        .height(height)
+        .include_x(-window_s)
+        .include_x(0.0)
+        .include_y(0.0)
+        .include_y(c.y_max)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .show_x(false)
+        .x_grid_spacer(move |input| round_marks(input.bounds, window_s, &TIME_STEPS_S))
+        .x_axis_formatter(|mark, _| time_label(mark.value))
+        .y_axis_formatter(move |mark, _| y_label(mark.value))
+        .y_axis_min_width(48.0)
+        .show(ui, |p| {
+            p.line(
+                Line::new(name, PlotPoints::from(c.points.clone()))
+                    .stroke(egui::Stroke::new(1.5, theme::ACCENT)),
+            )
+        });
+}
+
+/// Steps for the time axis: round seconds and minutes.
+const TIME_STEPS_S: [f64; 9] = [5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0];
+/// Steps for percent, °C and watts.
+const SCALE_STEPS: [f64; 9] = [1.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0, 200.0, 500.0];
+/// Steps for the VRAM axis: whole MiB and GiB amounts.
+const VRAM_STEPS_MIB: [f64; 13] = [
+    256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 10240.0, 16384.0, 20480.0, 32768.0, 40960.0,
+    65536.0, 81920.0,
+];
+
+/// Grid marks at multiples of the first of `steps` that gives at most six over `span`.
+fn round_marks(bounds: (f64, f64), span: f64, steps: &[f64]) -> Vec<egui_plot::GridMark> {
+    let step = steps
+        .iter()
+        .copied()
+        .find(|s| span.abs() / s <= 6.0)
+        .unwrap_or(steps[steps.len() - 1]);
+    let first = (bounds.0 / step).ceil() as i64;
+    let last = (bounds.1 / step).floor() as i64;
+    (first..=last)
+        .map(|k| egui_plot::GridMark {
+            value: k as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// An x-axis label for `secs` before now: "now", "-30 s", "-5 min", "-1:30".
+pub fn time_label(secs: f64) -> String {
+    let s = (-secs).round() as i64;
+    match s {
+        0 => "now".into(),
+        s if s < 0 => String::new(),
+        s if s < 120 => format!("-{s} s"),
+        s if s % 60 == 0 => format!("-{} min", s / 60),
+        s => format!("-{}:{:02}", s / 60, s % 60),
+    }
+}
+
+/// A VRAM amount given in MiB: "0", "512 MiB", "1.5 GiB", "80 GiB".
+pub fn vram_label(mib: f64) -> String {
+    if mib <= 0.0 {
+        "0".into()
+    } else if mib < 1024.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        let gib = mib / 1024.0;
+        if (gib - gib.round()).abs() < 0.05 {
+            format!("{gib:.0} GiB")
+        } else {
+            format!("{gib:.1} GiB")
+        }
+    }
+}
+
+fn percent_label(v: f64) -> String {
+    format!("{v:.0} %")
+}
+
+fn celsius_label(v: f64) -> String {
+    format!("{v:.0} °C")
+}
+
+fn watts_label(v: f64) -> String {
+    format!("{v:.0} W")
 }
 
 fn processes_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
@@ -239,15 +367,29 @@ fn processes_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         ui.weak("No compute processes on any GPU");
         return;
     }
+    // The task column sizes to its text (never cut short); a narrow window scrolls
+    // the table sideways instead. Every column can be resized.
+    egui::ScrollArea::horizontal()
+        .id_salt("gpu_processes_scroll")
+        .show(ui, |ui| process_table_ui(ui, ctx, &rows));
+}
+
+fn process_table_ui(
+    ui: &mut egui::Ui,
+    ctx: &mut ViewCtx<'_>,
+    rows: &[(u32, &crate::model::gpu::GpuProcess)],
+) {
     TableBuilder::new(ui)
         .id_salt("gpu_processes")
         .striped(true)
-        .column(Column::exact(70.0))
-        .column(Column::exact(140.0))
-        .column(Column::exact(90.0))
-        .column(Column::exact(50.0))
-        .column(Column::remainder().at_least(200.0))
-        .column(Column::exact(80.0))
+        .resizable(true)
+        .vscroll(false)
+        .column(Column::auto().at_least(60.0))
+        .column(Column::auto().at_least(120.0))
+        .column(Column::auto().at_least(80.0))
+        .column(Column::auto().at_least(40.0))
+        .column(Column::auto().at_least(200.0))
+        .column(Column::auto().at_least(80.0))
         .header(theme::ROW_HEIGHT, |mut h| {
             for t in ["PID", "Name", "VRAM", "GPU", "Slate task", ""] {
                 h.col(|ui| {
@@ -278,7 +420,11 @@ fn processes_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                             (Some(p), None) => format!(" · {p}"),
                             _ => String::new(),
                         };
-                        ui.label(format!("#{} {}{place}", t.id, t.function));
+                        // Whole, never wrapped or cut: the column sizes to it.
+                        ui.add(
+                            egui::Label::new(format!("#{} {}{place}", t.id, t.function))
+                                .wrap_mode(egui::TextWrapMode::Extend),
+                        );
                     }
                     None => {
                         ui.weak("not a Slate task");

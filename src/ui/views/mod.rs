@@ -30,3 +30,13 @@ pub struct ViewCtx<'a> {
     /// The failure count the progress area last opened itself for.
     pub progress_expanded_for: u64,
 }
+
+/// What a view says with no project open: with projects listed on the left, open one
+/// from there (Ctrl+N alone would read as if there were none).
+pub fn no_project_hint(vm: &crate::ui::view_model::ViewModel) -> String {
+    if vm.projects.is_empty() {
+        "No project open — press Ctrl+N to create one".into()
+    } else {
+        "No project open — open one from the list on the left, or press Ctrl+N for a new one".into()
+    }
+}

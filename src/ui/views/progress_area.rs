@@ -60,7 +60,7 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                 let idle = if queued > 0 && vm.queue_paused {
                     format!("Queue paused with {queued} waiting")
                 } else if queued > 0 {
-                    format!("{queued} task(s) waiting to start")
+                    format!("{} waiting to start", crate::util::count(queued, "task"))
                 } else {
                     "Nothing running. Run a function with Ctrl+R.".to_string()
                 };

@@ -89,30 +89,30 @@ impl ProjectBrowser {
                 let (colour, text) = if !lfs.problems.is_empty() {
                     (
                         theme::ERROR,
-                        format!("LFS: {} problem(s)", lfs.problems.len()),
+                        format!("LFS: {}", crate::util::count(lfs.problems.len(), "problem")),
                     )
                 } else if !lfs.large_untracked.is_empty() {
                     (
                         theme::WARN,
                         format!(
-                            "LFS: {} large file(s) not tracked",
-                            lfs.large_untracked.len()
+                            "LFS: {} not tracked",
+                            crate::util::count(lfs.large_untracked.len(), "large file")
                         ),
                     )
                 } else {
                     (
                         theme::MUTED,
                         format!(
-                            "LFS: {} file(s), {}",
-                            lfs.files.len(),
+                            "LFS: {}, {}",
+                            crate::util::count(lfs.files.len(), "file"),
                             format_bytes(lfs.total_bytes)
                         ),
                     )
                 };
                 if ui
                     .add(
-                        egui::Button::new(egui::RichText::new(text).color(colour).small())
-                            .frame(false),
+                        // Body size: the small style is 9 px, too small to read.
+                        egui::Button::new(egui::RichText::new(text).color(colour)).frame(false),
                     )
                     .on_hover_text("Open the Git tab's LFS panel")
                     .clicked()
@@ -150,7 +150,7 @@ impl ProjectBrowser {
                                         }
                                         let n = open.takes.scene_take_count(&c.id, &s.id);
                                         if n > 0 {
-                                            ui.weak(format!("{n} take(s)"));
+                                            ui.weak(crate::util::count(n, "take"));
                                         }
                                     });
                                     ui.indent(("scene", ci, si), |ui| {
@@ -181,8 +181,8 @@ impl ProjectBrowser {
                                                         .map(|a| format!(" · ▶ {a}"))
                                                         .unwrap_or_default();
                                                     ui.weak(format!(
-                                                        "{} take(s){active}",
-                                                        t.takes.len()
+                                                        "{}{active}",
+                                                        crate::util::count(t.takes.len(), "take")
                                                     ));
                                                 }
                                             });
@@ -246,10 +246,10 @@ impl ProjectBrowser {
                     ui.colored_label(
                         colour,
                         egui::RichText::new(format!(
-                            "{} · {} · {} shot(s)",
+                            "{} · {} · {}",
                             format_bytes(p.size_bytes),
                             p.git_state,
-                            p.shots
+                            crate::util::count(p.shots, "shot")
                         ))
                         .small(),
                     );

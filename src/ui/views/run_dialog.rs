@@ -9,6 +9,7 @@ use crate::model::function::{FunctionSummary, InputKind, PRESETS};
 use crate::model::task::TaskRequest;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
+use crate::ui::widgets::UiExt as _;
 
 #[derive(Default)]
 pub struct RunDialog {
@@ -183,7 +184,7 @@ impl RunDialog {
                     for other in functions {
                         if ui
                             .selectable_label(other.id == f.id, &other.id)
-                            .on_hover_text(&other.description)
+                            .on_hover_text(strip_backticks(&other.description))
                             .clicked()
                         {
                             chosen = Some(other.clone());
@@ -194,7 +195,7 @@ impl RunDialog {
                 combo.response.request_focus();
                 self.focus_pending = false;
             }
-            ui.weak(&f.description);
+            ui.markdown_weak(&f.description);
             ui.horizontal(|ui| {
                 ui.label("Preset");
                 ui.radio_value(&mut self.preset, None, "none");
@@ -208,7 +209,9 @@ impl RunDialog {
             let mut all_ok = true;
             egui::Grid::new("run_inputs").num_columns(2).show(ui, |ui| {
                 for input in &f.inputs {
-                    let label = ui.label(input.label()).on_hover_text(&input.description);
+                    let label = ui
+                        .label(input.label())
+                        .on_hover_text(strip_backticks(&input.description));
                     let value = self.values.entry(input.name.clone()).or_default();
                     ui.vertical(|ui| {
                         match input.kind {
@@ -323,4 +326,9 @@ impl RunDialog {
             self.close(egui_ctx);
         }
     }
+}
+
+/// Hover texts are plain: a template's `code` spans lose their backticks there.
+fn strip_backticks(text: &str) -> String {
+    crate::ui::widgets::inline_code_spans(text).concat()
 }

@@ -179,7 +179,10 @@ impl SettingsForm {
                 }
                 let n = errors.len();
                 if n > 0 {
-                    ui.colored_label(theme::ERROR, format!("{n} field(s) need fixing"));
+                    ui.colored_label(
+                        theme::ERROR,
+                        format!("{} to fix", crate::util::count(n, "field")),
+                    );
                 } else {
                     ui.colored_label(theme::WARN, "Unsaved changes");
                 }

@@ -1,6 +1,7 @@
 //! The status bar: Docker, GPU, git-lfs and the queue, from the core's probes.
 
 use crate::model::system::Probe;
+use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::widgets::UiExt as _;
 
@@ -26,8 +27,8 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                         .map_or(85, |s| s.notifications.gpu_hot_c);
                     for g in &gpu.latest {
                         // Memory is sampled in MiB: shown in GiB, labelled so.
-                        // The dot is green only while the card is cooler than the
-                        // warning threshold of Settings → Notifications.
+                        // The dot: green well below the warning threshold of
+                        // Settings → Notifications, amber within 10 °C, red above.
                         let hot = g.temp_c.is_some_and(|t| u64::from(t) >= hot_c);
                         let temp = match g.temp_c {
                             Some(t) if hot => format!(" · {t} °C hot"),
@@ -48,7 +49,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                             Some(t) => format!("{}: {t} °C", g.name),
                             None => g.name.clone(),
                         };
-                        ui.status_dot(Some(!hot), &text, &hover);
+                        ui.coloured_dot(theme::temperature_colour(g.temp_c, hot_c), &text, &hover);
                     }
                 } else {
                     match (&info.nvidia_driver, &gpu.error) {

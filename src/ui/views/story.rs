@@ -27,7 +27,20 @@ pub struct StoryEditor {
     description: String,
     /// A delete waiting for confirmation.
     pub confirm_delete: Option<StoryEdit>,
+    /// A palette command asked for a field (or the delete) of the selected item.
+    pub focus: Option<StoryFocus>,
     project_name: String,
+}
+
+/// What a story command from the palette asks of the properties panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoryFocus {
+    /// The "new chapter/scene/shot" name field.
+    Child,
+    /// The selected item's own name field.
+    Name,
+    /// Its Delete… button (which asks first).
+    Delete,
 }
 
 /// What a confirmed delete will do.
@@ -163,6 +176,7 @@ impl StoryEditor {
             None => {
                 ui.label(egui::RichText::new(&m.name).strong());
                 let field = ui.labelled_text("Project name", &mut self.project_name);
+                self.focus_on(StoryFocus::Name, &field);
                 let enter = entered(ui, &field);
                 if (ui.button("Rename project").clicked() || enter)
                     && self.project_name.trim() != m.name
@@ -172,6 +186,7 @@ impl StoryEditor {
                     });
                 }
                 let field = ui.labelled_text("New chapter", &mut self.child_name);
+                self.focus_on(StoryFocus::Child, &field);
                 let enter = entered(ui, &field);
                 if (ui.button("Add chapter").clicked() || enter)
                     && !self.child_name.trim().is_empty()
@@ -192,7 +207,9 @@ impl StoryEditor {
             }
             Some(StoryItem::Chapter(c)) => {
                 ui.weak(format!("Chapter {}", c + 1));
-                leave |= left(ui.labelled_text("Chapter name", &mut self.name));
+                let field = ui.labelled_text("Chapter name", &mut self.name);
+                self.focus_on(StoryFocus::Name, &field);
+                leave |= left(field);
                 ui.horizontal(|ui| {
                     if ui.button("Rename").clicked() {
                         send(
@@ -207,7 +224,7 @@ impl StoryEditor {
                         send(ctx, StructureEdit::MoveChapter { chapter: c, to });
                         *selection = Some(StoryItem::Chapter(to));
                     }
-                    if ui.button("Delete…").clicked() {
+                    if ui.button("Delete…").clicked() || self.wants(StoryFocus::Delete) {
                         self.confirm_delete = Some(StoryEdit {
                             what: format!("chapter {:?} and all its scenes and shots", self.name),
                             edit: StructureEdit::DeleteChapter { chapter: c },
@@ -215,6 +232,7 @@ impl StoryEditor {
                     }
                 });
                 let field = ui.labelled_text("New scene", &mut self.child_name);
+                self.focus_on(StoryFocus::Child, &field);
                 let enter = entered(ui, &field);
                 if (ui.button("Add scene").clicked() || enter) && !self.child_name.trim().is_empty()
                 {
@@ -231,7 +249,9 @@ impl StoryEditor {
             Some(StoryItem::Scene(c, s)) => {
                 let n = m.narrative.chapters.get(c).map_or(0, |c| c.scenes.len());
                 ui.weak(format!("Scene {} of chapter {}", s + 1, c + 1));
-                leave |= left(ui.labelled_text("Scene name", &mut self.name));
+                let field = ui.labelled_text("Scene name", &mut self.name);
+                self.focus_on(StoryFocus::Name, &field);
+                leave |= left(field);
                 ui.horizontal(|ui| {
                     if ui.button("Rename").clicked() {
                         send(
@@ -254,7 +274,7 @@ impl StoryEditor {
                         );
                         *selection = Some(StoryItem::Scene(c, to));
                     }
-                    if ui.button("Delete…").clicked() {
+                    if ui.button("Delete…").clicked() || self.wants(StoryFocus::Delete) {
                         self.confirm_delete = Some(StoryEdit {
                             what: format!("scene {:?} and its shots", self.name),
                             edit: StructureEdit::DeleteScene {
@@ -266,6 +286,7 @@ impl StoryEditor {
                 });
                 ui.section_heading("New shot");
                 let field = ui.labelled_text("Shot name", &mut self.child_name);
+                self.focus_on(StoryFocus::Child, &field);
                 let mut enter = entered(ui, &field);
                 enter |= self.shot_fields_ui(ui);
                 let duration = self.duration.trim().parse::<f64>();
@@ -296,7 +317,9 @@ impl StoryEditor {
                     .and_then(|c| c.scenes.get(s))
                     .map_or(0, |s| s.shots.len());
                 ui.weak(format!("Shot {} of scene {}", h + 1, s + 1));
-                leave |= left(ui.labelled_text("Shot name", &mut self.name));
+                let field = ui.labelled_text("Shot name", &mut self.name);
+                self.focus_on(StoryFocus::Name, &field);
+                leave |= left(field);
                 leave |= self.shot_fields_ui(ui);
                 ui.horizontal(|ui| {
                     let duration = self.duration.trim().parse::<f64>();
@@ -329,7 +352,7 @@ impl StoryEditor {
                         );
                         *selection = Some(StoryItem::Shot(c, s, to));
                     }
-                    if ui.button("Delete…").clicked() {
+                    if ui.button("Delete…").clicked() || self.wants(StoryFocus::Delete) {
                         self.confirm_delete = Some(StoryEdit {
                             what: format!("shot {:?}", self.name),
                             edit: StructureEdit::DeleteShot {
@@ -375,6 +398,21 @@ impl StoryEditor {
 
     /// The shot's type, duration and description; true when a field was left or Enter
     /// pressed in it.
+    /// True once when a palette command asked for `f`.
+    fn wants(&mut self, f: StoryFocus) -> bool {
+        let asked = self.focus == Some(f);
+        if asked {
+            self.focus = None;
+        }
+        asked
+    }
+
+    fn focus_on(&mut self, f: StoryFocus, field: &egui::Response) {
+        if self.wants(f) {
+            field.request_focus();
+        }
+    }
+
     fn shot_fields_ui(&mut self, ui: &mut egui::Ui) -> bool {
         egui::ComboBox::from_label("Shot type")
             .selected_text(self.shot_type.label())

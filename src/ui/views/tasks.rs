@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 use egui_extras::{Column, TableBuilder};
 
 use crate::events::Command;
+use crate::model::logfile::{self, LogLine};
+use crate::model::progress;
 use crate::model::task::{Task, TaskId, TaskState};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
@@ -50,6 +52,9 @@ pub struct TasksView {
     anchor: Option<TaskId>,
     log_search: String,
     follow: bool,
+    /// Progress reports (JSON lines, tqdm bars) in the log; hidden by default: the
+    /// progress bar shows them.
+    show_progress: bool,
 }
 
 impl Default for TasksView {
@@ -64,6 +69,7 @@ impl Default for TasksView {
             anchor: None,
             log_search: String::new(),
             follow: true,
+            show_progress: false,
         }
     }
 }
@@ -238,7 +244,10 @@ impl TasksView {
         self.keys(ui, ctx, &rows);
         ui.horizontal(|ui| {
             let n = self.selected.len();
-            ui.weak(format!("{} task(s) · {n} selected", rows.len()));
+            ui.weak(format!(
+                "{} · {n} selected",
+                crate::util::count(rows.len(), "task")
+            ));
             if n > 0 {
                 if ui.button("Cancel selected").clicked() {
                     self.bulk(ctx, |id, _| Command::CancelTask { id });
@@ -294,13 +303,15 @@ impl TasksView {
                     .header(theme::ROW_HEIGHT, |mut h| {
                         for (title, key) in COLUMNS {
                             h.col(|ui| {
+                                // The arrow goes first: a column too narrow for
+                                // its title cuts the title's end, never the arrow.
                                 let arrow = if self.sort == key {
-                                    if self.descending { " ⏷" } else { " ⏶" }
+                                    if self.descending { "⏷ " } else { "⏶ " }
                                 } else {
                                     ""
                                 };
                                 if ui
-                                    .button(format!("{title}{arrow}"))
+                                    .button(format!("{arrow}{title}"))
                                     .on_hover_text(format!("Sort by {title}"))
                                     .clicked()
                                 {
@@ -404,6 +415,7 @@ impl TasksView {
             }
             ui.labelled_text("Search log", &mut self.log_search);
             ui.checkbox(&mut self.follow, "Follow");
+            ui.checkbox(&mut self.show_progress, "Show progress lines");
         });
         let Some((id, lines)) = &ctx.vm.log_text else {
             return;
@@ -412,11 +424,17 @@ impl TasksView {
             return;
         }
         let needle = self.log_search.to_lowercase();
-        let shown: Vec<&String> = lines
+        let shown: Vec<LogLine<'_>> = lines
             .iter()
-            .filter(|l| needle.is_empty() || l.to_lowercase().contains(&needle))
+            .map(|l| logfile::parse(l))
+            .filter(|l| self.show_progress || progress::parse_line(l.text).is_none())
+            .filter(|l| needle.is_empty() || l.text.to_lowercase().contains(&needle))
             .collect();
-        ui.weak(format!("{} of {} line(s)", shown.len(), lines.len()));
+        ui.weak(format!(
+            "{} of {}",
+            shown.len(),
+            crate::util::count(lines.len(), "line")
+        ));
         let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
         egui::ScrollArea::vertical()
             .id_salt("task_log")
@@ -424,15 +442,29 @@ impl TasksView {
             .stick_to_bottom(self.follow)
             .show_rows(ui, row_h, shown.len(), |ui, range| {
                 for line in &shown[range] {
-                    let text = egui::RichText::new(line.as_str()).monospace();
-                    ui.label(if line.starts_with("err ") {
-                        text.color(theme::WARN)
-                    } else {
-                        text
-                    });
+                    log_line_ui(ui, line);
                 }
             });
     }
+}
+
+/// One log line: its time (`HH:MM:SS.mmm`, dimmed) and the text, stderr in amber.
+fn log_line_ui(ui: &mut egui::Ui, line: &LogLine<'_>) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = theme::SPACE_M;
+        let time = line.time.map_or("", logfile::clock);
+        ui.label(
+            egui::RichText::new(format!("{time:12}"))
+                .monospace()
+                .color(theme::MUTED),
+        );
+        let text = egui::RichText::new(line.text).monospace();
+        ui.label(if line.stderr {
+            text.color(theme::WARN)
+        } else {
+            text
+        });
+    });
 }
 
 /// Parameters, resources, state and outputs for one task.
