@@ -61,6 +61,15 @@ pub struct LfsSummary {
     pub problems: Vec<String>,
 }
 
+/// A failure a client acts on by its kind, never by its words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The trash could not take it (no trash on that disk, or it refused): the client
+    /// may offer to delete for good, after asking.
+    TrashUnavailable,
+}
+
 /// How loud a notification is. Low-priority ones dismiss themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -143,7 +152,13 @@ pub enum Event {
     ProjectChanged { manifest: Manifest, summary: String },
     /// A project operation failed; nothing was changed.
     #[serde(rename = "project.failed")]
-    ProjectFailed { action: String, error: String },
+    ProjectFailed {
+        action: String,
+        error: String,
+        /// What kind of failure, when a client should offer something for it.
+        #[serde(default)]
+        kind: Option<FailureKind>,
+    },
     #[serde(rename = "git.status")]
     GitStatus { status: GitStatus, lfs: LfsSummary },
     #[serde(rename = "git.log")]

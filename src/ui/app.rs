@@ -282,8 +282,8 @@ impl App {
             self.selection = None;
         }
         if let Some(path) = self.trashing.take() {
-            match &self.vm.project_error {
-                Some(e) if e.contains("another disk") => {
+            match (&self.vm.project_error, self.vm.project_failure) {
+                (Some(_), Some(crate::events::FailureKind::TrashUnavailable)) => {
                     let name = path
                         .file_name()
                         .unwrap_or_default()
@@ -844,7 +844,7 @@ impl App {
             Confirm::DeleteForGood(_, n) => (
                 "Delete for good?".to_string(),
                 format!(
-                    "The trash cannot take {n:?} (it is on another disk). Delete it permanently? This cannot be undone."
+                    "The trash cannot take {n:?}. Delete it permanently? This cannot be undone."
                 ),
                 "Delete permanently",
             ),

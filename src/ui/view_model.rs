@@ -74,6 +74,8 @@ pub struct ViewModel {
     pub large_files: Option<(String, Vec<(String, u64)>)>,
     /// The last failed project action, for the dialog that asked for it.
     pub project_error: Option<String>,
+    /// The kind of the last project failure, for the dialogs that act on one.
+    pub project_failure: Option<crate::events::FailureKind>,
     pub git_error: Option<String>,
     /// Bumped on every successful commit (the Git tab clears its message box).
     pub commits_made: u64,
@@ -240,6 +242,7 @@ impl ViewModel {
             }
             Event::ProjectCreated { path } => {
                 self.project_error = None;
+                self.project_failure = None;
                 self.projects_created += 1;
                 let name = path
                     .file_name()
@@ -253,6 +256,7 @@ impl ViewModel {
                     self.notify(Level::Error, "Project opened read-only", e, None, now_ms);
                 }
                 self.project_error = None;
+                self.project_failure = None;
                 self.git_log.clear();
                 self.git_files = None;
                 self.git_status = None;
@@ -266,11 +270,16 @@ impl ViewModel {
             }
             Event::ProjectChanged { manifest, .. } => {
                 self.project_error = None;
+                self.project_failure = None;
                 if let Some(p) = &mut self.project {
                     p.manifest = Some(manifest);
                 }
             }
-            Event::ProjectFailed { action, error } => {
+            Event::ProjectFailed {
+                action,
+                error,
+                kind,
+            } => {
                 self.notify(
                     Level::Error,
                     &format!("Could not {action}"),
@@ -279,6 +288,7 @@ impl ViewModel {
                     now_ms,
                 );
                 self.project_error = Some(error);
+                self.project_failure = kind;
             }
             Event::GitStatus { status, lfs } => {
                 self.git_status = Some(status);
@@ -594,6 +604,33 @@ mod tests {
         hot(&mut next, 89);
         assert_eq!(next.notifications.len(), 1);
         assert_eq!(next.restored_notifications_up_to, next.notifications[0].id);
+    }
+
+    #[test]
+    fn a_failure_is_kept_by_its_kind_not_its_words() {
+        let mut vm = ViewModel::default();
+        vm.apply(
+            Event::ProjectFailed {
+                action: "move the project to the trash".into(),
+                error: "Keine Berechtigung".into(),
+                kind: Some(crate::events::FailureKind::TrashUnavailable),
+            },
+            0,
+        );
+        assert_eq!(
+            vm.project_failure,
+            Some(crate::events::FailureKind::TrashUnavailable)
+        );
+        vm.apply(Event::ProjectClosed, 1);
+        vm.apply(
+            Event::ProjectFailed {
+                action: "rename the project".into(),
+                error: "the trash is on another disk".into(),
+                kind: None,
+            },
+            2,
+        );
+        assert_eq!(vm.project_failure, None, "words decide nothing");
     }
 
     #[test]

@@ -280,6 +280,7 @@ impl Actor {
         self.sink.emit(Event::ProjectFailed {
             action: action.into(),
             error,
+            kind: None,
         });
     }
 
@@ -431,14 +432,12 @@ impl Actor {
                         }
                         self.list().await;
                     }
-                    Err(e) => self.fail(
-                        if permanently {
-                            "delete the project"
-                        } else {
-                            "move the project to the trash"
-                        },
-                        e,
-                    ),
+                    Err(e) if permanently => self.fail("delete the project", e),
+                    Err(error) => self.sink.emit(Event::ProjectFailed {
+                        action: "move the project to the trash".into(),
+                        error,
+                        kind: Some(crate::events::FailureKind::TrashUnavailable),
+                    }),
                 }
             }
             Command::CreateTake { task } => self.create_take(*task).await,
