@@ -168,6 +168,13 @@ impl DockerHost {
             if rest.is_empty() || host.is_empty() {
                 return Some("write ssh://user@host".into());
             }
+            // ssh reads a destination that starts with '-' as an option.
+            if rest.starts_with('-') || host.starts_with('-') || rest.contains(char::is_whitespace)
+            {
+                return Some(format!(
+                    "{url}: a user or host name cannot start with '-' or hold spaces"
+                ));
+            }
             if host.contains(':') || rest.contains('/') {
                 return Some(format!(
                     "{url}: put the port (and key) in your ssh config (~/.ssh/config, Host {host}), not in the address"
@@ -619,6 +626,8 @@ mod tests {
         assert!(problem(host("", "ssh://a@b")).contains("name"));
         assert!(problem(host("box c", "ssh://a@b")).contains("letters"));
         assert!(problem(host("box-c", "http://b:2375")).contains("ssh://"));
+        assert!(problem(host("box-c", "ssh://-oProxyCommand=x")).contains("'-'"));
+        assert!(problem(host("box-c", "ssh://a@-b")).contains("'-'"));
         assert!(problem(host("box-c", "tcp://b:2376")).contains("tls_ca"));
         let tls = DockerHost {
             tls_ca: Some("/certs/ca.pem".into()),

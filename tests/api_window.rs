@@ -19,6 +19,29 @@ fn slate(dir: &Path) -> Command {
     cmd
 }
 
+/// A child that is stopped however the test ends (a failed assertion included).
+struct Guard(std::process::Child);
+
+impl std::ops::Deref for Guard {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Guard {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
 /// One frame the window painted: when, how many tasks it showed, how many finished.
 struct Frame {
     at: Instant,
@@ -75,15 +98,17 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = dir.path().join("xdg");
     std::fs::create_dir_all(&runtime).unwrap();
-    let mut window = slate(dir.path())
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("SLATE_TRACE_FRAMES", "1")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut window = Guard(
+        slate(dir.path())
+            .env("DISPLAY", &x.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("SLATE_TRACE_FRAMES", "1")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let stderr = window.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Frame>();
     std::thread::spawn(move || {
@@ -175,12 +200,14 @@ fn a_window_opened_while_serve_runs_is_its_client() {
     let runtime = dir.path().join("xdg");
     std::fs::create_dir_all(&runtime).unwrap();
     cli(dir.path(), &["project", "new", "Linked Film"]);
-    let mut serve = slate(dir.path())
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut serve = Guard(
+        slate(dir.path())
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let serve_json = dir.path().join("data/serve.json");
     let deadline = Instant::now() + Duration::from_secs(60);
     let info: serde_json::Value = loop {
@@ -216,16 +243,18 @@ fn a_window_opened_while_serve_runs_is_its_client() {
         tokio_tungstenite::connect_async(req).await.unwrap().0
     });
 
-    let mut window = slate(dir.path())
-        .args(["--project", "Linked Film"])
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("SLATE_TRACE_FRAMES", "1")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut window = Guard(
+        slate(dir.path())
+            .args(["--project", "Linked Film"])
+            .env("DISPLAY", &x.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("SLATE_TRACE_FRAMES", "1")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let stderr = window.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Frame>();
     let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
@@ -291,11 +320,11 @@ fn a_window_opened_while_serve_runs_is_its_client() {
         "the window tried to own the data dir: {said:?}"
     );
 
-    for child in [&mut window, &mut serve] {
+    for child in [&mut *window, &mut *serve] {
         // SAFETY: signalling our own children.
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     }
-    for child in [&mut window, &mut serve] {
+    for child in [&mut *window, &mut *serve] {
         let deadline = Instant::now() + Duration::from_secs(15);
         while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));

@@ -538,7 +538,11 @@ fn loses_its_host_mid_run_and_reattaches(kind: &str) {
     let log = std::fs::read_to_string(s.paths().logs_dir().join(format!("{id}.log"))).unwrap();
     let lines = log
         .lines()
-        .filter(|l| l.starts_with("err log line"))
+        .filter(|l| {
+            slate::model::logfile::parse(l)
+                .tagged
+                .starts_with("err log line")
+        })
         .count();
     assert_eq!(lines, 16, "{log}");
     // One run, one terminal state: nothing else about it comes later.
@@ -659,7 +663,11 @@ fn a_slate_killed_mid_run_reattaches_on_the_right_host_when_restarted() {
     let text = std::fs::read_to_string(&log).unwrap();
     let lines = text
         .lines()
-        .filter(|l| l.starts_with("err log line"))
+        .filter(|l| {
+            slate::model::logfile::parse(l)
+                .tagged
+                .starts_with("err log line")
+        })
         .count();
     assert_eq!(lines, 30, "{text}");
     assert!(containers_of(&s).is_empty(), "containers left behind");

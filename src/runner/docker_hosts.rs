@@ -260,8 +260,12 @@ pub async fn download_outputs(docker: &Docker, id: &str, dest: &Path) -> Result<
         .path("/out")
         .build();
     let mut stream = docker.download_from_container(id, Some(opts));
-    // Spooled to disk, not memory: outputs can be video files of many GB.
-    let spool = dest.join(".slate-download.tar");
+    // Spooled to disk, not memory: outputs can be video files of many GB. Beside the
+    // output folder, not in it: an entry of the archive could carry the spool's name.
+    let spool = dest.with_file_name(format!(
+        ".slate-download-{}.tar",
+        dest.file_name().unwrap_or_default().to_string_lossy()
+    ));
     let mut file = tokio::fs::File::create(&spool)
         .await
         .map_err(|e| DownloadError::Failed(format!("{}: {e}", spool.display())))?;

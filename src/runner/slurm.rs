@@ -634,8 +634,9 @@ pub fn sbatch_args(launch: &Launch, spec: &SlurmSpec) -> Vec<String> {
         "--parsable".to_string(),
         format!("--job-name=slate-{}", launch.task_id),
         format!("--comment={}", spec.comment),
-        format!("--output={}", out.display()),
-        format!("--error={}", err.display()),
+        // Slurm expands `%j`, `%u` … in these paths: a literal `%` is written `%%`.
+        format!("--output={}", out.display().to_string().replace('%', "%%")),
+        format!("--error={}", err.display().to_string().replace('%', "%%")),
         format!("--chdir={}", launch.output_dir.display()),
         format!("--time={}", spec.time_limit_min.max(1)),
         // A node failure ends the job, and Slate decides (it submits again): a job that
