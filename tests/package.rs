@@ -210,7 +210,15 @@ fn deb_installs_and_runs_on_bare_debian_12() {
         ]),
         "scripts/debian-image (debootstrap a Debian 12 root filesystem)",
     );
-    let image = image.lines().last().unwrap().trim().to_owned();
+    // The tag is the script's last line on stdout; its progress goes to stderr, which
+    // `run_ok` appends after stdout, so the tag is found by its name, not its place.
+    let image = image
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("slate-test/bookworm:"))
+        .unwrap_or_else(|| panic!("scripts/debian-image printed no image tag: {image}"))
+        .trim()
+        .to_owned();
     // Downloaded packages survive between runs on this machine.
     let apt_cache = root().join("target/apt-cache");
     std::fs::create_dir_all(&apt_cache).unwrap();
