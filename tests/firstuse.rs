@@ -973,15 +973,27 @@ fn every_log_line_keeps_its_time_in_the_file_and_slate_task_logs_prints_it() {
     let log = std::fs::read_to_string(s.paths().logs_dir().join(format!("{id}.log"))).unwrap();
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 3, "{log}");
-    for (line, rest) in lines.iter().zip([
-        r#"out {"progress":0.5,"stage":"sampling"}"#,
-        "out take one",
-        "err out of memory",
-    ]) {
-        let (time, tail) = line.split_once(' ').unwrap();
-        assert!(is_log_time(time), "no time on {line:?}");
-        assert_eq!(tail, rest);
-    }
+    // stdout and stderr are two pipes: their lines interleave in any order, each
+    // stream's own order kept.
+    let mut tails: Vec<&str> = lines
+        .iter()
+        .map(|line| {
+            let (time, tail) = line.split_once(' ').unwrap();
+            assert!(is_log_time(time), "no time on {line:?}");
+            tail
+        })
+        .collect();
+    let stdout: Vec<&str> = tails
+        .iter()
+        .copied()
+        .filter(|t| t.starts_with("out "))
+        .collect();
+    assert_eq!(
+        stdout,
+        [r#"out {"progress":0.5,"stage":"sampling"}"#, "out take one"]
+    );
+    tails.retain(|t| t.starts_with("err "));
+    assert_eq!(tails, ["err out of memory"]);
     let out = slate_cli(s.dir.path(), &["task", "logs", &id.to_string()])
         .output()
         .unwrap();
