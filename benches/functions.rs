@@ -27,7 +27,11 @@ fn commands(log: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(log)
         .unwrap()
         .lines()
-        .filter_map(|l| l.strip_prefix("err command: "))
+        .filter_map(|l| {
+            slate::model::logfile::parse(l)
+                .tagged
+                .strip_prefix("err command: ")
+        })
         .map(|j| serde_json::from_str(j).unwrap())
         .collect()
 }

@@ -815,8 +815,13 @@ fn lines_read(log: &Path, job_id: &str) -> (u64, u64) {
         return (0, 0);
     };
     let after = &text[at..];
-    let out = after.lines().filter(|l| l.starts_with("out ")).count() as u64;
-    let err = after.lines().filter(|l| l.starts_with("err ")).count() as u64;
+    // Lines carry a time first (`logfile`); the tag follows it.
+    let tags: Vec<&str> = after
+        .lines()
+        .map(|l| crate::model::logfile::parse(l).tagged)
+        .collect();
+    let out = tags.iter().filter(|t| t.starts_with("out ")).count() as u64;
+    let err = tags.iter().filter(|t| t.starts_with("err ")).count() as u64;
     (out, err)
 }
 
