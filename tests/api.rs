@@ -1111,7 +1111,7 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
             Some(json!({"message": "x", "prefix": "nope"})),
         )
         .await;
-    assert_eq!(st, 400);
+    assert_eq!(st, 422);
     let (st, _) = s
         .get(&format!("/v1/projects/{p}/git/commits/0123abcd"))
         .await;

@@ -97,10 +97,13 @@ pub async fn create_project(
     let template = match b.template.as_deref() {
         None => NarrativeTemplate::ThreeAct,
         Some(t) => NarrativeTemplate::parse(t).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "unknown template {t:?}; use one of {}",
-                NarrativeTemplate::ALL.map(|t| t.id()).join(", ")
-            ))
+            ApiError::invalid(
+                format!(
+                    "unknown template {t:?}; use one of {}",
+                    NarrativeTemplate::ALL.map(|t| t.id()).join(", ")
+                ),
+                Vec::new(),
+            )
         })?,
     };
     let made = st.api.workspace.create(b.name, template).await?;
@@ -126,8 +129,11 @@ pub async fn get_project(axum::extract::State(st): State, Path(p): Path<String>)
 pub async fn edit_project(
     axum::extract::State(st): State,
     Path(p): Path<String>,
-    Body(edit): Body<StructureEdit>,
+    Body(edit): Body<Value>,
 ) -> Reply {
+    // Well-formed JSON that is no story edit is refused (422), naming what is wrong.
+    let edit: StructureEdit = serde_json::from_value(edit)
+        .map_err(|e| ApiError::invalid(format!("not a story edit: {e}"), Vec::new()))?;
     op(&st, p, ProjectOp::Edit { edit }).await
 }
 

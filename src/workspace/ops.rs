@@ -31,7 +31,8 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, ApiError> {
         || name.contains(['/', '\\', '\0'])
         || Path::new(name).is_absolute()
     {
-        return Err(ApiError::bad_request(format!(
+        // Never a path: such a name names no project (404, as any unknown name).
+        return Err(ApiError::not_found(format!(
             "{name:?} is not a project name: give its folder name in the workspace, not a path"
         )));
     }
@@ -130,13 +131,13 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
             if let Some(p) = &prefix
                 && !git::PREFIXES.contains(&p.as_str())
             {
-                return Err(ApiError::bad_request(format!(
+                return Err(refused(format!(
                     "unknown prefix {p:?}; use one of {}",
                     git::PREFIXES.join(", ")
                 )));
             }
             if message.trim().is_empty() {
-                return Err(ApiError::bad_request("the commit message is empty"));
+                return Err(refused("the commit message is empty".into()));
             }
             let repo = repo()?;
             if !allow_large {
@@ -212,11 +213,11 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
         }
         ProjectOp::LfsFiles => Ok(json!({ "files": lfs::ls_files(&repo()?).map_err(refused)? })),
         ProjectOp::LfsTrack { pattern } => {
-            let added = lfs::track(path, &pattern).map_err(kinded(ErrorKind::BadRequest))?;
+            let added = lfs::track(path, &pattern).map_err(refused)?;
             Ok(json!({"pattern": pattern, "changed": added}))
         }
         ProjectOp::LfsUntrack { pattern } => {
-            if lfs::untrack(path, &pattern).map_err(kinded(ErrorKind::BadRequest))? {
+            if lfs::untrack(path, &pattern).map_err(refused)? {
                 Ok(json!({"pattern": pattern, "changed": true}))
             } else {
                 Err(ApiError::not_found(format!("{pattern} was not tracked")))
