@@ -1101,7 +1101,7 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     let (st, e) = s.get("/v1/projects/..%2Fdata/git/status").await;
     assert_eq!(
         (st, e["error"]["kind"].as_str()),
-        (400, Some("bad_request")),
+        (404, Some("not_found")),
         "{e}"
     );
     let (st, _) = s
