@@ -80,9 +80,11 @@ pub struct PatternBody {
 pub struct LogQuery {
     /// Commits to skip (newest first).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub skip: Option<usize>,
     /// At most this many (default 50, at most 1000).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
