@@ -92,15 +92,23 @@ fn cli(dir: &Path, args: &[&str]) -> (String, Instant) {
     (String::from_utf8_lossy(&out.stdout).into(), done)
 }
 
-#[test]
-fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
-    let x = Xvfb::start();
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = dir.path().join("xdg");
+/// Opens the window on `display` (extra args first), with its frame trace on: the
+/// frames it paints, and every other line it writes to stderr.
+fn open_window(
+    dir: &Path,
+    display: &str,
+    args: &[&str],
+) -> (
+    Guard,
+    std::sync::mpsc::Receiver<Frame>,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let runtime = dir.join("xdg");
     std::fs::create_dir_all(&runtime).unwrap();
     let mut window = Guard(
-        slate(dir.path())
-            .env("DISPLAY", &x.display)
+        slate(dir)
+            .args(args)
+            .env("DISPLAY", display)
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_RUNTIME_DIR", &runtime)
             .env("SLATE_TRACE_FRAMES", "1")
@@ -111,20 +119,31 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
     );
     let stderr = window.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Frame>();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.starts_with("slate-frame")
-                && let Some((tasks, finished)) = parse(&line)
-            {
-                tx.send(Frame {
-                    at: Instant::now(),
-                    tasks,
-                    finished,
-                })
-                .ok();
+            if line.starts_with("slate-frame") {
+                if let Some((tasks, finished)) = parse(&line) {
+                    tx.send(Frame {
+                        at: Instant::now(),
+                        tasks,
+                        finished,
+                    })
+                    .ok();
+                }
+            } else {
+                lines_tx.send(line).ok();
             }
         }
     });
+    (window, rx, lines_rx)
+}
+
+#[test]
+fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
+    let x = Xvfb::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut window, rx, _said) = open_window(dir.path(), &x.display, &[]);
     let serve_json = dir.path().join("data/serve.json");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !std::fs::read_to_string(&serve_json).is_ok_and(|t| t.contains("\"window\"")) {
@@ -197,8 +216,6 @@ fn cli_commands_are_clients_of_the_open_window_and_show_in_it_at_once() {
 fn a_window_opened_while_serve_runs_is_its_client() {
     let x = Xvfb::start();
     let dir = tempfile::tempdir().unwrap();
-    let runtime = dir.path().join("xdg");
-    std::fs::create_dir_all(&runtime).unwrap();
     cli(dir.path(), &["project", "new", "Linked Film"]);
     let mut serve = Guard(
         slate(dir.path())
@@ -243,37 +260,8 @@ fn a_window_opened_while_serve_runs_is_its_client() {
         tokio_tungstenite::connect_async(req).await.unwrap().0
     });
 
-    let mut window = Guard(
-        slate(dir.path())
-            .args(["--project", "Linked Film"])
-            .env("DISPLAY", &x.display)
-            .env_remove("WAYLAND_DISPLAY")
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .env("SLATE_TRACE_FRAMES", "1")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stderr = window.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Frame>();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.starts_with("slate-frame") {
-                if let Some((tasks, finished)) = parse(&line) {
-                    tx.send(Frame {
-                        at: Instant::now(),
-                        tasks,
-                        finished,
-                    })
-                    .ok();
-                }
-            } else {
-                lines_tx.send(line).ok();
-            }
-        }
-    });
+    let (mut window, rx, lines_rx) =
+        open_window(dir.path(), &x.display, &["--project", "Linked Film"]);
 
     // The window's request, done by the server: its clients hear `project.opened`.
     rt.block_on(async {
