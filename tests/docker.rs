@@ -5,41 +5,15 @@
 mod studio;
 
 use std::process::Command as Proc;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use slate::events::{Command, Event};
-use slate::runner::function::Registry;
 use slate::runner::task::TaskState;
 use studio::Studio;
 
-const IMAGE: &str = "slate-demo/busybox-progress:1";
-
-/// Builds the demo image once per test binary, through Slate's own build path.
-fn demo_image() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let out = Proc::new("docker")
-            .arg("info")
-            .output()
-            .expect("the docker CLI is needed for these tests");
-        assert!(
-            out.status.success(),
-            "no Docker engine is reachable: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let reg = Registry::load(None);
-        let t = reg.get("demo/busybox-progress").unwrap();
-        let ctx = slate::runner::image::build_context(t)
-            .expect("busybox-static is needed (apt install busybox-static)");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(slate::runner::docker::build_image("", ctx, IMAGE, |_| {}))
-            .unwrap();
-    });
-}
+#[path = "common/demo_image.rs"]
+mod demo_image;
+use demo_image::{IMAGE, demo_image};
 
 fn containers_of(studio: &Studio) -> Vec<String> {
     let out = Proc::new("docker")

@@ -14,11 +14,12 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use slate::events::{Command, Event};
-use slate::runner::function::Registry;
 use slate::runner::task::{TaskId, TaskRequest, TaskState};
 use studio::Studio;
 
-const IMAGE: &str = "slate-demo/busybox-progress:1";
+#[path = "common/demo_image.rs"]
+mod demo_image;
+use demo_image::demo_image;
 /// The ssh config's name for this machine's sshd.
 const SSH_ALIAS: &str = "slate-test";
 
@@ -298,29 +299,6 @@ impl Fixture {
         )
         .unwrap();
     }
-}
-
-/// Builds the demo image once per test binary, through Slate's own build path.
-fn demo_image() {
-    let out = Proc::new("docker")
-        .arg("info")
-        .output()
-        .expect("the docker CLI is needed for these tests");
-    assert!(
-        out.status.success(),
-        "no Docker engine is reachable: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let reg = Registry::load(None);
-    let t = reg.get("demo/busybox-progress").unwrap();
-    let ctx = slate::runner::image::build_context(t)
-        .expect("busybox-static is needed (apt install busybox-static)");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(slate::runner::docker::build_image("", ctx, IMAGE, |_| {}))
-        .unwrap();
 }
 
 fn submit_on(s: &mut Studio, function: &str, params: &[(&str, &str)], host: &str) -> TaskId {
