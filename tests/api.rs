@@ -1120,3 +1120,177 @@ async fn projects_git_and_lfs_over_http_and_the_cli_as_a_client() {
     assert_ne!(code, 0);
     assert!(err.contains("was not tracked"), "{err}");
 }
+
+/// A process function that writes a small PNG: its output becomes a shot's take.
+const GRADIENT: &str = r#"
+id = "test/gradient"
+version = "1.0.0"
+name = "Gradient"
+description = "Writes a gradient PNG."
+category = "gen"
+command = ["{slate_exe}", "demo-gradient", "--out", "{output_dir}", "--width", "32", "--height", "24", "--seed", "3"]
+outputs = ["*.png"]
+
+[executor]
+type = "process"
+"#;
+
+/// Assets and takes over HTTP, and the CLI's `asset` and `take` as clients of the
+/// serving Slate (which holds the task store, so `take generate` can only be its client).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data().join("functions")).unwrap();
+    std::fs::write(sb.data().join("functions/gradient.toml"), GRADIENT).unwrap();
+    for args in [
+        &["project", "new", "Reel"][..],
+        &[
+            "--project",
+            "Reel",
+            "project",
+            "scene",
+            "add",
+            "1",
+            "Opening",
+        ],
+        &[
+            "--project",
+            "Reel",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Hero",
+        ],
+    ] {
+        let (code, out, err) = sb.run(args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+    }
+    let s = sb.serve(&[]);
+
+    // A take, made by the server's runner for the CLI.
+    let (code, out, err) = sb.run(&[
+        "--project",
+        "Reel",
+        "take",
+        "generate",
+        "1",
+        "1",
+        "1",
+        "test/gradient",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains(&s.base), "not run by the server: {err}");
+    let (st, takes) = s
+        .get("/v1/projects/Reel/takes?chapter=1&scene=1&shot=1")
+        .await;
+    assert_eq!(st, 200, "{takes}");
+    assert_eq!(
+        takes["shots"][0]["takes"].as_array().unwrap().len(),
+        1,
+        "{takes}"
+    );
+
+    // Reviewed over HTTP, seen by the CLI, and the other way round.
+    let (st, r) = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/projects/Reel/shots/1/1/1/takes/1/approve",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let (code, out, _) = sb.run(&["--project", "Reel", "take", "list", "--json"]);
+    assert_eq!(code, 0);
+    let listed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        listed["shots"][0]["takes"][0]["metadata"]["reviewStatus"], "approved",
+        "{listed}"
+    );
+    let (code, out, err) = sb.run(&["--project", "Reel", "take", "star", "1", "1", "1", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, takes) = s.get("/v1/projects/Reel/takes").await;
+    assert_eq!(
+        takes["shots"][0]["takes"][0]["metadata"]["starred"], true,
+        "{takes}"
+    );
+    let (st, e) = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/projects/Reel/shots/1/1/1/takes/99/approve",
+            None,
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, e) = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/projects/Reel/shots/1/9/1/takes/1/approve",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (404, Some("not_found")),
+        "{e}"
+    );
+
+    // An asset imported over HTTP, listed, shown, renamed and deleted by the CLI.
+    let png = sb.dir.path().join("hero.png");
+    let (code, _, err) = sb.run(&[
+        "demo-gradient",
+        "--out",
+        sb.dir.path().to_str().unwrap(),
+        "--width",
+        "16",
+        "--height",
+        "16",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let made = std::fs::read_dir(sb.dir.path())
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .expect("demo-gradient wrote a PNG")
+        .path();
+    std::fs::rename(made, &png).unwrap();
+    let (st, report) = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/projects/Reel/assets",
+            Some(json!({"files": [png], "category": "character", "name": "Hero"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!(report["imported"].as_array().unwrap().len(), 1, "{report}");
+    assert!(report["commit"].is_string(), "{report}");
+    let (code, out, _) = sb.run(&["--project", "Reel", "asset", "list", "--json"]);
+    assert_eq!(code, 0);
+    let assets: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(assets[0]["name"], "Hero", "{assets}");
+    let (code, out, err) = sb.run(&["--project", "Reel", "asset", "rename", "Hero", "Rider"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (st, shown) = s.get("/v1/projects/Reel/assets/Rider").await;
+    assert_eq!(st, 200, "{shown}");
+    assert_eq!(shown["asset"]["name"], "Rider");
+    let (st, e) = s.get("/v1/projects/Reel/assets/Nobody").await;
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (404, Some("not_found")),
+        "{e}"
+    );
+    let (st, e) = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/projects/Reel/assets",
+            Some(json!({"files": "not a list"})),
+        )
+        .await;
+    assert_eq!(st, 400, "{e}");
+    let (code, out, err) = sb.run(&["--project", "Reel", "asset", "delete", "Rider"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, listed) = s.get("/v1/projects/Reel/assets").await;
+    assert_eq!(listed["assets"].as_array().unwrap().len(), 0, "{listed}");
+}

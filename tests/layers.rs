@@ -28,16 +28,9 @@ const LAYERS: &[(&str, u8)] = &[
 const ENGINES: &[&str] = &["runner", "workspace", "gpu", "probe"];
 const CLIENTS: &[&str] = &["ui", "cli"];
 
-/// CLI commands that still call an engine in-process instead of the API: asset import,
-/// take review, image builds, function checks, GPU recording, the offline task list and
-/// `cluster status`. Known debt (issue #14): this list may only shrink — a file that no
-/// longer imports an engine must leave it, and no other client file may join it.
-const CLI_NOT_YET_CLIENTS: &[&str] = &[
-    "cli/asset.rs",
-    "cli/cluster.rs",
-    "cli/mod.rs",
-    "cli/take.rs",
-];
+/// Client files allowed to import an engine: none. Kept so that debt, if it ever comes
+/// back, is named here and shrinks (a file that no longer imports an engine must leave).
+const CLI_NOT_YET_CLIENTS: &[&str] = &[];
 
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)

@@ -2,8 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::path::PathBuf;
+
+use crate::model::asset::Category;
 use crate::model::git::ResetMode;
 use crate::model::project::StructureEdit;
+use crate::model::take::TakeAction;
 
 /// One request on a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,6 +54,87 @@ pub enum ProjectOp {
     LfsUntrack {
         pattern: String,
     },
+    /// The project's assets, or (with `library`) the workspace Library's.
+    AssetList {
+        #[serde(default)]
+        library: bool,
+    },
+    /// One asset (its folder, folder name, id or name) and the shots that use it.
+    AssetShow {
+        asset: String,
+    },
+    /// Copies files (or every file in a folder) into `01_Assets/<Category>/…` and
+    /// commits them. The files are read where the core runs.
+    AssetImport {
+        files: Vec<PathBuf>,
+        #[serde(default)]
+        category: Option<Category>,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "yes")]
+        commit: bool,
+    },
+    AssetRename {
+        asset: String,
+        new_name: String,
+    },
+    /// Moves an asset to the trash and commits its removal.
+    AssetDelete {
+        asset: String,
+    },
+    /// Copies an asset of the workspace Library into the project.
+    AssetCopyFromLibrary {
+        asset: String,
+    },
+    /// Takes of every shot, or of one shot (numbers from 1, as `slate project show`
+    /// lists them).
+    TakeList {
+        #[serde(default)]
+        shot: Option<ShotNumbers>,
+    },
+    /// A review action on take `take` of a shot.
+    TakeAction {
+        shot: ShotNumbers,
+        take: u32,
+        action: TakeAction,
+    },
+}
+
+/// A shot by its place: chapter, scene and shot numbers, each from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShotNumbers {
+    pub chapter: usize,
+    pub scene: usize,
+    pub shot: usize,
+}
+
+impl ShotNumbers {
+    /// `CHAPTER.SCENE.SHOT`, like `1.2.3`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let n: Vec<usize> = s
+            .split('.')
+            .map(|n| n.trim().parse())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        match n[..] {
+            [chapter, scene, shot] => Some(Self {
+                chapter,
+                scene,
+                shot,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ShotNumbers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.chapter, self.scene, self.shot)
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What an op changed, so the owner of an open project can show it at once.
@@ -71,8 +156,19 @@ impl ProjectOp {
             | Self::GitShow { .. }
             | Self::GitTags
             | Self::LfsStatus
-            | Self::LfsFiles => Touches::Nothing,
-            Self::Edit { .. } | Self::Upgrade | Self::GitRollback { .. } => Touches::Story,
+            | Self::LfsFiles
+            | Self::AssetList { .. }
+            | Self::AssetShow { .. }
+            | Self::TakeList { .. } => Touches::Nothing,
+            // Assets and takes are files, commits and the manifest's links: reopen.
+            Self::Edit { .. }
+            | Self::Upgrade
+            | Self::GitRollback { .. }
+            | Self::AssetImport { .. }
+            | Self::AssetRename { .. }
+            | Self::AssetDelete { .. }
+            | Self::AssetCopyFromLibrary { .. }
+            | Self::TakeAction { .. } => Touches::Story,
             Self::GitCommit { .. }
             | Self::GitTag { .. }
             | Self::GitRestoreMedia

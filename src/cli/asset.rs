@@ -7,10 +7,10 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
 
-use crate::cli::project::current_project;
-use crate::cli::{Failure, Global, paths, print_json, settings_for};
-use crate::workspace::asset_import::{self as import, Category, ImportOptions, ImportRequest};
-use crate::workspace::assets::{self, Asset};
+use crate::api::project::ProjectOp;
+use crate::cli::project::{current_project, field, op, projects};
+use crate::cli::{Failure, Global, api_failure, print_json};
+use crate::model::asset::{Asset, Category, ImportRequest};
 
 #[derive(Subcommand, Debug)]
 pub enum AssetCmd {
@@ -79,55 +79,16 @@ fn cancel_on_interrupt() -> &'static AtomicBool {
     crate::platform::flag_interrupts()
 }
 
-/// Finds an asset by folder path, folder name, id or name (case-insensitive).
-pub fn find<'a>(list: &'a [Asset], key: &str) -> Result<&'a Asset, Failure> {
-    let key = key.trim().trim_end_matches('/');
-    let lower = key.to_lowercase();
-    let hits: Vec<&Asset> = list
-        .iter()
-        .filter(|a| {
-            a.path == key
-                || a.path.rsplit('/').next() == Some(key)
-                || a.id.as_deref() == Some(key)
-                || a.name.to_lowercase() == lower
-        })
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Failure {
-            message: format!("no asset {key:?} (see `slate asset list`)"),
-            code: 2,
-        }),
-        many => Err(Failure {
-            message: format!(
-                "{key:?} names {} assets: {}; give the folder instead",
-                many.len(),
-                many.iter()
-                    .map(|a| a.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            code: 2,
-        }),
-    }
+/// The project's assets, as the core lists them.
+fn project_assets(global: &Global, library: bool) -> Result<Vec<Asset>, Failure> {
+    field(&op(global, ProjectOp::AssetList { library })?, "assets")
 }
 
-/// Shots (by name, with their place) that link an asset id.
-pub fn shots_using(project: &std::path::Path, id: &str) -> Vec<String> {
-    let Ok(parsed) = crate::workspace::project::load(project) else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    for (ci, ch) in parsed.manifest.narrative.chapters.iter().enumerate() {
-        for (si, sc) in ch.scenes.iter().enumerate() {
-            for (hi, sh) in sc.shots.iter().enumerate() {
-                if sh.assets.iter().any(|a| a == id) {
-                    out.push(format!("{}.{}.{} {}", ci + 1, si + 1, hi + 1, sh.name));
-                }
-            }
-        }
-    }
-    out
+/// The asset `key` names (folder, folder name, id or name).
+fn find(list: &[Asset], key: &str) -> Result<Asset, Failure> {
+    crate::model::asset::find(list, key)
+        .cloned()
+        .map_err(|message| Failure { message, code: 2 })
 }
 
 pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
@@ -140,31 +101,31 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             no_commit,
             json,
         } => {
-            let settings = settings_for(&paths(global));
-            let options = ImportOptions {
-                max_bytes: settings.workspace.asset_max_mib.saturating_mul(1024 * 1024),
-                commit: !no_commit,
-            };
             let interrupted = cancel_on_interrupt();
             let tty = std::io::stderr().is_terminal() && !json;
+            // The core may run elsewhere in the file system's eyes: absolute paths.
+            let cwd = std::env::current_dir().unwrap_or_default();
             let request = ImportRequest {
-                files,
+                files: files.into_iter().map(|f| cwd.join(f)).collect(),
                 category,
                 name,
             };
-            let report = import::import(&project, &request, &options, interrupted, &mut |p| {
-                if tty && p.total_bytes > 64 * 1024 * 1024 {
-                    eprint!(
-                        "\r{} ({}/{}) {} of {}   ",
-                        p.file,
-                        p.index + 1,
-                        p.files,
-                        crate::util::format_bytes(p.done_bytes),
-                        crate::util::format_bytes(p.total_bytes)
-                    );
-                    std::io::stderr().flush().ok();
-                }
-            })?;
+            let on = projects(global)?;
+            let report = on
+                .import_assets(&project, request, !no_commit, interrupted, &mut |p| {
+                    if tty && p.total_bytes > 64 * 1024 * 1024 {
+                        eprint!(
+                            "\r{} ({}/{}) {} of {}   ",
+                            p.file,
+                            p.index + 1,
+                            p.files,
+                            crate::util::format_bytes(p.done_bytes),
+                            crate::util::format_bytes(p.total_bytes)
+                        );
+                        std::io::stderr().flush().ok();
+                    }
+                })
+                .map_err(api_failure)?;
             if tty {
                 eprint!("\r\x1b[K");
             }
@@ -211,11 +172,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             Ok(())
         }
         AssetCmd::List { library, json } => {
-            let list = if library {
-                assets::scan_library(&crate::cli::project::workspace_root(global))
-            } else {
-                assets::scan_project(&project)
-            };
+            let list = project_assets(global, library)?;
             if json {
                 print_json(&list);
             } else {
@@ -226,14 +183,11 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             Ok(())
         }
         AssetCmd::Show { asset, json } => {
-            let list = assets::scan_project(&project);
-            let a = find(&list, &asset)?;
-            let shots =
-                a.id.as_deref()
-                    .map(|id| shots_using(&project, id))
-                    .unwrap_or_default();
+            let reply = op(global, ProjectOp::AssetShow { asset })?;
+            let a: Asset = field(&reply, "asset")?;
+            let shots: Vec<String> = field(&reply, "shots")?;
             if json {
-                print_json(&serde_json::json!({ "asset": a, "shots": shots }));
+                print_json(&reply);
             } else {
                 crate::say!("{} ({})\n{}", a.name, a.category, a.path);
                 if let Some(id) = &a.id {
@@ -259,17 +213,15 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             Ok(())
         }
         AssetCmd::Rename { asset, new_name } => {
-            let list = assets::scan_project(&project);
-            let a = find(&list, &asset)?;
-            let new = import::rename(&project, &a.path, &new_name)?;
-            crate::say!("renamed {} → {new}", a.path);
+            let reply = op(global, ProjectOp::AssetRename { asset, new_name })?;
+            let (from, to): (String, String) = (field(&reply, "from")?, field(&reply, "path")?);
+            crate::say!("renamed {from} → {to}");
             Ok(())
         }
         AssetCmd::Delete { asset } => {
-            let list = assets::scan_project(&project);
-            let a = find(&list, &asset)?;
-            let trash = import::delete_to_trash(&project, &a.path)?;
-            crate::say!("moved {} to {trash}", a.path);
+            let reply = op(global, ProjectOp::AssetDelete { asset })?;
+            let (path, trash): (String, String) = (field(&reply, "path")?, field(&reply, "trash")?);
+            crate::say!("moved {path} to {trash}");
             Ok(())
         }
         AssetCmd::Link {
@@ -278,7 +230,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             shot,
             assets: keys,
         } => {
-            let list = assets::scan_project(&project);
+            let list = project_assets(global, false)?;
             let mut ids = Vec::new();
             for k in &keys {
                 let a = find(&list, k)?;
@@ -298,26 +250,22 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 shot: idx(shot, "shot")?,
                 assets: ids.clone(),
             };
-            let (_, summary) = crate::workspace::project::edit(&project, &edit)?;
+            let reply = op(global, ProjectOp::Edit { edit })?;
+            let summary: String = field(&reply, "summary")?;
             crate::say!("{summary}");
-            for a in import::linked_assets(&project, &ids) {
-                crate::say!(
-                    "  {} · {} · {}",
-                    a.name,
-                    a.category,
-                    a.file.unwrap_or(a.path)
-                );
+            for id in &ids {
+                if let Some(a) = list.iter().find(|a| a.id.as_ref() == Some(id)) {
+                    crate::say!("  {} · {} · {}", a.name, a.category, a.path);
+                }
             }
             Ok(())
         }
         AssetCmd::CopyFromLibrary { asset } => {
-            let ws = crate::cli::project::workspace_root(global);
-            let list = assets::scan_library(&ws);
-            let a = find(&list, &asset)?;
-            let interrupted = cancel_on_interrupt();
-            let report = import::copy_from_library(&ws, &project, &a.path, interrupted)?;
+            let reply = op(global, ProjectOp::AssetCopyFromLibrary { asset })?;
+            let from: String = field(&reply, "from")?;
+            let report: crate::model::asset::ImportReport = field(&reply, "report")?;
             for i in &report.imported {
-                crate::say!("copied {} → {}", a.path, i.path);
+                crate::say!("copied {from} → {}", i.path);
             }
             Ok(())
         }

@@ -4,7 +4,6 @@
 use clap::Subcommand;
 
 use crate::cli::{Failure, Global, paths, print_json, settings_for};
-use crate::runner::slurm::{self, Client};
 
 #[derive(Subcommand, Debug)]
 pub enum ClusterCmd {
@@ -17,16 +16,9 @@ pub enum ClusterCmd {
 
 pub fn cluster(global: &Global, cmd: ClusterCmd) -> Result<(), Failure> {
     let settings = settings_for(&paths(global));
-    let client = Client::new(&settings.slurm.conf);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
     match cmd {
         ClusterCmd::Status { json } => {
-            let status = rt
-                .block_on(slurm::cluster_status(&client))
-                .map_err(|e| e.to_string())?;
+            let status = crate::client::machine::cluster_status(&settings)?;
             if json {
                 print_json(&status);
                 return Ok(());

@@ -12,12 +12,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::core::RunnerConfig;
 use crate::core::{CoreHandle, CoreOptions};
 use crate::events::{Command, Event};
 use crate::model::task::{Task, TaskId, TaskRequest, TaskState};
 use crate::paths::Paths;
-use crate::runner::RunnerConfig;
-use crate::runner::function::{FunctionTemplate, Registry};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -352,9 +351,9 @@ pub(crate) fn settings_for(paths: &Paths) -> crate::settings::Settings {
     loaded.settings
 }
 
-pub(crate) fn registry(paths: &Paths) -> Registry {
-    let settings = settings_for(paths);
-    Registry::load_with_legacy(&paths.functions_dir(), &paths.workspace_root(&settings))
+/// The functions of the serving Slate, else of the templates on disk.
+pub(crate) fn functions_loaded(paths: &Paths) -> Result<crate::client::functions::Loaded, Failure> {
+    crate::client::functions::load(paths, &settings_for(paths)).map_err(api_failure)
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
@@ -365,14 +364,11 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
     let paths = paths(global);
     match cmd {
         FunctionsCmd::List { json } => {
-            let reg = registry(&paths);
+            let reg = functions_loaded(&paths)?;
             if json {
-                print_json(&serde_json::json!({
-                    "functions": reg.summaries(),
-                    "errors": reg.errors,
-                }));
+                print_json(&reg);
             } else {
-                for f in reg.summaries() {
+                for f in &reg.functions {
                     crate::say!(
                         "{:<28} {:<8} {:<24} {}",
                         f.id,
@@ -388,10 +384,10 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             Ok(())
         }
         FunctionsCmd::Show { id, json } => {
-            let reg = registry(&paths);
+            let reg = functions_loaded(&paths)?;
             let f = reg.get(&id)?;
             if json {
-                print_json(&f.summary());
+                print_json(f);
             } else {
                 crate::say!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
                 for i in &f.inputs {
@@ -407,17 +403,14 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
                         i.description
                     );
                 }
-                crate::say!(
-                    "\npresets: {}",
-                    f.presets.keys().cloned().collect::<Vec<_>>().join(", ")
-                );
+                crate::say!("\npresets: {}", f.presets.join(", "));
             }
             Ok(())
         }
         FunctionsCmd::Check { file } => {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let t = FunctionTemplate::parse(&text, &file)?;
+            let t = crate::client::functions::check(&text, &file)?;
             crate::say!(
                 "{}: ok ({} {}, {} input(s))",
                 file.display(),
@@ -485,7 +478,9 @@ pub(crate) fn start_core(
 /// File inputs given as relative paths are relative to where `slate run` was typed
 /// (the task itself runs in its output folder).
 fn absolute_file_params(global: &Global, function: &str, params: &mut BTreeMap<String, String>) {
-    let reg = registry(&paths(global));
+    let Ok(reg) = functions_loaded(&paths(global)) else {
+        return;
+    };
     let (Ok(t), Ok(cwd)) = (reg.get(function), std::env::current_dir()) else {
         return;
     };
@@ -502,7 +497,7 @@ fn absolute_file_params(global: &Global, function: &str, params: &mut BTreeMap<S
     }
 }
 
-fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
+pub(crate) fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
     let mut params = parse_params(&args.params)?;
     absolute_file_params(global, &args.function, &mut params);
     // The project: `--project`, else the one the command was typed in.
@@ -530,7 +525,12 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
         host: args.host.clone(),
     };
     if let Some(remote) = remote(global)? {
-        return run_remote(&remote, request, &args);
+        let bound = request.shot_ref.is_some();
+        let done = run_remote(&remote, request, &args)?;
+        return match done {
+            Some(task) if bound => wait_for_take(global, &task, args.json),
+            _ => Ok(()),
+        };
     }
     let (core, _) = start_core(global, args.detach, true)?;
     core.send(Command::SubmitTask { request });
@@ -622,7 +622,17 @@ fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure> {
             }
             Event::TakeCreated { task, created, .. } if Some(task) == id => {
                 if !args.json {
-                    crate::say!("{} {}", created.shot_id, created.take.id);
+                    crate::say!(
+                        "{} {}: {}{}",
+                        created.shot_id,
+                        created.take.id,
+                        created.take.media.as_deref().unwrap_or("(no media)"),
+                        created
+                            .commit
+                            .as_deref()
+                            .map(|c| format!(" (commit {})", &c[..7.min(c.len())]))
+                            .unwrap_or_default()
+                    );
                 }
                 return Ok(());
             }
@@ -661,12 +671,59 @@ pub(crate) fn api_failure(e: crate::api::ApiError) -> Failure {
     }
 }
 
-/// `slate run` against a serving Slate: submit, then follow the task until it ends.
+/// A shot-bound run on a serving Slate: its take is made once the task has succeeded.
+/// Waits for it (found by the task in its provenance) and reports it.
+fn wait_for_take(global: &Global, task: &Task, json: bool) -> Result<(), Failure> {
+    use crate::api::project::ProjectOp;
+    let made_here = |m: &serde_json::Value| {
+        m["provenance"]["taskId"] == task.id && m["provenance"]["taskCreatedMs"] == task.created_ms
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let index: crate::model::take::TakeIndex = serde_json::from_value(crate::cli::project::op(
+            global,
+            ProjectOp::TakeList { shot: None },
+        )?)
+        .map_err(|e| format!("an unexpected take list: {e}"))?;
+        for shot in &index.shots {
+            let take = shot.takes.iter().find(|t| {
+                t.metadata
+                    .as_ref()
+                    .and_then(|m| serde_json::to_value(m).ok())
+                    .is_some_and(|m| made_here(&m))
+            });
+            if let Some(t) = take {
+                if json {
+                    print_json(&serde_json::json!({"shot_id": shot.shot_id(), "take": t}));
+                } else {
+                    crate::say!(
+                        "{} {}: {}",
+                        shot.shot_id(),
+                        t.id,
+                        t.media.as_deref().unwrap_or("(no media)")
+                    );
+                }
+                return Ok(());
+            }
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "task {} succeeded but its take did not appear within 2 minutes; the studio's notifications say why",
+                task.id
+            )
+            .into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `slate run` against a serving Slate: submit, then follow the task until it ends
+/// (`Some(task)` once it has succeeded; `None` when detached).
 fn run_remote(
     client: &dyn crate::client::Client,
     request: TaskRequest,
     args: &RunArgs,
-) -> Result<(), Failure> {
+) -> Result<Option<Task>, Failure> {
     let function = request.function.clone();
     let task = client.submit(request).map_err(|e| {
         let f = api_failure(e);
@@ -691,7 +748,7 @@ fn run_remote(
                 client.describe()
             );
         }
-        return Ok(());
+        return Ok(None);
     }
     if !args.json {
         eprintln!(
@@ -719,7 +776,7 @@ fn run_remote(
                     if !args.json {
                         println!("task {} succeeded", last.id);
                     }
-                    Ok(())
+                    Ok(Some(last))
                 }
                 other => Err(format!(
                     "task {} {}: {}",
@@ -741,18 +798,9 @@ fn read_tasks(global: &Global) -> Result<Vec<Task>, Failure> {
         return remote.tasks().map_err(api_failure);
     }
     let paths = paths(global);
-    let opened =
-        crate::runner::store::Store::open(&paths.database_file()).map_err(|e| e.to_string())?;
-    if let Some(w) = &opened.warning {
+    let (tasks, warnings) = crate::client::machine::stored_tasks(&paths, &settings_for(&paths))?;
+    for w in warnings {
         crate::say_err!("warning: {w}");
-    }
-    let (tasks, problems) = crate::runner::load_and_recover(
-        &opened.store,
-        &registry(&paths),
-        crate::runner::Recovery::Preview,
-    );
-    for p in problems {
-        crate::say_err!("warning: {p}");
     }
     Ok(tasks)
 }
@@ -937,12 +985,7 @@ fn logs(global: &Global, id: TaskId, follow: bool) -> Result<(), Failure> {
         }
         // The owner of the store runs the task; once we can read it ourselves and the
         // task is finished, there is nothing more to follow.
-        if let Ok(opened) = crate::runner::store::Store::open(&paths.database_file())
-            && let Ok((tasks, _)) = opened.store.all()
-            && tasks
-                .iter()
-                .any(|t| t.id == id && !t.state.is_active() && t.state != TaskState::Queued)
-        {
+        if crate::client::machine::stored_task_ended(&paths, id) == Some(true) {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(500));
@@ -950,7 +993,7 @@ fn logs(global: &Global, id: TaskId, follow: bool) -> Result<(), Failure> {
 }
 
 fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
-    let mut source = crate::gpu::open_source(global.gpu_replay.as_deref())?;
+    let mut source = crate::client::machine::Gpus::open(global.gpu_replay.as_deref())?;
     let mut record = match &args.record {
         Some(p) => Some(
             std::fs::OpenOptions::new()
@@ -961,21 +1004,15 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
         ),
         None => None,
     };
-    let started = std::time::Instant::now();
     let mut n = 0u64;
     let streaming = args.watch || record.is_some();
     loop {
-        let sample = source.sample(crate::gpu::Fields::ALL);
+        let sample = source.sample();
         n += 1;
         match &sample {
             Ok(gpus) => {
                 if let Some(f) = record.as_mut() {
-                    let frame = crate::gpu::source::ReplayFrame {
-                        t_s: started.elapsed().as_secs_f64(),
-                        gpus: gpus.clone(),
-                    };
-                    writeln!(f, "{}", serde_json::to_string(&frame).expect("json"))
-                        .map_err(|e| e.to_string())?;
+                    writeln!(f, "{}", source.record_line(gpus)).map_err(|e| e.to_string())?;
                 }
                 if args.watch {
                     crate::util::text::out_line(&serde_json::to_string(gpus).expect("json"));
@@ -1028,54 +1065,17 @@ fn gpu(global: &Global, args: GpuArgs) -> Result<(), Failure> {
 
 fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
     let paths = paths(global);
-    let endpoint = settings_for(&paths).runner.docker_endpoint;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let settings = settings_for(&paths);
     match cmd {
         ImageCmd::Build { function } => {
-            let reg = registry(&paths);
-            let t = reg.get(&function)?;
-            if matches!(t.executor, crate::runner::function::Executor::Process) {
-                // A process function: its image comes from the Debian packages it lists.
-                let started = std::time::Instant::now();
-                let built = rt
-                    .block_on(crate::runner::image::build_from_packages(
-                        &endpoint,
-                        t,
-                        |s| eprintln!("[{:>3.0}%] {}: {}", s.progress * 100.0, s.stage, s.message),
-                    ))
-                    .map_err(|e| format!("building the image for {} failed: {e}", t.id))?;
-                match built {
-                    crate::runner::image::Built::Cached(tag) => {
-                        println!("{tag} is up to date (cached)")
-                    }
-                    crate::runner::image::Built::Built(tag) => {
-                        println!("built {tag} in {:.1} s", started.elapsed().as_secs_f64())
-                    }
-                }
-                return Ok(());
-            }
-            let tag = crate::runner::image::image_of(t)?.to_string();
-            let context = crate::runner::image::build_context(t)?;
-            crate::say_err!(
-                "building {tag} for {} ({} KiB context)",
-                t.id,
-                context.len() / 1024
-            );
-            rt.block_on(crate::runner::docker::build_image(
-                &endpoint,
-                context,
-                &tag,
-                |line| crate::say_err!("  {line}"),
-            ))
-            .map_err(|e| format!("building {tag} failed: {e}"))?;
-            crate::say!("built {tag}");
+            let done = crate::client::machine::build_image(&paths, &settings, &function, |line| {
+                crate::say_err!("{line}")
+            })?;
+            crate::say!("{done}");
             Ok(())
         }
         ImageCmd::List { json } => {
-            let images = rt.block_on(crate::runner::docker::list_images(&endpoint))?;
+            let images = crate::client::machine::images(&settings)?;
             if json {
                 print_json(
                     &images

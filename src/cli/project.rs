@@ -244,19 +244,22 @@ pub fn current_project(global: &Global) -> Result<PathBuf, Failure> {
 }
 
 /// Where project requests go: the Slate serving this data dir, else this process.
-fn projects(global: &Global) -> Result<Projects, Failure> {
+pub(crate) fn projects(global: &Global) -> Result<Projects, Failure> {
     let paths = paths(global);
     Projects::connect(&paths, settings_for(&paths)).map_err(api_failure)
 }
 
 /// Runs `op` on the current project.
-fn op(global: &Global, op: ProjectOp) -> Result<Value, Failure> {
+pub(crate) fn op(global: &Global, op: ProjectOp) -> Result<Value, Failure> {
     let path = current_project(global)?;
     projects(global)?.op(&path, op).map_err(api_failure)
 }
 
 /// Reads a field of a reply as `T` (replies are the API's JSON).
-fn field<T: serde::de::DeserializeOwned>(reply: &Value, key: &str) -> Result<T, Failure> {
+pub(crate) fn field<T: serde::de::DeserializeOwned>(
+    reply: &Value,
+    key: &str,
+) -> Result<T, Failure> {
     serde_json::from_value(reply.get(key).cloned().unwrap_or(Value::Null))
         .map_err(|e| Failure::from(format!("an unexpected reply ({key}): {e}")))
 }

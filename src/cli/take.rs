@@ -6,12 +6,11 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use crate::api::project::{ProjectOp, ShotNumbers};
+use crate::cli::project::{field, op};
 use crate::cli::{Failure, Global};
-use crate::events::{Command, Event};
-use crate::model::task::{ShotRef, TaskRequest, TaskState};
-use crate::workspace::take_store::{self, Review, ShotFolder, TakeAction};
-use crate::workspace::takes::{self, Take};
-use crate::workspace::{git, project};
+use crate::model::take::{self as take_model, Review, ShotTakes, Take, TakeAction, TakeIndex};
+use crate::model::task::ShotRef;
 
 #[derive(Subcommand, Debug)]
 pub enum TakeCmd {
@@ -92,11 +91,6 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
-fn commit_takes(global: &Global) -> bool {
-    let paths = crate::cli::paths(global);
-    crate::cli::settings_for(&paths).workspace.commit_takes
-}
-
 /// The project and the shot's ids.
 fn locate(
     global: &Global,
@@ -105,10 +99,16 @@ fn locate(
     shot: usize,
 ) -> Result<(PathBuf, crate::model::manifest::Manifest, ShotRef), Failure> {
     let path = crate::cli::project::current_project(global)?;
-    let manifest = project::read_manifest(&path)?;
-    let mut r = take_store::shot_by_numbers(&manifest, chapter, scene, shot).map_err(usage)?;
+    let manifest = crate::client::workspace::local::read_manifest(&path)?;
+    let mut r = take_model::shot_by_numbers(&manifest, chapter, scene, shot).map_err(usage)?;
     r.project_dir = Some(path.clone());
     Ok((path, manifest, r))
+}
+
+/// The commit HEAD names, when the project has one.
+fn head_commit(global: &Global) -> Option<String> {
+    let reply = op(global, ProjectOp::GitLog { skip: 0, limit: 1 }).ok()?;
+    reply["commits"][0]["id"].as_str().map(str::to_string)
 }
 
 /// `slate run … --shot CH.SC.SHOT` inside a project: the run becomes that shot's next
@@ -119,34 +119,24 @@ pub(crate) fn bind_run_to_shot(
     function: &str,
     params: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<(PathBuf, ShotRef), Failure> {
-    let numbers: Vec<usize> = shot
-        .split('.')
-        .map(|n| n.trim().parse::<usize>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| {
-            usage(format!(
-                "--shot {shot:?}: write CHAPTER.SCENE.SHOT, like 1.2.3"
-            ))
-        })?;
-    let [chapter, scene, number] = numbers[..] else {
-        return Err(usage(format!(
+    let n = ShotNumbers::parse(shot).ok_or_else(|| {
+        usage(format!(
             "--shot {shot:?}: write CHAPTER.SCENE.SHOT, like 1.2.3"
-        )));
-    };
-    let (path, manifest, mut r) = locate(global, chapter, scene, number)?;
-    r.submitted_commit = git::open(&path).ok().and_then(|repo| {
-        let id = repo.head().ok()?.peel_to_commit().ok()?.id();
-        Some(id.to_string())
-    });
+        ))
+    })?;
+    let (path, manifest, mut r) = locate(global, n.chapter, n.scene, n.shot)?;
+    r.submitted_commit = head_commit(global);
     let paths = crate::cli::paths(global);
-    if let Ok(t) = crate::cli::registry(&paths).get(function) {
-        take_store::bind_inputs(&t.inputs, &manifest, &r, params);
+    if let Ok(reg) = crate::cli::functions_loaded(&paths)
+        && let Ok(t) = reg.get(function)
+    {
+        take_model::bind_inputs(&t.inputs, &manifest, &r, params);
     }
     Ok((path, r))
 }
 
 fn number(s: &str) -> Result<u32, Failure> {
-    take_store::parse_take(s)
+    take_model::parse_take(s)
         .ok_or_else(|| usage(format!("{s:?} is not a take (write 7 or take_007)")))
 }
 
@@ -199,104 +189,30 @@ pub fn take(global: &Global, cmd: TakeCmd) -> Result<(), Failure> {
     }
 }
 
+/// `slate run FUNCTION --shot C.S.SH`: the same request, the same output.
 fn generate(
     global: &Global,
     (chapter, scene, shot): (usize, usize, usize),
     function: String,
     preset: Option<String>,
-    raw: Vec<String>,
+    params: Vec<String>,
     priority: i32,
     json: bool,
 ) -> Result<(), Failure> {
-    let (path, manifest, mut r) = locate(global, chapter, scene, shot)?;
-    r.submitted_commit = git::open(&path).ok().and_then(|repo| {
-        let id = repo.head().ok()?.peel_to_commit().ok()?.id();
-        Some(id.to_string())
-    });
-    let mut params = crate::cli::parse_params(&raw)?;
-    let paths = crate::cli::paths(global);
-    if let Ok(t) = crate::cli::registry(&paths).get(&function) {
-        take_store::bind_inputs(&t.inputs, &manifest, &r, &mut params);
-    }
-    let request = TaskRequest {
-        function: function.clone(),
-        preset,
-        params,
-        priority,
-        project: Some(path.display().to_string()),
-        shot: Some(format!("{chapter}.{scene}.{shot}")),
-        shot_ref: Some(r),
-        executor: None,
-        host: None,
-    };
-    let (core, _) = crate::cli::start_core(global, false, true)?;
-    core.send(Command::SubmitTask { request });
-    let mut id = None;
-    loop {
-        let event = core
-            .events
-            .recv()
-            .map_err(|_| "the task runner stopped unexpectedly")?;
-        if json {
-            crate::util::text::out_line(&serde_json::to_string(&event).expect("serialisable"));
-        }
-        match event {
-            Event::TaskRejected { function, errors } => {
-                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
-                return Err(usage(format!(
-                    "{function}: the task was not queued:\n{}",
-                    lines.join("\n")
-                )));
-            }
-            Event::RunnerFailed { error } => return Err(error.into()),
-            Event::TaskSubmitted { task } if id.is_none() => {
-                id = Some(task.id);
-                if !json {
-                    crate::say_err!(
-                        "task {} queued: {} for shot {chapter}.{scene}.{shot}",
-                        task.id,
-                        task.function
-                    );
-                }
-            }
-            Event::TaskUpdated { task }
-                if Some(task.id) == id
-                    && task.state.is_finished()
-                    && task.state != TaskState::Succeeded =>
-            {
-                return Err(format!(
-                    "task {} {}: {}",
-                    task.id,
-                    task.state.label(),
-                    task.error.unwrap_or_default()
-                )
-                .into());
-            }
-            Event::TakeCreated { task, created, .. } if Some(task) == id => {
-                if !json {
-                    let media = created.take.media.clone().unwrap_or_default();
-                    crate::say!(
-                        "{} {}: {}{}",
-                        created.shot_id,
-                        created.take.id,
-                        media,
-                        created
-                            .commit
-                            .as_deref()
-                            .map(|c| format!(" (commit {})", &c[..7.min(c.len())]))
-                            .unwrap_or_default()
-                    );
-                }
-                return Ok(());
-            }
-            Event::TakeFailed {
-                task: Some(task),
-                error,
-                ..
-            } if Some(task) == id => return Err(format!("the take was not made: {error}").into()),
-            _ => {}
-        }
-    }
+    crate::cli::run_function(
+        global,
+        crate::cli::RunArgs {
+            function,
+            preset,
+            params,
+            priority,
+            shot: Some(format!("{chapter}.{scene}.{shot}")),
+            detach: false,
+            json,
+            executor: None,
+            host: None,
+        },
+    )
 }
 
 fn review_line(shot_active: Option<&str>, t: &Take) -> String {
@@ -305,7 +221,7 @@ fn review_line(shot_active: Option<&str>, t: &Take) -> String {
     } else {
         " "
     };
-    let star = if take_store::is_starred(t) {
+    let star = if take_model::is_starred(t) {
         "★"
     } else {
         " "
@@ -318,18 +234,27 @@ fn review_line(shot_active: Option<&str>, t: &Take) -> String {
     )
 }
 
-fn list(global: &Global, shot: Option<((usize, usize), usize)>, json: bool) -> Result<(), Failure> {
-    let path = crate::cli::project::current_project(global)?;
-    take_store::recover(&path, commit_takes(global))?;
-    let mut index = takes::scan(&path);
-    if let Some(((c, s), sh)) = shot {
-        let manifest = project::read_manifest(&path)?;
-        let r = take_store::shot_by_numbers(&manifest, c, s, sh).map_err(usage)?;
-        let f = ShotFolder::of(&r);
-        index
-            .shots
-            .retain(|x| x.chapter == f.chapter && x.scene == f.scene && x.shot == f.shot);
+/// The takes of every shot, or of one (`shot`), as the core lists them.
+fn takes(global: &Global, shot: Option<ShotNumbers>) -> Result<TakeIndex, Failure> {
+    serde_json::from_value(op(global, ProjectOp::TakeList { shot })?)
+        .map_err(|e| Failure::from(format!("an unexpected take list: {e}")))
+}
+
+fn numbers(chapter: usize, scene: usize, shot: usize) -> ShotNumbers {
+    ShotNumbers {
+        chapter,
+        scene,
+        shot,
     }
+}
+
+/// One shot's takes (`None` before its first).
+fn shot_takes(global: &Global, n: ShotNumbers) -> Result<Option<ShotTakes>, Failure> {
+    Ok(takes(global, Some(n))?.shots.into_iter().next())
+}
+
+fn list(global: &Global, shot: Option<((usize, usize), usize)>, json: bool) -> Result<(), Failure> {
+    let index = takes(global, shot.map(|((c, s), sh)| numbers(c, s, sh)))?;
     if json {
         crate::cli::print_json(&index);
         return Ok(());
@@ -339,9 +264,9 @@ fn list(global: &Global, shot: Option<((usize, usize), usize)>, json: bool) -> R
     }
     for s in &index.shots {
         crate::say!(
-            "{} ({} take(s), {} deleted)",
+            "{} ({}, {} deleted)",
             s.shot_id(),
-            s.takes.len(),
+            crate::util::count(s.takes.len(), "take"),
             s.deleted.len()
         );
         for t in &s.takes {
@@ -359,16 +284,17 @@ fn show(
     take: &str,
     json: bool,
 ) -> Result<(), Failure> {
-    let (path, _, r) = locate(global, c, s, sh)?;
     let n = number(take)?;
-    let folder = ShotFolder::of(&r);
-    let shot = take_store::read_shot(&path, &folder);
-    let t = shot.takes.iter().find(|t| t.number == n).ok_or_else(|| {
-        usage(format!(
+    let shot = shot_takes(global, numbers(c, s, sh))?;
+    let t = shot
+        .as_ref()
+        .and_then(|shot| shot.takes.iter().find(|t| t.number == n));
+    let (Some(shot), Some(t)) = (&shot, t) else {
+        return Err(usage(format!(
             "shot {c}.{s}.{sh} has no {}",
-            take_store::take_id(n)
-        ))
-    })?;
+            take_model::take_id(n)
+        )));
+    };
     if json {
         crate::cli::print_json(t);
         return Ok(());
@@ -398,9 +324,10 @@ fn show(
 }
 
 fn act(global: &Global, a: &TakeArgs, action: TakeAction) -> Result<(), Failure> {
-    let (path, _, r) = locate(global, a.chapter, a.scene, a.shot)?;
-    let n = number(&a.take)?;
-    let summary = take_store::apply(&path, &ShotFolder::of(&r), n, &action, commit_takes(global))?;
+    let take = number(&a.take)?;
+    let shot = numbers(a.chapter, a.scene, a.shot);
+    let reply = op(global, ProjectOp::TakeAction { shot, take, action })?;
+    let summary: String = field(&reply, "summary")?;
     crate::say!("{summary}");
     Ok(())
 }
@@ -413,29 +340,37 @@ fn cleanup(
     keep: usize,
     yes: bool,
 ) -> Result<(), Failure> {
-    let (path, _, r) = locate(global, c, s, sh)?;
-    let folder = ShotFolder::of(&r);
-    let shot = take_store::read_shot(&path, &folder);
-    let plan = take_store::cleanup_plan(&shot, keep);
+    let n = numbers(c, s, sh);
+    let Some(shot) = shot_takes(global, n)? else {
+        crate::say!("nothing to delete: shot {n} has no takes");
+        return Ok(());
+    };
+    let plan = take_model::cleanup_plan(&shot, keep);
     if plan.is_empty() {
         crate::say!(
-            "nothing to delete: {} take(s), keeping {keep}",
-            shot.takes.len()
+            "nothing to delete: {}, keeping {keep}",
+            crate::util::count(shot.takes.len(), "take")
         );
         return Ok(());
     }
     crate::say!("these takes of shot {c}.{s}.{sh} will be deleted (restorable):");
     for n in &plan {
-        crate::say!("  {}", take_store::take_id(*n));
+        crate::say!("  {}", take_model::take_id(*n));
     }
     if !yes && !confirm_tty("delete them?") {
         return Err(usage(
             "nothing deleted (pass --yes to delete without asking)",
         ));
     }
-    let commit = commit_takes(global);
-    for n in plan {
-        take_store::apply(&path, &folder, n, &TakeAction::Delete, commit)?;
+    for take in plan {
+        op(
+            global,
+            ProjectOp::TakeAction {
+                shot: n,
+                take,
+                action: TakeAction::Delete,
+            },
+        )?;
     }
     crate::say!("done");
     Ok(())

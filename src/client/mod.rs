@@ -1,7 +1,9 @@
 //! One way for the CLI (and scripts) to reach the core: in-process when no Slate serves
 //! the data dir, else the serving Slate over HTTP, found through `<data-dir>/serve.json`.
 
+pub mod functions;
 pub mod linked;
+pub mod machine;
 pub mod media;
 pub mod remote;
 pub mod workspace;

@@ -60,7 +60,8 @@ impl Remote {
             |e: std::io::Error| ApiError::unavailable(format!("{}: {e}", self.address));
         let mut s =
             TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).map_err(unavailable)?;
-        s.set_read_timeout(Some(Duration::from_secs(60))).ok();
+        // Long enough for a large asset import, which answers when it is done.
+        s.set_read_timeout(Some(Duration::from_secs(600))).ok();
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nConnection: close\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",

@@ -2,12 +2,15 @@
 //! shows the change at once), else run here by the same code the core runs.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use serde_json::{Value, json};
 
 use super::remote::Remote;
 use crate::api::ApiError;
+use crate::model::asset::{ImportOptions, ImportProgress, ImportReport, ImportRequest};
 use crate::model::manifest::NarrativeTemplate;
+use crate::model::take::{Review, TakeAction};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::workspace::ops::{self, ProjectOp};
@@ -51,7 +54,7 @@ impl Projects {
     /// (`--project /elsewhere`) is not the server's: it runs here.
     pub fn op(&self, project: &Path, op: ProjectOp) -> Result<Value, ApiError> {
         match &self.remote {
-            Some(remote) if project.parent() == Some(self.root.as_path()) => {
+            Some(remote) if self.serves(project) => {
                 let name = project
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -61,6 +64,53 @@ impl Projects {
             }
             _ => ops::run(project, op, &self.settings),
         }
+    }
+}
+
+impl Projects {
+    /// Imports files as assets into the project at `project`. In this process the import
+    /// reports its progress and stops cleanly when `cancel` rises; a serving Slate does
+    /// the same work and answers when it is done.
+    pub fn import_assets(
+        &self,
+        project: &Path,
+        request: ImportRequest,
+        commit: bool,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(&ImportProgress),
+    ) -> Result<ImportReport, ApiError> {
+        if self.serves(project) {
+            let reply = self.op(
+                project,
+                ProjectOp::AssetImport {
+                    files: request.files,
+                    category: request.category,
+                    name: request.name,
+                    commit,
+                },
+            )?;
+            return serde_json::from_value(reply).map_err(|e| {
+                ApiError::new(
+                    crate::api::ErrorKind::Internal,
+                    format!("an unexpected import reply: {e}"),
+                )
+            });
+        }
+        let options = ImportOptions {
+            max_bytes: self
+                .settings
+                .workspace
+                .asset_max_mib
+                .saturating_mul(1024 * 1024),
+            commit,
+        };
+        crate::workspace::asset_import::import(project, &request, &options, cancel, progress)
+            .map_err(|m| ApiError::invalid(m, Vec::new()))
+    }
+
+    /// Whether the serving Slate (if any) owns `project`'s workspace.
+    fn serves(&self, project: &Path) -> bool {
+        self.remote.is_some() && project.parent() == Some(self.root.as_path())
     }
 }
 
@@ -115,6 +165,68 @@ fn route(p: &str, op: &ProjectOp) -> (&'static str, String, Option<Value>) {
             format!("{base}/lfs/untrack"),
             Some(json!({ "pattern": pattern })),
         ),
+        ProjectOp::AssetList { library } => {
+            ("GET", format!("{base}/assets?library={library}"), None)
+        }
+        ProjectOp::AssetShow { asset } => ("GET", format!("{base}/assets/{}", encode(asset)), None),
+        ProjectOp::AssetImport {
+            files,
+            category,
+            name,
+            commit,
+        } => (
+            "POST",
+            format!("{base}/assets"),
+            Some(json!({"files": files, "category": category, "name": name, "commit": commit})),
+        ),
+        ProjectOp::AssetRename { asset, new_name } => (
+            "POST",
+            format!("{base}/assets/{}/rename", encode(asset)),
+            Some(json!({ "new_name": new_name })),
+        ),
+        ProjectOp::AssetDelete { asset } => {
+            ("DELETE", format!("{base}/assets/{}", encode(asset)), None)
+        }
+        ProjectOp::AssetCopyFromLibrary { asset } => (
+            "POST",
+            format!("{base}/library-copies"),
+            Some(json!({ "asset": asset })),
+        ),
+        ProjectOp::TakeList { shot: None } => ("GET", format!("{base}/takes"), None),
+        ProjectOp::TakeList { shot: Some(n) } => (
+            "GET",
+            format!(
+                "{base}/takes?chapter={}&scene={}&shot={}",
+                n.chapter, n.scene, n.shot
+            ),
+            None,
+        ),
+        ProjectOp::TakeAction { shot, take, action } => (
+            "POST",
+            format!(
+                "{base}/shots/{}/{}/{}/takes/{take}/{}",
+                shot.chapter,
+                shot.scene,
+                shot.shot,
+                take_verb(action)
+            ),
+            None,
+        ),
+    }
+}
+
+/// The route word of a take action (`…/takes/7/approve`).
+fn take_verb(action: &TakeAction) -> &'static str {
+    match action {
+        TakeAction::Activate => "activate",
+        TakeAction::Review(Review::Approved) => "approve",
+        TakeAction::Review(Review::Rejected) => "reject",
+        // Back to pending has no verb of its own; the API offers none.
+        TakeAction::Review(Review::Pending) => "pending",
+        TakeAction::Star(true) => "star",
+        TakeAction::Star(false) => "unstar",
+        TakeAction::Delete => "delete",
+        TakeAction::Restore => "restore",
     }
 }
 
@@ -134,6 +246,118 @@ fn encode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every op the CLI may send has a route the server serves, with that method.
+    #[test]
+    fn every_op_has_a_served_route() {
+        use crate::api::project::ShotNumbers;
+        use crate::model::git::ResetMode;
+        let shot = ShotNumbers {
+            chapter: 1,
+            scene: 2,
+            shot: 3,
+        };
+        let ops = [
+            ProjectOp::Show,
+            ProjectOp::Edit {
+                edit: crate::model::project::StructureEdit::AddChapter { name: "x".into() },
+            },
+            ProjectOp::Upgrade,
+            ProjectOp::GitStatus,
+            ProjectOp::GitLog { skip: 0, limit: 1 },
+            ProjectOp::GitShow {
+                commit: "abc".into(),
+            },
+            ProjectOp::GitCommit {
+                message: "m".into(),
+                prefix: None,
+                allow_large: false,
+            },
+            ProjectOp::GitTag {
+                name: "v1".into(),
+                message: None,
+            },
+            ProjectOp::GitTags,
+            ProjectOp::GitRollback {
+                commit: "abc".into(),
+                mode: ResetMode::Mixed,
+            },
+            ProjectOp::GitRestoreMedia,
+            ProjectOp::LfsStatus,
+            ProjectOp::LfsFiles,
+            ProjectOp::LfsTrack {
+                pattern: "*.exr".into(),
+            },
+            ProjectOp::LfsUntrack {
+                pattern: "*.exr".into(),
+            },
+            ProjectOp::AssetList { library: true },
+            ProjectOp::AssetShow {
+                asset: "Hero".into(),
+            },
+            ProjectOp::AssetImport {
+                files: vec![],
+                category: None,
+                name: None,
+                commit: true,
+            },
+            ProjectOp::AssetRename {
+                asset: "Hero".into(),
+                new_name: "Rider".into(),
+            },
+            ProjectOp::AssetDelete {
+                asset: "Hero".into(),
+            },
+            ProjectOp::AssetCopyFromLibrary {
+                asset: "Hero".into(),
+            },
+            ProjectOp::TakeList { shot: None },
+            ProjectOp::TakeList { shot: Some(shot) },
+            ProjectOp::TakeAction {
+                shot,
+                take: 7,
+                action: TakeAction::Review(Review::Approved),
+            },
+            ProjectOp::TakeAction {
+                shot,
+                take: 7,
+                action: TakeAction::Star(false),
+            },
+        ];
+        let spec: serde_json::Value =
+            serde_json::from_str(&crate::server::spec_json()).expect("the spec is JSON");
+        let templates: Vec<(String, Vec<String>)> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(path, item)| {
+                (
+                    path.clone(),
+                    item.as_object().unwrap().keys().cloned().collect(),
+                )
+            })
+            .collect();
+        // `/a/{x}/b` matches `/a/anything/b`, segment by segment.
+        let matches = |template: &str, path: &str| {
+            let (t, p): (Vec<_>, Vec<_>) =
+                (template.split('/').collect(), path.split('/').collect());
+            t.len() == p.len()
+                && t.iter()
+                    .zip(&p)
+                    .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+        };
+        for op in &ops {
+            let (method, path, _) = route("Reel", op);
+            let path = path.split('?').next().unwrap();
+            let served = templates
+                .iter()
+                .any(|(t, methods)| matches(t, path) && methods.contains(&method.to_lowercase()));
+            assert!(
+                served,
+                "{op:?} goes to {method} {path}, which the server does not serve"
+            );
+        }
+    }
 
     #[test]
     fn segments_are_percent_encoded() {

@@ -298,3 +298,46 @@ pub fn extension(path: &Path) -> String {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default()
 }
+
+/// The asset a key names: its folder path, folder name, id or name (case-insensitive).
+/// An unknown key, or one that names several assets, is an error that says what to give.
+pub fn find<'a>(list: &'a [Asset], key: &str) -> Result<&'a Asset, String> {
+    let key = key.trim().trim_end_matches('/');
+    let lower = key.to_lowercase();
+    let hits: Vec<&Asset> = list
+        .iter()
+        .filter(|a| {
+            a.path == key
+                || a.path.rsplit('/').next() == Some(key)
+                || a.id.as_deref() == Some(key)
+                || a.name.to_lowercase() == lower
+        })
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("no asset {key:?} (see `slate asset list`)")),
+        many => Err(format!(
+            "{key:?} names {} assets: {}; give the folder instead",
+            many.len(),
+            many.iter()
+                .map(|a| a.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The shots (`1.2.3 Name`) whose asset links hold `id`.
+pub fn shots_using(manifest: &crate::model::manifest::Manifest, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (ci, ch) in manifest.narrative.chapters.iter().enumerate() {
+        for (si, sc) in ch.scenes.iter().enumerate() {
+            for (hi, sh) in sc.shots.iter().enumerate() {
+                if sh.assets.iter().any(|a| a == id) {
+                    out.push(format!("{}.{}.{} {}", ci + 1, si + 1, hi + 1, sh.name));
+                }
+            }
+        }
+    }
+    out
+}

@@ -7,6 +7,7 @@
 
 pub mod discovery;
 pub mod error;
+pub mod media_routes;
 pub mod project_routes;
 pub mod routes;
 pub mod ws;
@@ -43,6 +44,9 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         project_routes::git_tag, project_routes::git_rollback, project_routes::git_restore_media,
         project_routes::lfs_status, project_routes::lfs_files, project_routes::lfs_track,
         project_routes::lfs_untrack,
+        media_routes::list_assets, media_routes::get_asset, media_routes::import_assets,
+        media_routes::rename_asset, media_routes::delete_asset, media_routes::copy_from_library,
+        media_routes::list_takes, media_routes::take_action,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ApiError, crate::api::ErrorKind, crate::api::FieldProblem)),
     modifiers(&Security),
@@ -151,6 +155,30 @@ pub fn router(state: routes::Shared) -> Router {
         .route(
             "/v1/projects/{project}/lfs/untrack",
             post(project_routes::lfs_untrack),
+        )
+        .route(
+            "/v1/projects/{project}/assets",
+            get(media_routes::list_assets).post(media_routes::import_assets),
+        )
+        .route(
+            "/v1/projects/{project}/assets/{asset}",
+            get(media_routes::get_asset).delete(media_routes::delete_asset),
+        )
+        .route(
+            "/v1/projects/{project}/assets/{asset}/rename",
+            post(media_routes::rename_asset),
+        )
+        .route(
+            "/v1/projects/{project}/library-copies",
+            post(media_routes::copy_from_library),
+        )
+        .route(
+            "/v1/projects/{project}/takes",
+            get(media_routes::list_takes),
+        )
+        .route(
+            "/v1/projects/{project}/shots/{chapter}/{scene}/{shot}/takes/{take}/{action}",
+            post(media_routes::take_action),
         )
         .route("/v1/openapi.json", get(routes::openapi))
         .route("/v1/events", get(ws::events))

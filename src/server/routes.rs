@@ -109,8 +109,11 @@ pub struct SubmitBody {
     preset: Option<String>,
     #[serde(default, deserialize_with = "maybe_integer")]
     priority: Option<i32>,
+    /// A workspace project, by folder name.
     #[serde(default)]
     project: Option<String>,
+    /// `CHAPTER.SCENE.SHOT` (like `1.2.3`) of `project`: the run becomes that shot's next
+    /// take. Without `project`, a label.
     #[serde(default)]
     shot: Option<String>,
     /// Run with `process` or `docker` instead of the template's executor.
@@ -369,7 +372,7 @@ pub async fn submit_task(
     if !bad.is_empty() {
         return Err(ApiError::invalid("some inputs have the wrong type", bad));
     }
-    let request = TaskRequest {
+    let mut request = TaskRequest {
         function: body.function,
         preset: body.preset,
         params,
@@ -380,6 +383,9 @@ pub async fn submit_task(
         executor: body.executor,
         host: body.host,
     };
+    if let (Some(project), Some(shot)) = (request.project.clone(), request.shot.clone()) {
+        bind_shot(&st, &project, &shot, &mut request).await?;
+    }
     let task = st
         .api
         .call(Command::SubmitTask { request })
@@ -397,6 +403,63 @@ pub async fn submit_task(
             task: Arc::new(task),
         }),
     ))
+}
+
+/// A run for `shot` (`1.2.3`) of a workspace project (by folder name, or its path)
+/// becomes that shot's next take: its ids, HEAD and the `from` inputs are bound here.
+async fn bind_shot(
+    st: &AppState,
+    project: &str,
+    shot: &str,
+    request: &mut TaskRequest,
+) -> Result<(), ApiError> {
+    use crate::api::project::ShotNumbers;
+    let numbers = ShotNumbers::parse(shot).ok_or_else(|| {
+        ApiError::invalid(
+            format!("shot {shot:?}: write CHAPTER.SCENE.SHOT, like 1.2.3"),
+            vec![FieldProblem {
+                field: "shot".into(),
+                message: "CHAPTER.SCENE.SHOT".into(),
+            }],
+        )
+    })?;
+    let settings = st.api.bus.settings().unwrap_or_default();
+    let root = st.api.paths.workspace_root(&settings);
+    // The CLI sends the project's path; the server knows its workspace by name.
+    let given = std::path::Path::new(project);
+    let name = match given.parent() {
+        Some(parent) if given.is_absolute() && parent == root => given
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => project.to_string(),
+    };
+    let inputs: Vec<crate::model::function::Input> = st
+        .api
+        .bus
+        .functions()
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+        .and_then(|v| {
+            v["functions"]
+                .as_array()?
+                .iter()
+                .find(|f| f["id"] == request.function.as_str())
+                .and_then(|f| serde_json::from_value(f["inputs"].clone()).ok())
+        })
+        .unwrap_or_default();
+    let mut params = std::mem::take(&mut request.params);
+    let bound = tokio::task::spawn_blocking(move || {
+        let path = crate::workspace::ops::resolve(&root, &name)?;
+        let r = crate::workspace::ops_media::bind_shot(&path, numbers, &inputs, &mut params)?;
+        Ok::<_, ApiError>((path, r, params))
+    })
+    .await
+    .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let (path, r, params) = bound?;
+    request.project = Some(path.display().to_string());
+    request.shot_ref = Some(r);
+    request.params = params;
+    Ok(())
 }
 
 async fn task_call(

@@ -6,6 +6,7 @@ pub mod git;
 pub mod leftovers;
 pub mod lfs;
 pub mod ops;
+pub mod ops_media;
 pub mod project;
 pub mod service;
 pub mod take_store;

@@ -223,5 +223,13 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
                 Err(ApiError::not_found(format!("{pattern} was not tracked")))
             }
         }
+        op @ (ProjectOp::AssetList { .. }
+        | ProjectOp::AssetShow { .. }
+        | ProjectOp::AssetImport { .. }
+        | ProjectOp::AssetRename { .. }
+        | ProjectOp::AssetDelete { .. }
+        | ProjectOp::AssetCopyFromLibrary { .. }
+        | ProjectOp::TakeList { .. }
+        | ProjectOp::TakeAction { .. }) => crate::workspace::ops_media::run(path, op, settings),
     }
 }

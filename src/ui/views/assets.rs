@@ -118,20 +118,7 @@ pub fn linked_names(folders: &[Asset], ids: &[String]) -> String {
         .join(", ")
 }
 
-/// Shots that link an asset id: "1.2.3 Rain".
-pub fn shots_using(m: &crate::model::manifest::Manifest, id: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (ci, ch) in m.narrative.chapters.iter().enumerate() {
-        for (si, sc) in ch.scenes.iter().enumerate() {
-            for (hi, sh) in sc.shots.iter().enumerate() {
-                if sh.assets.iter().any(|a| a == id) {
-                    out.push(format!("{}.{}.{} {}", ci + 1, si + 1, hi + 1, sh.name));
-                }
-            }
-        }
-    }
-    out
-}
+pub use crate::model::asset::shots_using;
 
 /// Which assets the grid shows, in order: search, category filter, sort.
 pub fn visible<'a>(
