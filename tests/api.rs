@@ -1293,4 +1293,39 @@ async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
     assert_eq!(code, 0, "{out}{err}");
     let (_, listed) = s.get("/v1/projects/Reel/assets").await;
     assert_eq!(listed["assets"].as_array().unwrap().len(), 0, "{listed}");
+
+    // Renamed by the CLI through the server, deleted over HTTP.
+    let mut ev = s.events("?topics=project").await;
+    let (code, out, err) = sb.run(&["--project", "Reel", "project", "rename", "Second Reel"]);
+    assert_eq!(code, 0, "{out}{err}");
+    ev.until(20, "the renamed project in project.listed", |v| {
+        v["type"] == "project.listed"
+            && v["projects"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["name"] == "Second Reel"))
+    })
+    .await;
+    let (st, gone) = s.get("/v1/projects/Reel").await;
+    assert_eq!(st, 404, "{gone}");
+    let folder = sb.dir.path().join("ws").join("Second_Reel");
+    let folder = if folder.is_dir() {
+        folder
+    } else {
+        sb.dir.path().join("ws/Second Reel")
+    };
+    assert!(folder.is_dir(), "renamed folder missing");
+    let name = folder
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(' ', "%20");
+    let (st, deleted) = s
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/projects/{name}?permanently=true"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{deleted}");
+    assert!(!folder.exists(), "deleted for good");
 }

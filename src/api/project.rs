@@ -54,6 +54,15 @@ pub enum ProjectOp {
     LfsUntrack {
         pattern: String,
     },
+    /// Renames the project (its name and folder).
+    Rename {
+        new_name: String,
+    },
+    /// Moves the project to the trash, or deletes it for good.
+    Delete {
+        #[serde(default)]
+        permanently: bool,
+    },
     /// The project's assets, or (with `library`) the workspace Library's.
     AssetList {
         #[serde(default)]
@@ -145,6 +154,8 @@ pub enum Touches {
     Git,
     /// The story (and so files and git).
     Story,
+    /// Its folder: renamed or gone.
+    Folder,
 }
 
 impl ProjectOp {
@@ -169,6 +180,7 @@ impl ProjectOp {
             | Self::AssetDelete { .. }
             | Self::AssetCopyFromLibrary { .. }
             | Self::TakeAction { .. } => Touches::Story,
+            Self::Rename { .. } | Self::Delete { .. } => Touches::Folder,
             Self::GitCommit { .. }
             | Self::GitTag { .. }
             | Self::GitRestoreMedia

@@ -443,8 +443,8 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             Ok(())
         }
         ProjectCmd::Rename { new_name } => {
-            let path = current_project(global)?;
-            let dest = local::rename(&path, &new_name)?;
+            let reply = op(global, ProjectOp::Rename { new_name })?;
+            let dest: PathBuf = field(&reply, "path")?;
             crate::say!("renamed to {}", dest.display());
             Ok(())
         }
@@ -461,11 +461,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                     code: 2,
                 });
             }
+            op(global, ProjectOp::Delete { permanently })?;
             if permanently {
-                local::delete_permanently(&path)?;
                 crate::say!("deleted {}", path.display());
             } else {
-                local::move_to_trash(&path)?;
                 crate::say!("moved {} to the trash", path.display());
             }
             Ok(())

@@ -165,6 +165,14 @@ fn route(p: &str, op: &ProjectOp) -> (&'static str, String, Option<Value>) {
             format!("{base}/lfs/untrack"),
             Some(json!({ "pattern": pattern })),
         ),
+        ProjectOp::Rename { new_name } => (
+            "POST",
+            format!("{base}/rename"),
+            Some(json!({ "new_name": new_name })),
+        ),
+        ProjectOp::Delete { permanently } => {
+            ("DELETE", format!("{base}?permanently={permanently}"), None)
+        }
         ProjectOp::AssetList { library } => {
             ("GET", format!("{base}/assets?library={library}"), None)
         }
@@ -291,6 +299,10 @@ mod tests {
             ProjectOp::LfsUntrack {
                 pattern: "*.exr".into(),
             },
+            ProjectOp::Rename {
+                new_name: "Reel 2".into(),
+            },
+            ProjectOp::Delete { permanently: true },
             ProjectOp::AssetList { library: true },
             ProjectOp::AssetShow {
                 asset: "Hero".into(),
@@ -366,8 +378,8 @@ mod tests {
     }
 }
 
-/// What the CLI does to projects in this process: the operations the API has no route
-/// for yet (rename, delete) and the reads that find a project from the current folder.
+/// What the CLI reads of projects in this process: the reads that find a project from
+/// the current folder or a name, before any request names it.
 pub mod local {
     use std::path::{Path, PathBuf};
 
@@ -393,17 +405,5 @@ pub mod local {
 
     pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
         project::read_manifest(path)
-    }
-
-    pub fn rename(path: &Path, new_name: &str) -> Result<PathBuf, String> {
-        project::rename(path, new_name)
-    }
-
-    pub fn move_to_trash(path: &Path) -> Result<(), String> {
-        project::move_to_trash(path)
-    }
-
-    pub fn delete_permanently(path: &Path) -> Result<(), String> {
-        project::delete_permanently(path)
     }
 }

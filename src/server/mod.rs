@@ -43,7 +43,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         project_routes::git_show, project_routes::git_commit, project_routes::git_tags,
         project_routes::git_tag, project_routes::git_rollback, project_routes::git_restore_media,
         project_routes::lfs_status, project_routes::lfs_files, project_routes::lfs_track,
-        project_routes::lfs_untrack,
+        project_routes::lfs_untrack, project_routes::rename_project, project_routes::delete_project,
         media_routes::list_assets, media_routes::get_asset, media_routes::import_assets,
         media_routes::rename_asset, media_routes::delete_asset, media_routes::copy_from_library,
         media_routes::list_takes, media_routes::take_action,
@@ -103,7 +103,14 @@ pub fn router(state: routes::Shared) -> Router {
             "/v1/projects",
             get(routes::list_projects).post(project_routes::create_project),
         )
-        .route("/v1/projects/{project}", get(project_routes::get_project))
+        .route(
+            "/v1/projects/{project}",
+            get(project_routes::get_project).delete(project_routes::delete_project),
+        )
+        .route(
+            "/v1/projects/{project}/rename",
+            post(project_routes::rename_project),
+        )
         .route(
             "/v1/projects/{project}/edit",
             post(project_routes::edit_project),

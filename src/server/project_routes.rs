@@ -308,3 +308,54 @@ pub async fn lfs_untrack(
 ) -> Reply {
     op(&st, p, ProjectOp::LfsUntrack { pattern: b.pattern }).await
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameProjectBody {
+    pub new_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Delete for good instead of moving to the trash.
+    #[serde(default)]
+    pub permanently: Option<bool>,
+}
+
+/// Rename a project (its name in `project.json` and its folder); a window that has it
+/// open follows it.
+#[utoipa::path(post, path = "/v1/projects/{project}/rename", tag = "projects", request_body = RenameProjectBody,
+    params(("project" = String, Path, description = "The project's folder name in the workspace")),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn rename_project(
+    axum::extract::State(st): State,
+    Path(p): Path<String>,
+    Body(b): Body<RenameProjectBody>,
+) -> Reply {
+    op(
+        &st,
+        p,
+        ProjectOp::Rename {
+            new_name: b.new_name,
+        },
+    )
+    .await
+}
+
+/// Move a project to the trash (503 where there is none), or delete it for good with
+/// `permanently=true`; a window that has it open closes it.
+#[utoipa::path(delete, path = "/v1/projects/{project}", tag = "projects",
+    params(("project" = String, Path, description = "The project's folder name in the workspace"), DeleteQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn delete_project(
+    axum::extract::State(st): State,
+    Path(p): Path<String>,
+    Query(q): Query<DeleteQuery>,
+) -> Reply {
+    let permanently = q.permanently.unwrap_or(false);
+    op(&st, p, ProjectOp::Delete { permanently }).await
+}

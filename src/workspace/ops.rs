@@ -223,6 +223,20 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
                 Err(ApiError::not_found(format!("{pattern} was not tracked")))
             }
         }
+        ProjectOp::Rename { new_name } => {
+            let dest = project::rename(path, &new_name).map_err(refused)?;
+            Ok(json!({"from": path, "path": dest, "summary": project::summary(&dest)}))
+        }
+        ProjectOp::Delete { permanently } => {
+            if permanently {
+                project::delete_permanently(path).map_err(refused)?;
+            } else {
+                // No trash here (a server, a container): say so; the caller may ask
+                // for a permanent delete instead.
+                project::move_to_trash(path).map_err(ApiError::unavailable)?;
+            }
+            Ok(json!({"path": path, "permanently": permanently}))
+        }
         op @ (ProjectOp::AssetList { .. }
         | ProjectOp::AssetShow { .. }
         | ProjectOp::AssetImport { .. }

@@ -262,6 +262,7 @@ impl Actor {
             Err(e) => (None, Err(e)),
         })
         .await;
+        let path_for_folder = path.clone();
         // Another client changed the open project: show it here at once.
         if let Some(path) = path.filter(|p| result.is_ok() && Some(p) == self.open.as_ref()) {
             match touches {
@@ -271,7 +272,25 @@ impl Actor {
                     self.send_log(0, LOG_PAGE).await;
                 }
                 ops::Touches::Story => self.open_project(path, self.read_only).await,
+                ops::Touches::Folder => {}
             }
+        }
+        // A project renamed or deleted by a client: the list changes, and the window
+        // follows the open one to its new folder or closes it.
+        if touches == ops::Touches::Folder
+            && let (Some(path), Ok(reply)) = (path_for_folder, &result)
+        {
+            if self.open.as_ref() == Some(&path) {
+                match reply["path"].as_str().map(PathBuf::from) {
+                    Some(dest) if dest != path => self.open_project(dest, false).await,
+                    _ => {
+                        self.open = None;
+                        self.watcher = None;
+                        self.sink.emit(Event::ProjectClosed);
+                    }
+                }
+            }
+            self.list().await;
         }
         result
     }
