@@ -1329,3 +1329,65 @@ async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
     assert_eq!(st, 200, "{deleted}");
     assert!(!folder.exists(), "deleted for good");
 }
+
+/// `/v1/gpu/history`: the last hour of samples per GPU, from the sampler (a replayed
+/// recording here: no NVIDIA GPU on the test machine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gpu_history_holds_the_samples_since_a_time() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let sb = Sandbox::new();
+    let replay = sb.dir.path().join("gpu.jsonl");
+    let frame = |t: f64, util: u32| {
+        json!({"t_s": t, "gpus": [{"index": 0, "name": "Replay GPU", "uuid": "GPU-0",
+            "util_gpu": util, "mem_used_mb": 1000, "mem_free_mb": 23000, "mem_total_mb": 24000,
+            "temp_c": 50, "power_w": 120.0, "processes": []}]})
+        .to_string()
+    };
+    std::fs::write(
+        &replay,
+        format!(
+            "{}\n{}\n{}\n",
+            frame(0.0, 10),
+            frame(0.3, 55),
+            frame(0.6, 90)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        sb.data().join("settings.toml"),
+        "[gpu]\nsample_interval_ms = 250\n",
+    )
+    .unwrap();
+    let s = sb.serve(&["--gpu-replay", replay.to_str().unwrap()]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let history = loop {
+        let (st, h) = s.get("/v1/gpu/history").await;
+        assert_eq!(st, 200, "{h}");
+        if h["gpus"][0]["points"]
+            .as_array()
+            .is_some_and(|p| p.len() >= 3)
+        {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "no GPU history: {h}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(history["gpus"][0]["index"], 0);
+    let points = history["gpus"][0]["points"].as_array().unwrap();
+    assert!(points.iter().any(|p| p["util"] == 10.0), "{history}");
+    assert!(
+        points
+            .windows(2)
+            .all(|w| w[0]["t_s"].as_f64() <= w[1]["t_s"].as_f64())
+    );
+    // Nothing from the future; a bad value is a 400 in the one error shape.
+    let later = (points.last().unwrap()["t_s"].as_f64().unwrap() * 1000.0) as u64 + 60_000;
+    let (_, h) = s.get(&format!("/v1/gpu/history?since_ms={later}")).await;
+    assert_eq!(h["gpus"][0]["points"].as_array().unwrap().len(), 0, "{h}");
+    let (st, e) = s.get("/v1/gpu/history?since_ms=soon").await;
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (400, Some("bad_request")),
+        "{e}"
+    );
+}

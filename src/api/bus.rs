@@ -113,6 +113,8 @@ struct State {
     paused: bool,
     ready: bool,
     gpu: Option<Arc<str>>,
+    /// The last hour of samples, per GPU (`/v1/gpu/history`).
+    gpu_history: crate::model::gpu_history::GpuHistory,
     functions: Option<Arc<str>>,
     settings: Option<crate::settings::Settings>,
     system: Option<Arc<crate::model::system::SystemInfo>>,
@@ -166,6 +168,7 @@ impl Bus {
                 paused: false,
                 ready: false,
                 gpu: None,
+                gpu_history: Default::default(),
                 functions: None,
                 settings: None,
                 system: None,
@@ -300,6 +303,29 @@ impl Bus {
         self.lock().paused
     }
 
+    /// Each GPU's samples since `since_ms` (the last hour at most): `(index, points)`.
+    pub fn gpu_history(
+        &self,
+        since_ms: u64,
+    ) -> Vec<(u32, Vec<crate::model::gpu_history::GpuPoint>)> {
+        let st = self.lock();
+        let since_s = since_ms as f64 / 1000.0;
+        st.gpu_history
+            .latest
+            .iter()
+            .map(|g| {
+                let points = st
+                    .gpu_history
+                    .ring(g.index)
+                    .iter()
+                    .filter(|p| p.t_s >= since_s)
+                    .copied()
+                    .collect();
+                (g.index, points)
+            })
+            .collect()
+    }
+
     /// The last `gpu.sample` event as JSON.
     pub fn gpu(&self) -> Option<Arc<str>> {
         self.lock().gpu.clone()
@@ -365,7 +391,12 @@ fn apply(st: &mut State, event: &Event, json: &str) {
             }
         }
         Event::QueuePaused { paused } => st.paused = *paused,
-        Event::GpuSample { .. } => st.gpu = Some(json.into()),
+        Event::GpuSample { ts_ms, gpus, error } => {
+            st.gpu = Some(json.into());
+            if error.is_none() {
+                st.gpu_history.push(*ts_ms, gpus.clone());
+            }
+        }
         Event::FunctionsLoaded { .. } => st.functions = Some(json.into()),
         Event::SettingsLoaded { settings, .. } | Event::SettingsSaved { settings } => {
             st.settings = Some(settings.clone())

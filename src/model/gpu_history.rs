@@ -8,8 +8,9 @@ use crate::model::gpu::GpuSample;
 /// Points kept per GPU.
 pub const RING: usize = 3600;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct GpuPoint {
+    /// Seconds since the Unix epoch.
     pub t_s: f64,
     pub util: f64,
     pub mem_used_mb: f64,

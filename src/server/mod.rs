@@ -37,7 +37,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         routes::retry_task, routes::set_priority, routes::move_task, routes::task_logs,
         routes::get_queue, routes::put_queue, routes::list_functions, routes::get_function,
         routes::check_function, routes::system, routes::get_settings, routes::put_settings,
-        routes::gpu, routes::list_projects, routes::openapi,
+        routes::gpu, routes::gpu_history, routes::list_projects, routes::openapi,
         project_routes::create_project, project_routes::get_project, project_routes::edit_project,
         project_routes::upgrade_project, project_routes::git_status, project_routes::git_log,
         project_routes::git_show, project_routes::git_commit, project_routes::git_tags,
@@ -99,6 +99,7 @@ pub fn router(state: routes::Shared) -> Router {
             get(routes::get_settings).put(routes::put_settings),
         )
         .route("/v1/gpu", get(routes::gpu))
+        .route("/v1/gpu/history", get(routes::gpu_history))
         .route(
             "/v1/projects",
             get(routes::list_projects).post(project_routes::create_project),

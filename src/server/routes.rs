@@ -726,6 +726,33 @@ pub async fn gpu(axum::extract::State(st): State) -> RawJson {
     }))
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GpuHistoryQuery {
+    /// Only samples from this time on (milliseconds since the Unix epoch); default: the
+    /// last hour, which is all that is kept.
+    #[param(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    since_ms: Option<u64>,
+}
+
+/// Each GPU's samples over the last hour (1 Hz): utilisation %, memory used (MiB),
+/// temperature (°C) and power (W), oldest first.
+#[utoipa::path(get, path = "/v1/gpu/history", tag = "gpu", params(GpuHistoryQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn gpu_history(
+    axum::extract::State(st): State,
+    Query(q): Query<GpuHistoryQuery>,
+) -> axum::Json<serde_json::Value> {
+    let gpus: Vec<serde_json::Value> = st
+        .api
+        .bus
+        .gpu_history(q.since_ms.unwrap_or(0))
+        .into_iter()
+        .map(|(index, points)| serde_json::json!({"index": index, "points": points}))
+        .collect();
+    axum::Json(serde_json::json!({ "gpus": gpus }))
+}
+
 /// Projects in the workspace.
 #[utoipa::path(get, path = "/v1/projects", tag = "projects",
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
