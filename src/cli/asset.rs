@@ -29,22 +29,16 @@ pub enum AssetCmd {
         /// Leave the new assets uncommitted.
         #[arg(long)]
         no_commit: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// The project's assets (or the workspace library's, with --library).
     List {
         #[arg(long)]
         library: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// One asset's metadata and the shots that use it.
     Show {
         /// Folder (01_Assets/Characters/Hero_1a2b3c4d), folder name, id or name.
         asset: String,
-        #[arg(long)]
-        json: bool,
     },
     /// Rename an asset (its name and folder), in one commit.
     Rename { asset: String, new_name: String },
@@ -99,10 +93,9 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             category,
             name,
             no_commit,
-            json,
         } => {
             let interrupted = cancel_on_interrupt();
-            let tty = std::io::stderr().is_terminal() && !json;
+            let tty = std::io::stderr().is_terminal() && !global.json;
             // The core may run elsewhere in the file system's eyes: absolute paths.
             let cwd = std::env::current_dir().unwrap_or_default();
             let request = ImportRequest {
@@ -129,7 +122,7 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             if tty {
                 eprint!("\r\x1b[K");
             }
-            if json {
+            if global.json {
                 print_json(&report);
             } else {
                 for a in &report.imported {
@@ -171,9 +164,9 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        AssetCmd::List { library, json } => {
+        AssetCmd::List { library } => {
             let list = project_assets(global, library)?;
-            if json {
+            if global.json {
                 print_json(&list);
             } else {
                 for a in &list {
@@ -182,11 +175,11 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        AssetCmd::Show { asset, json } => {
+        AssetCmd::Show { asset } => {
             let reply = op(global, ProjectOp::AssetShow { asset })?;
             let a: Asset = field(&reply, "asset")?;
             let shots: Vec<String> = field(&reply, "shots")?;
-            if json {
+            if global.json {
                 print_json(&reply);
             } else {
                 crate::say!("{} ({})\n{}", a.name, a.category, a.path);

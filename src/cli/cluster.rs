@@ -8,18 +8,15 @@ use crate::cli::{Failure, Global, paths, print_json, settings_for};
 #[derive(Subcommand, Debug)]
 pub enum ClusterCmd {
     /// Partitions, nodes with their CPUs, memory and GPUs, and your jobs.
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
+    Status {},
 }
 
 pub fn cluster(global: &Global, cmd: ClusterCmd) -> Result<(), Failure> {
     let settings = settings_for(&paths(global));
     match cmd {
-        ClusterCmd::Status { json } => {
+        ClusterCmd::Status {} => {
             let status = crate::client::machine::cluster_status(&settings)?;
-            if json {
+            if global.json {
                 print_json(&status);
                 return Ok(());
             }

@@ -49,6 +49,9 @@ pub struct Global {
     /// current folder.
     #[arg(long, global = true, value_name = "NAME|PATH")]
     pub project: Option<String>,
+    /// Print what the core answers (replies and events) as JSON, nothing else.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,8 +90,6 @@ pub enum Cmd {
     },
     /// List tasks: the queue and history.
     Tasks {
-        #[arg(long)]
-        json: bool,
         /// Only tasks in this state (queued, running, succeeded, failed, cancelled, interrupted).
         #[arg(long)]
         state: Option<String>,
@@ -115,10 +116,7 @@ pub enum Cmd {
     /// One GPU sample (like `nvidia-smi --query-gpu`), or a stream of them.
     Gpu(GpuArgs),
     /// Versions of Slate, git, git-lfs, Docker and the NVIDIA driver, and Slate's paths.
-    Info {
-        #[arg(long)]
-        json: bool,
-    },
+    Info {},
     /// Built-in demo: writes a gradient PNG into a folder (a real picture for takes).
     #[command(hide = true)]
     DemoGradient {
@@ -176,16 +174,9 @@ pub enum ApiCmd {
 #[derive(Subcommand, Debug)]
 pub enum FunctionsCmd {
     /// Every function Slate can run, and every template that failed to load.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List {},
     /// One function's inputs, presets and resources.
-    Show {
-        id: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Show { id: String },
     /// Check a template file and say what is wrong with it.
     Check { file: PathBuf },
 }
@@ -208,8 +199,8 @@ pub struct RunArgs {
     /// Queue the task and return at once.
     #[arg(long)]
     pub detach: bool,
-    /// Print events as JSON lines instead of a progress bar.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
     /// Run as a local process, in a container or as a Slurm job, instead of as the
     /// template says (a container's image comes from `slate image build FUNCTION`).
@@ -228,18 +219,13 @@ pub enum ImageCmd {
     /// registry needed; cached until the list or its files change).
     Build { function: String },
     /// Images on the Docker engine.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List {},
 }
 
 #[derive(Subcommand, Debug)]
 pub enum TaskCmd {
     Show {
         id: TaskId,
-        #[arg(long)]
-        json: bool,
     },
     Cancel {
         id: TaskId,
@@ -257,7 +243,8 @@ pub enum TaskCmd {
 
 #[derive(Args, Debug)]
 pub struct GpuArgs {
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
     /// Print a JSON line per sample until interrupted.
     #[arg(long)]
@@ -294,24 +281,47 @@ pub fn paths(global: &Global) -> Paths {
 
 /// Runs a subcommand; the window is the binary's business.
 pub fn run(global: &Global, cmd: Cmd) -> Result<(), Failure> {
+    crate::util::text::set_json_mode(global.json);
+    let done = run_command(global, cmd);
+    // `--json` on a command that only speaks to people: the core's last reply.
+    if global.json
+        && done.is_ok()
+        && !crate::util::text::stdout_used()
+        && let Some(reply) = LAST_REPLY.lock().expect("last reply").take()
+    {
+        print_json(&reply);
+    }
+    done
+}
+
+/// The last reply a command got from the core (printed under `--json`).
+static LAST_REPLY: std::sync::Mutex<Option<serde_json::Value>> = std::sync::Mutex::new(None);
+
+pub(crate) fn remember_reply(reply: &serde_json::Value) {
+    *LAST_REPLY.lock().expect("last reply") = Some(reply.clone());
+}
+
+fn run_command(global: &Global, cmd: Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Functions { command } => functions(global, command),
         Cmd::Project { command } => crate::cli::project::project(global, command),
         Cmd::Git { command } => crate::cli::project::git(global, command),
         Cmd::Lfs { command } => crate::cli::project::lfs(global, command),
         Cmd::Asset { command } => crate::cli::asset::asset(global, command),
-        Cmd::Run(args) => run_function(global, args),
+        Cmd::Run(mut args) => {
+            args.json = global.json;
+            run_function(global, args)
+        }
         Cmd::Take { command } => crate::cli::take::take(global, command),
-        Cmd::Tasks {
-            json,
-            state,
-            search,
-        } => list_tasks(global, json, state, search),
+        Cmd::Tasks { state, search } => list_tasks(global, global.json, state, search),
         Cmd::Task { command } => task(global, command),
-        Cmd::Gpu(args) => gpu(global, args),
+        Cmd::Gpu(mut args) => {
+            args.json = global.json;
+            gpu(global, args)
+        }
         Cmd::Cluster { command } => crate::cli::cluster::cluster(global, command),
         Cmd::Image { command } => image(global, command),
-        Cmd::Info { json } => info(global, json),
+        Cmd::Info {} => info(global, global.json),
         Cmd::DemoGradient {
             out,
             width,
@@ -356,6 +366,13 @@ pub(crate) fn functions_loaded(paths: &Paths) -> Result<crate::client::functions
     crate::client::functions::load(paths, &settings_for(paths)).map_err(api_failure)
 }
 
+/// Under `--json`, the core's reply to a command that otherwise only speaks to people.
+pub(crate) fn reply_json(value: &impl serde::Serialize) {
+    if crate::util::text::json_mode() {
+        print_json(value);
+    }
+}
+
 pub(crate) fn print_json(value: &impl serde::Serialize) {
     crate::util::text::out_line(&serde_json::to_string_pretty(value).expect("serialisable"));
 }
@@ -363,9 +380,9 @@ pub(crate) fn print_json(value: &impl serde::Serialize) {
 fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
     let paths = paths(global);
     match cmd {
-        FunctionsCmd::List { json } => {
+        FunctionsCmd::List {} => {
             let reg = functions_loaded(&paths)?;
-            if json {
+            if global.json {
                 print_json(&reg);
             } else {
                 for f in &reg.functions {
@@ -383,10 +400,10 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        FunctionsCmd::Show { id, json } => {
+        FunctionsCmd::Show { id } => {
             let reg = functions_loaded(&paths)?;
             let f = reg.get(&id)?;
-            if json {
+            if global.json {
                 print_json(f);
             } else {
                 crate::say!("{} {} — {}\n{}\n", f.id, f.version, f.name, f.description);
@@ -411,6 +428,7 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let t = crate::client::functions::check(&text, &file)?;
+            reply_json(&t);
             crate::say!(
                 "{}: ok ({} {}, {} input(s))",
                 file.display(),
@@ -883,9 +901,9 @@ fn find_task(global: &Global, id: TaskId) -> Result<Task, Failure> {
 
 fn task(global: &Global, cmd: TaskCmd) -> Result<(), Failure> {
     match cmd {
-        TaskCmd::Show { id, json } => {
+        TaskCmd::Show { id } => {
             let t = find_task(global, id)?;
-            if json {
+            if global.json {
                 print_json(&t);
             } else {
                 crate::say!("task {} — {} {}", t.id, t.function, t.function_version);
@@ -927,7 +945,8 @@ fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failur
             std::thread::sleep(Duration::from_millis(100));
             t = remote.task(id).map_err(api_failure)?;
         }
-        println!("task {id}: {} → {}", before.label(), t.state.label());
+        crate::say!("task {id}: {} → {}", before.label(), t.state.label());
+        reply_json(&t);
         return Ok(());
     }
     let (core, tasks) = start_core(global, true, false)?;
@@ -960,6 +979,7 @@ fn edit_task(global: &Global, id: TaskId, command: Command) -> Result<(), Failur
             && done(&task)
         {
             crate::say!("task {id}: {} → {}", before.label(), task.state.label());
+            reply_json(&task);
             return Ok(());
         }
     }
@@ -1072,11 +1092,12 @@ fn image(global: &Global, cmd: ImageCmd) -> Result<(), Failure> {
                 crate::say_err!("{line}")
             })?;
             crate::say!("{done}");
+            reply_json(&serde_json::json!({ "done": done }));
             Ok(())
         }
-        ImageCmd::List { json } => {
+        ImageCmd::List {} => {
             let images = crate::client::machine::images(&settings)?;
-            if json {
+            if global.json {
                 print_json(
                     &images
                         .iter()

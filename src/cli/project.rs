@@ -22,22 +22,15 @@ pub enum ProjectCmd {
         /// three-act, hero-journey, beat-sheet or story-circle.
         #[arg(long, default_value = "three-act")]
         template: String,
-        #[arg(long)]
-        json: bool,
     },
     /// Projects in the workspace, most recently changed first.
     List {
         /// Only projects whose name contains this.
         #[arg(long)]
         search: Option<String>,
-        #[arg(long)]
-        json: bool,
     },
     /// The project's story (chapters, scenes, shots) with its takes and assets.
-    Show {
-        #[arg(long)]
-        json: bool,
-    },
+    Show {},
     /// Upgrade a project made by an earlier Slate to the web studio's format, in one
     /// commit (`chore: upgrade project format`). Does nothing to a current project.
     Upgrade,
@@ -149,23 +142,16 @@ pub enum ShotCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum GitCmd {
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
+    Status {},
     Log {
         #[arg(long, default_value_t = 50)]
         limit: usize,
         #[arg(long, default_value_t = 0)]
         skip: usize,
-        #[arg(long)]
-        json: bool,
     },
     /// Files a commit changed, with +/- line counts.
     Show {
         commit: String,
-        #[arg(long)]
-        json: bool,
     },
     /// Commit every change (media through LFS).
     Commit {
@@ -186,10 +172,7 @@ pub enum GitCmd {
         #[arg(short, long)]
         message: Option<String>,
     },
-    Tags {
-        #[arg(long)]
-        json: bool,
-    },
+    Tags {},
     /// Write the media of LFS files left as pointer text (after a rollback or checkout
     /// that could not write them, e.g. on a full disk) from the local LFS store.
     RestoreMedia,
@@ -207,20 +190,14 @@ pub enum GitCmd {
 #[derive(Subcommand, Debug)]
 pub enum LfsCmd {
     /// Tracked patterns, LFS files and large files that are not tracked.
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
+    Status {},
     Track {
         pattern: String,
     },
     Untrack {
         pattern: String,
     },
-    LsFiles {
-        #[arg(long)]
-        json: bool,
-    },
+    LsFiles {},
 }
 
 pub fn workspace_root(global: &Global) -> PathBuf {
@@ -252,7 +229,9 @@ pub(crate) fn projects(global: &Global) -> Result<Projects, Failure> {
 /// Runs `op` on the current project.
 pub(crate) fn op(global: &Global, op: ProjectOp) -> Result<Value, Failure> {
     let path = current_project(global)?;
-    projects(global)?.op(&path, op).map_err(api_failure)
+    let reply = projects(global)?.op(&path, op).map_err(api_failure)?;
+    crate::cli::remember_reply(&reply);
+    Ok(reply)
 }
 
 /// Reads a field of a reply as `T` (replies are the API's JSON).
@@ -278,11 +257,7 @@ fn confirm(question: &str) -> bool {
 
 pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
     match cmd {
-        ProjectCmd::New {
-            name,
-            template,
-            json,
-        } => {
+        ProjectCmd::New { name, template } => {
             let t = NarrativeTemplate::parse(&template).ok_or_else(|| Failure {
                 message: format!(
                     "unknown template {template:?}; use one of {}",
@@ -291,7 +266,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 code: 2,
             })?;
             let made = projects(global)?.create(&name, t).map_err(api_failure)?;
-            if json {
+            if global.json {
                 print_json(&made);
             } else {
                 let path: PathBuf = field(&made, "path")?;
@@ -299,13 +274,13 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        ProjectCmd::List { search, json } => {
+        ProjectCmd::List { search } => {
             let mut list = local::list(&workspace_root(global))?;
             if let Some(s) = search {
                 let s = s.to_lowercase();
                 list.retain(|p| p.name.to_lowercase().contains(&s));
             }
-            if json {
+            if global.json {
                 print_json(&list);
             } else if list.is_empty() {
                 crate::say!("no projects in {}", workspace_root(global).display());
@@ -330,7 +305,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        ProjectCmd::Show { json } => {
+        ProjectCmd::Show {} => {
             let reply = op(global, ProjectOp::Show)?;
             let upgrade: Vec<String> = field(&reply, "upgrade")?;
             if !upgrade.is_empty() {
@@ -339,7 +314,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                     upgrade.join("; ")
                 );
             }
-            if json {
+            if global.json {
                 print_json(&reply);
                 return Ok(());
             }
@@ -617,9 +592,9 @@ fn structure(global: &Global, edit: StructureEdit) -> Result<(), Failure> {
 
 pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
     match cmd {
-        GitCmd::Status { json } => {
+        GitCmd::Status {} => {
             let reply = op(global, ProjectOp::GitStatus)?;
-            if json {
+            if global.json {
                 print_json(&reply);
                 return Ok(());
             }
@@ -659,9 +634,9 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        GitCmd::Log { limit, skip, json } => {
+        GitCmd::Log { limit, skip } => {
             let reply = op(global, ProjectOp::GitLog { skip, limit })?;
-            if json {
+            if global.json {
                 print_json(&reply["commits"]);
                 return Ok(());
             }
@@ -675,9 +650,9 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        GitCmd::Show { commit, json } => {
+        GitCmd::Show { commit } => {
             let reply = op(global, ProjectOp::GitShow { commit })?;
-            if json {
+            if global.json {
                 print_json(&reply["files"]);
                 return Ok(());
             }
@@ -728,9 +703,9 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             crate::say!("tagged {name}");
             Ok(())
         }
-        GitCmd::Tags { json } => {
+        GitCmd::Tags {} => {
             let tags: Vec<String> = field(&op(global, ProjectOp::GitTags)?, "tags")?;
-            if json {
+            if global.json {
                 print_json(&tags);
             } else {
                 for t in tags {
@@ -794,9 +769,9 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
             crate::say!("no longer tracking {pattern}");
             Ok(())
         }
-        LfsCmd::LsFiles { json } => {
+        LfsCmd::LsFiles {} => {
             let reply = op(global, ProjectOp::LfsFiles)?;
-            if json {
+            if global.json {
                 print_json(&reply["files"]);
                 return Ok(());
             }
@@ -811,9 +786,9 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
-        LfsCmd::Status { json } => {
+        LfsCmd::Status {} => {
             let reply = op(global, ProjectOp::LfsStatus)?;
-            if json {
+            if global.json {
                 print_json(&reply);
                 return Ok(());
             }

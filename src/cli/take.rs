@@ -28,17 +28,12 @@ pub enum TakeCmd {
         params: Vec<String>,
         #[arg(long, default_value_t = 0)]
         priority: i32,
-        /// Print events as JSON lines.
-        #[arg(long)]
-        json: bool,
     },
     /// Takes of every shot, or of one shot.
     List {
         chapter: Option<usize>,
         scene: Option<usize>,
         shot: Option<usize>,
-        #[arg(long)]
-        json: bool,
     },
     /// One take: its files, review state and metadata.
     Show {
@@ -46,8 +41,6 @@ pub enum TakeCmd {
         scene: usize,
         shot: usize,
         take: String,
-        #[arg(long)]
-        json: bool,
     },
     /// Make a take the shot's active take (`active_take.json`, `metadata.activeTakes`).
     Activate(TakeArgs),
@@ -150,7 +143,6 @@ pub fn take(global: &Global, cmd: TakeCmd) -> Result<(), Failure> {
             preset,
             params,
             priority,
-            json,
         } => generate(
             global,
             (chapter, scene, shot),
@@ -158,21 +150,19 @@ pub fn take(global: &Global, cmd: TakeCmd) -> Result<(), Failure> {
             preset,
             params,
             priority,
-            json,
+            global.json,
         ),
         TakeCmd::List {
             chapter,
             scene,
             shot,
-            json,
-        } => list(global, chapter.zip(scene).zip(shot), json),
+        } => list(global, chapter.zip(scene).zip(shot), global.json),
         TakeCmd::Show {
             chapter,
             scene,
             shot,
             take,
-            json,
-        } => show(global, chapter, scene, shot, &take, json),
+        } => show(global, chapter, scene, shot, &take, global.json),
         TakeCmd::Activate(a) => act(global, &a, TakeAction::Activate),
         TakeCmd::Approve(a) => act(global, &a, TakeAction::Review(Review::Approved)),
         TakeCmd::Reject(a) => act(global, &a, TakeAction::Review(Review::Rejected)),
@@ -362,6 +352,7 @@ fn cleanup(
             "nothing deleted (pass --yes to delete without asking)",
         ));
     }
+    let deleted: Vec<String> = plan.iter().map(|n| take_model::take_id(*n)).collect();
     for take in plan {
         op(
             global,
@@ -372,6 +363,7 @@ fn cleanup(
             },
         )?;
     }
+    crate::cli::reply_json(&serde_json::json!({ "deleted": deleted }));
     crate::say!("done");
     Ok(())
 }

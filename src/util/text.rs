@@ -34,8 +34,16 @@ fn is_hostile(c: char) -> bool {
 
 /// Writes one line to stdout as is. A closed pipe (`slate tasks | head -1`) ends the
 /// program successfully, as a Unix tool does, instead of panicking.
+static STDOUT_USED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether anything was written to stdout through [`out_line`] or [`out_bytes`].
+pub fn stdout_used() -> bool {
+    STDOUT_USED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn out_line(line: &str) {
     use std::io::Write as _;
+    STDOUT_USED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush())
         && e.kind() == std::io::ErrorKind::BrokenPipe
@@ -47,6 +55,7 @@ pub fn out_line(line: &str) {
 /// Writes raw bytes to stdout (a log as it is on disk), with the same closed-pipe rule.
 pub fn out_bytes(bytes: &[u8]) {
     use std::io::Write as _;
+    STDOUT_USED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
         && e.kind() == std::io::ErrorKind::BrokenPipe
@@ -58,8 +67,28 @@ pub fn out_bytes(bytes: &[u8]) {
 /// `println!` for people: the formatted text goes through [`escape_controls`].
 #[macro_export]
 macro_rules! say {
-    () => { $crate::util::text::out_line("") };
-    ($($arg:tt)*) => { $crate::util::text::out_line(&$crate::util::text::escape_controls(&format!($($arg)*))) };
+    () => { $crate::util::text::say_line("") };
+    ($($arg:tt)*) => { $crate::util::text::say_line(&$crate::util::text::escape_controls(&format!($($arg)*))) };
+}
+
+static JSON_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--json`: stdout carries JSON only, so words for people ([`say!`]) go to stderr.
+pub fn set_json_mode(on: bool) {
+    JSON_MODE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn json_mode() -> bool {
+    JSON_MODE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A line for people: stdout, or stderr under `--json`.
+pub fn say_line(line: &str) {
+    if json_mode() {
+        eprintln!("{line}");
+    } else {
+        out_line(line);
+    }
 }
 
 /// `eprintln!` for people (see [`say!`]).
