@@ -1227,7 +1227,17 @@ async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
             None,
         )
         .await;
-    assert_eq!(st, 422, "{e}");
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (404, Some("not_found")),
+        "{e}"
+    );
+    let (st, made) = s.get("/v1/tasks/1/take").await;
+    assert_eq!(
+        (st, made["state"].as_str()),
+        (200, Some("created")),
+        "{made}"
+    );
     let (st, e) = s
         .send(
             reqwest::Method::POST,
@@ -1297,6 +1307,32 @@ async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
     assert_eq!(code, 0, "{out}{err}");
     let (_, listed) = s.get("/v1/projects/Reel/assets").await;
     assert_eq!(listed["assets"].as_array().unwrap().len(), 0, "{listed}");
+
+    // A take that cannot be made (its folder is a file): the CLI says why at once.
+    let renders = sb.dir.path().join("ws/Reel/03_Renders");
+    let kept = sb.dir.path().join("renders-kept");
+    std::fs::rename(&renders, &kept).unwrap();
+    std::fs::write(&renders, "not a folder").unwrap();
+    let started = Instant::now();
+    let (code, out, err) = sb.run(&[
+        "--project",
+        "Reel",
+        "take",
+        "generate",
+        "1",
+        "1",
+        "1",
+        "test/gradient",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("the take was not made"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    std::fs::remove_file(&renders).unwrap();
+    std::fs::rename(&kept, &renders).unwrap();
 
     // Renamed by the CLI through the server, deleted over HTTP.
     let mut ev = s.events("?topics=project").await;

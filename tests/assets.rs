@@ -571,3 +571,35 @@ fn rename_delete_link_and_copy_from_the_library() {
     assert_eq!(m["name"], "Alley");
     env.assert_clean_and_checked();
 }
+
+/// With `slate serve` owning the data dir, `slate asset import` is its client: Ctrl+C
+/// asks the server to stop the import, which ends cancelled, leaving nothing.
+#[test]
+fn ctrl_c_cancels_an_import_the_server_is_doing() {
+    let env = Env::new();
+    let big = env.input("weights.safetensors");
+    {
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(2 << 30).unwrap();
+    }
+    let head = env.git(&["rev-parse", "HEAD"]);
+    let mut serve = env
+        .cmd(&["serve", "--port", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let serve_json = env.dir.path().join("data/serve.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&serve_json).is_ok_and(|t| t.contains("address")) {
+        assert!(Instant::now() < deadline, "slate serve wrote no serve.json");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let st = interrupt_at(&env, &big, 256 << 20, libc::SIGINT);
+    serve.kill().ok();
+    serve.wait().ok();
+    assert_eq!(st.code(), Some(130), "{st:?}");
+    assert!(env.folders("Models").is_empty());
+    assert!(env.staging_is_empty(), "cancel removed the partial copy");
+    assert_eq!(env.git(&["rev-parse", "HEAD"]), head);
+}

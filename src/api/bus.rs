@@ -113,6 +113,9 @@ struct State {
     paused: bool,
     ready: bool,
     gpu: Option<Arc<str>>,
+    /// How the take of each shot-bound task came out: its `take.created` or
+    /// `take.failed` event (`/v1/tasks/{id}/take`). Bounded: the oldest go first.
+    takes: BTreeMap<TaskId, Arc<str>>,
     /// The last hour of samples, per GPU (`/v1/gpu/history`).
     gpu_history: crate::model::gpu_history::GpuHistory,
     functions: Option<Arc<str>>,
@@ -169,6 +172,7 @@ impl Bus {
                 ready: false,
                 gpu: None,
                 gpu_history: Default::default(),
+                takes: BTreeMap::new(),
                 functions: None,
                 settings: None,
                 system: None,
@@ -303,6 +307,11 @@ impl Bus {
         self.lock().paused
     }
 
+    /// The `take.created` or `take.failed` event of task `id`'s take, once there is one.
+    pub fn take_of(&self, id: TaskId) -> Option<Arc<str>> {
+        self.lock().takes.get(&id).cloned()
+    }
+
     /// Each GPU's samples since `since_ms` (the last hour at most): `(index, points)`.
     pub fn gpu_history(
         &self,
@@ -391,6 +400,15 @@ fn apply(st: &mut State, event: &Event, json: &str) {
             }
         }
         Event::QueuePaused { paused } => st.paused = *paused,
+        Event::TakeCreated { task, .. }
+        | Event::TakeFailed {
+            task: Some(task), ..
+        } => {
+            st.takes.insert(*task, json.into());
+            while st.takes.len() > 10_000 {
+                st.takes.pop_first();
+            }
+        }
         Event::GpuSample { ts_ms, gpus, error } => {
             st.gpu = Some(json.into());
             if error.is_none() {

@@ -546,7 +546,7 @@ pub(crate) fn run_function(global: &Global, args: RunArgs) -> Result<(), Failure
         let bound = request.shot_ref.is_some();
         let done = run_remote(&remote, request, &args)?;
         return match done {
-            Some(task) if bound => wait_for_take(global, &task, args.json),
+            Some(task) if bound => wait_for_take(&remote, &task, args.json),
             _ => Ok(()),
         };
     }
@@ -690,48 +690,56 @@ pub(crate) fn api_failure(e: crate::api::ApiError) -> Failure {
 }
 
 /// A shot-bound run on a serving Slate: its take is made once the task has succeeded.
-/// Waits for it (found by the task in its provenance) and reports it.
-fn wait_for_take(global: &Global, task: &Task, json: bool) -> Result<(), Failure> {
-    use crate::api::project::ProjectOp;
-    let made_here = |m: &serde_json::Value| {
-        m["provenance"]["taskId"] == task.id && m["provenance"]["taskCreatedMs"] == task.created_ms
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+/// Waits for the server's word on it (made, or why not) and reports it.
+fn wait_for_take(
+    remote: &crate::client::remote::Remote,
+    task: &Task,
+    json: bool,
+) -> Result<(), Failure> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
     loop {
-        let index: crate::model::take::TakeIndex = serde_json::from_value(crate::cli::project::op(
-            global,
-            ProjectOp::TakeList { shot: None },
-        )?)
-        .map_err(|e| format!("an unexpected take list: {e}"))?;
-        for shot in &index.shots {
-            let take = shot.takes.iter().find(|t| {
-                t.metadata
-                    .as_ref()
-                    .and_then(|m| serde_json::to_value(m).ok())
-                    .is_some_and(|m| made_here(&m))
-            });
-            if let Some(t) = take {
+        let reply = remote
+            .call("GET", &format!("/v1/tasks/{}/take", task.id), None)
+            .map_err(api_failure)?;
+        let event = &reply["event"];
+        match reply["state"].as_str() {
+            Some("created") => {
                 if json {
-                    print_json(&serde_json::json!({"shot_id": shot.shot_id(), "take": t}));
+                    crate::util::text::out_line(&event.to_string());
                 } else {
+                    let take = &event["created"]["take"];
                     crate::say!(
-                        "{} {}: {}",
-                        shot.shot_id(),
-                        t.id,
-                        t.media.as_deref().unwrap_or("(no media)")
+                        "{} {}: {}{}",
+                        event["created"]["shot_id"].as_str().unwrap_or_default(),
+                        take["id"].as_str().unwrap_or_default(),
+                        take["media"].as_str().unwrap_or("(no media)"),
+                        event["created"]["commit"]
+                            .as_str()
+                            .map(|c| format!(" (commit {})", &c[..7.min(c.len())]))
+                            .unwrap_or_default()
                     );
                 }
                 return Ok(());
             }
+            Some("failed") => {
+                if json {
+                    crate::util::text::out_line(&event.to_string());
+                }
+                return Err(format!(
+                    "the take was not made: {}",
+                    event["error"].as_str().unwrap_or("no reason given")
+                )
+                .into());
+            }
+            _ if std::time::Instant::now() > deadline => {
+                return Err(format!(
+                    "task {} succeeded but its take was not made within 10 minutes",
+                    task.id
+                )
+                .into());
+            }
+            _ => std::thread::sleep(Duration::from_millis(100)),
         }
-        if std::time::Instant::now() > deadline {
-            return Err(format!(
-                "task {} succeeded but its take did not appear within 2 minutes; the studio's notifications say why",
-                task.id
-            )
-            .into());
-        }
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -751,15 +759,14 @@ fn run_remote(
         }
     })?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&Event::TaskSubmitted { task: task.clone() })
-                .expect("serialisable")
+        crate::util::text::out_line(
+            &serde_json::to_string(&Event::TaskSubmitted { task: task.clone() })
+                .expect("serialisable"),
         );
     }
     if args.detach {
         if !args.json {
-            println!(
+            crate::say!(
                 "queued task {} ({}) on {}",
                 task.id,
                 task.function,
@@ -781,10 +788,9 @@ fn run_remote(
         std::thread::sleep(Duration::from_millis(200));
         let t = client.task(last.id).map_err(api_failure)?;
         if t != last && args.json {
-            println!(
-                "{}",
-                serde_json::to_string(&Event::TaskUpdated { task: t.clone() })
-                    .expect("serialisable")
+            crate::util::text::out_line(
+                &serde_json::to_string(&Event::TaskUpdated { task: t.clone() })
+                    .expect("serialisable"),
             );
         }
         last = t;
@@ -792,7 +798,7 @@ fn run_remote(
             return match last.state {
                 TaskState::Succeeded => {
                     if !args.json {
-                        println!("task {} succeeded", last.id);
+                        crate::say!("task {} succeeded", last.id);
                     }
                     Ok(Some(last))
                 }
@@ -994,8 +1000,24 @@ fn logs(global: &Global, id: TaskId, follow: bool) -> Result<(), Failure> {
         if let Ok(bytes) = std::fs::read(&file)
             && (bytes.len() as u64) > offset
         {
-            crate::util::text::out_bytes(&bytes[offset as usize..]);
-            offset = bytes.len() as u64;
+            let new = &bytes[offset as usize..];
+            if global.json {
+                // Whole lines only: a partial last line waits for its end.
+                let whole = new.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                for line in String::from_utf8_lossy(&new[..whole]).lines() {
+                    let parsed = crate::model::logfile::parse(line);
+                    crate::util::text::out_line(
+                        &serde_json::json!({"task": id, "time": parsed.time,
+                            "stream": if parsed.stderr { "err" } else { "out" },
+                            "text": parsed.text})
+                        .to_string(),
+                    );
+                }
+                offset += whole as u64;
+            } else {
+                crate::util::text::out_bytes(new);
+                offset = bytes.len() as u64;
+            }
         }
         if !follow {
             if offset == 0 && !file.exists() {

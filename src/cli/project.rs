@@ -228,10 +228,15 @@ pub(crate) fn projects(global: &Global) -> Result<Projects, Failure> {
 
 /// Runs `op` on the current project.
 pub(crate) fn op(global: &Global, op: ProjectOp) -> Result<Value, Failure> {
-    let path = current_project(global)?;
-    let reply = projects(global)?.op(&path, op).map_err(api_failure)?;
+    let reply = quiet_op(global, op)?;
     crate::cli::remember_reply(&reply);
     Ok(reply)
+}
+
+/// [`op`] for a look the command takes on the way (its reply is not the command's).
+pub(crate) fn quiet_op(global: &Global, op: ProjectOp) -> Result<Value, Failure> {
+    let path = current_project(global)?;
+    projects(global)?.op(&path, op).map_err(api_failure)
 }
 
 /// Reads a field of a reply as `T` (replies are the API's JSON).

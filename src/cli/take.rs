@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::api::project::{ProjectOp, ShotNumbers};
-use crate::cli::project::{field, op};
+use crate::cli::project::{field, op, quiet_op};
 use crate::cli::{Failure, Global};
 use crate::model::take::{self as take_model, Review, ShotTakes, Take, TakeAction, TakeIndex};
 use crate::model::task::ShotRef;
@@ -100,7 +100,7 @@ fn locate(
 
 /// The commit HEAD names, when the project has one.
 fn head_commit(global: &Global) -> Option<String> {
-    let reply = op(global, ProjectOp::GitLog { skip: 0, limit: 1 }).ok()?;
+    let reply = quiet_op(global, ProjectOp::GitLog { skip: 0, limit: 1 }).ok()?;
     reply["commits"][0]["id"].as_str().map(str::to_string)
 }
 
@@ -333,6 +333,7 @@ fn cleanup(
     let n = numbers(c, s, sh);
     let Some(shot) = shot_takes(global, n)? else {
         crate::say!("nothing to delete: shot {n} has no takes");
+        crate::cli::reply_json(&serde_json::json!({ "deleted": [] }));
         return Ok(());
     };
     let plan = take_model::cleanup_plan(&shot, keep);
@@ -341,6 +342,7 @@ fn cleanup(
             "nothing to delete: {}, keeping {keep}",
             crate::util::count(shot.takes.len(), "take")
         );
+        crate::cli::reply_json(&serde_json::json!({ "deleted": [] }));
         return Ok(());
     }
     crate::say!("these takes of shot {c}.{s}.{sh} will be deleted (restorable):");

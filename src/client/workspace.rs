@@ -53,12 +53,8 @@ impl Projects {
     /// Runs `op` on the project at `project`. A project outside the served workspace
     /// (`--project /elsewhere`) is not the server's: it runs here.
     pub fn op(&self, project: &Path, op: ProjectOp) -> Result<Value, ApiError> {
-        match &self.remote {
-            Some(remote) if self.serves(project) => {
-                let name = project
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+        match (&self.remote, self.served_name(project)) {
+            (Some(remote), Some(name)) => {
                 let (method, path, body) = route(&encode(&name), &op);
                 remote.call(method, &path, body.as_ref())
             }
@@ -79,16 +75,37 @@ impl Projects {
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(&ImportProgress),
     ) -> Result<ImportReport, ApiError> {
-        if self.serves(project) {
-            let reply = self.op(
-                project,
-                ProjectOp::AssetImport {
+        if let (Some(remote), Some(name)) = (&self.remote, self.served_name(project)) {
+            let p = encode(&name);
+            let (method, path, body) = route(
+                &p,
+                &ProjectOp::AssetImport {
                     files: request.files,
                     category: request.category,
                     name: request.name,
                     commit,
                 },
-            )?;
+            );
+            // The request waits for the whole import; Ctrl+C here asks the server to
+            // stop it, and its answer then says it was cancelled.
+            let reply = std::thread::scope(|s| {
+                let call = s.spawn(|| remote.call(method, &path, body.as_ref()));
+                let mut asked = false;
+                while !call.is_finished() {
+                    if !asked && cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                        asked = true;
+                        remote
+                            .call(
+                                "POST",
+                                &format!("/v1/projects/{p}/assets/cancel-import"),
+                                None,
+                            )
+                            .ok();
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                call.join().expect("the import request")
+            })?;
             return serde_json::from_value(reply).map_err(|e| {
                 ApiError::new(
                     crate::api::ErrorKind::Internal,
@@ -108,9 +125,17 @@ impl Projects {
             .map_err(|m| ApiError::invalid(m, Vec::new()))
     }
 
-    /// Whether the serving Slate (if any) owns `project`'s workspace.
-    fn serves(&self, project: &Path) -> bool {
-        self.remote.is_some() && project.parent() == Some(self.root.as_path())
+    /// The name the serving Slate knows `project` by: its folder name, when it sits in
+    /// the served workspace (symlinks on the way resolved). `None` when nothing serves
+    /// or the project is elsewhere (then it is not the server's: it runs here).
+    fn served_name(&self, project: &Path) -> Option<String> {
+        self.remote.as_ref()?;
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let (project, root) = (real(project), real(&self.root));
+        (project.parent() == Some(root.as_path()))
+            .then(|| project.file_name())
+            .flatten()
+            .map(|n| n.to_string_lossy().into_owned())
     }
 }
 

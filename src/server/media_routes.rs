@@ -179,6 +179,19 @@ pub async fn import_assets(
     op(&st, p, import).await
 }
 
+/// Stop the asset import in progress (any client's, the window's too): it ends with
+/// `cancelled: true` and leaves nothing behind.
+#[utoipa::path(post, path = "/v1/projects/{project}/assets/cancel-import", tag = "assets",
+    params(("project" = String, Path, description = "The project's folder name in the workspace")),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn cancel_import(
+    axum::extract::State(st): State,
+    Path(_p): Path<String>,
+) -> axum::Json<Value> {
+    st.api.workspace.command(crate::api::Command::CancelImport);
+    axum::Json(serde_json::json!({ "cancelling": true }))
+}
+
 /// Rename an asset (its name and folder), in one commit.
 #[utoipa::path(post, path = "/v1/projects/{project}/assets/{asset}/rename", tag = "assets", request_body = RenameBody,
     params(("project" = String, Path, description = "The project's folder name in the workspace"),

@@ -35,6 +35,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
     paths(
         routes::list_tasks, routes::submit_task, routes::get_task, routes::cancel_task,
         routes::retry_task, routes::set_priority, routes::move_task, routes::task_logs,
+        routes::task_take,
         routes::get_queue, routes::put_queue, routes::list_functions, routes::get_function,
         routes::check_function, routes::system, routes::get_settings, routes::put_settings,
         routes::gpu, routes::gpu_history, routes::list_projects, routes::openapi,
@@ -46,7 +47,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         project_routes::lfs_untrack, project_routes::rename_project, project_routes::delete_project,
         media_routes::list_assets, media_routes::get_asset, media_routes::import_assets,
         media_routes::rename_asset, media_routes::delete_asset, media_routes::copy_from_library,
-        media_routes::list_takes, media_routes::take_action,
+        media_routes::list_takes, media_routes::take_action, media_routes::cancel_import,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ApiError, crate::api::ErrorKind, crate::api::FieldProblem)),
     modifiers(&Security),
@@ -89,6 +90,7 @@ pub fn router(state: routes::Shared) -> Router {
         .route("/v1/tasks/{id}/priority", put(routes::set_priority))
         .route("/v1/tasks/{id}/move", post(routes::move_task))
         .route("/v1/tasks/{id}/logs", get(routes::task_logs))
+        .route("/v1/tasks/{id}/take", get(routes::task_take))
         .route("/v1/queue", get(routes::get_queue).put(routes::put_queue))
         .route("/v1/functions", get(routes::list_functions))
         .route("/v1/functions/check", post(routes::check_function))
@@ -175,6 +177,10 @@ pub fn router(state: routes::Shared) -> Router {
         .route(
             "/v1/projects/{project}/assets/{asset}/rename",
             post(media_routes::rename_asset),
+        )
+        .route(
+            "/v1/projects/{project}/assets/cancel-import",
+            post(media_routes::cancel_import),
         )
         .route(
             "/v1/projects/{project}/library-copies",

@@ -330,6 +330,36 @@ pub async fn get_task(
     ))
 }
 
+/// How a shot-bound task's take came out: `{"state": "pending"}` until it is made, then
+/// `{"state": "created", "event": take.created}` or `{"state": "failed", "event":
+/// take.failed}` (remembered while this Slate runs).
+#[utoipa::path(get, path = "/v1/tasks/{id}/take", tag = "tasks",
+    params(("id" = u64, Path, description = "Task id")),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn task_take(
+    axum::extract::State(st): State,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    st.api
+        .bus
+        .task(id)
+        .ok_or_else(|| ApiError::not_found(format!("no task with id {id}")))?;
+    let event: Option<serde_json::Value> = st
+        .api
+        .bus
+        .take_of(id)
+        .and_then(|j| serde_json::from_str(&j).ok());
+    let state = match event.as_ref().map(|e| e["type"].as_str()) {
+        None => "pending",
+        Some(Some("take.created")) => "created",
+        Some(_) => "failed",
+    };
+    Ok(axum::Json(
+        serde_json::json!({"state": state, "event": event}),
+    ))
+}
+
 /// Queue a task. Refused fields are 422, each named in `fields`.
 #[utoipa::path(post, path = "/v1/tasks", tag = "tasks", request_body = SubmitBody,
     responses((status = 201, body = TaskReply), (status = 400, body = ErrorBody),
@@ -425,14 +455,32 @@ async fn bind_shot(
     })?;
     let settings = st.api.bus.settings().unwrap_or_default();
     let root = st.api.paths.workspace_root(&settings);
-    // The CLI sends the project's path; the server knows its workspace by name.
+    // The CLI sends the project's path; the server knows its workspace by name, and
+    // binds no project outside it.
     let given = std::path::Path::new(project);
-    let name = match given.parent() {
-        Some(parent) if given.is_absolute() && parent == root => given
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        _ => project.to_string(),
+    let name = if given.is_absolute() {
+        let real =
+            |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let (real_project, real_root) = (real(given), real(&root));
+        match (real_project.parent(), real_project.file_name()) {
+            (Some(parent), Some(folder)) if parent == real_root => {
+                folder.to_string_lossy().into_owned()
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    format!(
+                        "{project} is outside the workspace this Slate serves ({}): move the project into it, or close the window and run it from the CLI",
+                        root.display()
+                    ),
+                    vec![FieldProblem {
+                        field: "project".into(),
+                        message: "outside the served workspace".into(),
+                    }],
+                ));
+            }
+        }
+    } else {
+        project.to_string()
     };
     let inputs: Vec<crate::model::function::Input> = st
         .api

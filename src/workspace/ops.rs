@@ -49,6 +49,11 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, ApiError> {
     project::list(root)
         .map_err(ApiError::unavailable)?
         .into_iter()
+        .filter(|p| {
+            !std::fs::symlink_metadata(&p.path)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(true)
+        })
         .find(|p| p.name == name)
         .map(|p| p.path)
         .ok_or_else(|| {
@@ -78,6 +83,17 @@ pub fn create(
 /// Runs `op` on the project at `path`. Slow (git, folder walks): call it off the async
 /// workers.
 pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, ApiError> {
+    static NEVER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    run_cancellable(path, op, settings, &NEVER)
+}
+
+/// [`run`], where an asset import or library copy stops cleanly when `cancel` rises.
+pub fn run_cancellable(
+    path: &Path,
+    op: ProjectOp,
+    settings: &Settings,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Value, ApiError> {
     let threshold = settings.workspace.lfs_warn_mib * 1024 * 1024;
     let repo = || git::open(path).map_err(refused);
     match op {
@@ -244,6 +260,8 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
         | ProjectOp::AssetDelete { .. }
         | ProjectOp::AssetCopyFromLibrary { .. }
         | ProjectOp::TakeList { .. }
-        | ProjectOp::TakeAction { .. }) => crate::workspace::ops_media::run(path, op, settings),
+        | ProjectOp::TakeAction { .. }) => {
+            crate::workspace::ops_media::run(path, op, settings, cancel)
+        }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::api::ApiError;
 use crate::api::project::{ProjectOp, ShotNumbers};
 use crate::model::asset::{self, ImportOptions, ImportRequest};
-use crate::model::take::ShotFolder;
+use crate::model::take::{ShotFolder, TakeAction};
 use crate::settings::Settings;
 use crate::workspace::{asset_import, assets, project, take_store, takes};
 
@@ -30,10 +30,14 @@ fn shot_folder(path: &Path, n: ShotNumbers) -> Result<ShotFolder, ApiError> {
     Ok(ShotFolder::of(&r))
 }
 
-/// Runs an asset or take op on the project at `path` (slow: off the async workers).
-pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, ApiError> {
-    // A request cannot be interrupted half-way; the import cleans up after a crash.
-    static NEVER: AtomicBool = AtomicBool::new(false);
+/// Runs an asset or take op on the project at `path` (slow: off the async workers). An
+/// import or library copy stops cleanly, leaving nothing, when `cancel` rises.
+pub fn run(
+    path: &Path,
+    op: ProjectOp,
+    settings: &Settings,
+    cancel: &AtomicBool,
+) -> Result<Value, ApiError> {
     let project_assets = || assets::scan_project(path);
     let found = |list: &[asset::Asset], key: &str| {
         asset::find(list, key).cloned().map_err(ApiError::not_found)
@@ -62,6 +66,15 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
             name,
             commit,
         } => {
+            if let Some(f) = files.iter().find(|f| !f.is_absolute()) {
+                return Err(ApiError::invalid(
+                    format!("{} is not an absolute path", f.display()),
+                    vec![crate::api::FieldProblem {
+                        field: "files".into(),
+                        message: "give absolute paths".into(),
+                    }],
+                ));
+            }
             let options = ImportOptions {
                 max_bytes: settings.workspace.asset_max_mib.saturating_mul(1024 * 1024),
                 commit,
@@ -71,7 +84,7 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
                 category,
                 name,
             };
-            let report = asset_import::import(path, &request, &options, &NEVER, &mut |_| {})
+            let report = asset_import::import(path, &request, &options, cancel, &mut |_| {})
                 .map_err(refused)?;
             Ok(json!(report))
         }
@@ -93,7 +106,7 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
             let ws = workspace_of(path)?;
             let a = found(&assets::scan_library(ws), &key)?;
             let report =
-                asset_import::copy_from_library(ws, path, &a.path, &NEVER).map_err(refused)?;
+                asset_import::copy_from_library(ws, path, &a.path, cancel).map_err(refused)?;
             Ok(json!({ "from": a.path, "report": report }))
         }
         ProjectOp::TakeList { shot } => {
@@ -109,6 +122,16 @@ pub fn run(path: &Path, op: ProjectOp, settings: &Settings) -> Result<Value, Api
         }
         ProjectOp::TakeAction { shot, take, action } => {
             let folder = shot_folder(path, shot)?;
+            let known = take_store::read_shot(path, &folder)
+                .takes
+                .iter()
+                .any(|t| t.number == take);
+            if !known && action != TakeAction::Restore {
+                return Err(ApiError::not_found(format!(
+                    "shot {shot} has no {}",
+                    crate::model::take::take_id(take)
+                )));
+            }
             let summary = take_store::apply(
                 path,
                 &folder,

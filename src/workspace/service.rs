@@ -254,9 +254,11 @@ impl Actor {
         let root = self.root();
         let settings = self.settings.clone();
         let touches = op.touches();
+        let cancel = self.cancel_import.clone();
+        cancel.store(false, std::sync::atomic::Ordering::Relaxed);
         let (path, result) = blocking(move || match ops::resolve(&root, &project) {
             Ok(path) => {
-                let result = ops::run(&path, op, &settings);
+                let result = ops::run_cancellable(&path, op, &settings, &cancel);
                 (Some(path), result)
             }
             Err(e) => (None, Err(e)),
@@ -281,8 +283,9 @@ impl Actor {
             && let (Some(path), Ok(reply)) = (path_for_folder, &result)
         {
             if self.open.as_ref() == Some(&path) {
+                let deleted = reply.get("permanently").is_some();
                 match reply["path"].as_str().map(PathBuf::from) {
-                    Some(dest) if dest != path => self.open_project(dest, false).await,
+                    Some(dest) if !deleted => self.open_project(dest, self.read_only).await,
                     _ => {
                         self.open = None;
                         self.watcher = None;
