@@ -224,7 +224,14 @@ fn main() {
         let (ws_ms, local_ms) = rt.block_on(latencies(&api, &base, &token, clients, events));
         for (p, label) in [(0.5, "p50"), (0.99, "p99")] {
             figures.push(Figure::versus(
-                &format!("event latency to WebSocket, {clients} client(s), {label}"),
+                &format!(
+                    "event latency to WebSocket, {}, {label}",
+                    if clients == 1 {
+                        "1 client".to_string()
+                    } else {
+                        format!("{clients} clients")
+                    }
+                ),
                 percentile(&ws_ms, p),
                 "ms",
                 "in-process subscriber",

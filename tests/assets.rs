@@ -282,7 +282,7 @@ fn over_the_cap_unreadable_and_undecided_files_are_refused_with_reasons() {
     ]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
-        err.contains("2 file(s) not imported (the others were)"),
+        err.contains("2 files not imported (the others were)"),
         "{err}"
     );
     assert!(
@@ -504,7 +504,7 @@ fn rename_delete_link_and_copy_from_the_library() {
     }
     let (code, out, err) = env.slate(&["asset", "link", "1", "1", "1", "Hero"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Link 1 asset(s) to shot Rain"), "{out}");
+    assert!(out.contains("Link 1 asset to shot Rain"), "{out}");
     let story = std::fs::read_to_string(env.project.join("02_Story/story.json")).unwrap();
     let id = asset_json(
         &env.project

@@ -1050,11 +1050,12 @@ fn the_task_log_shows_times_and_hides_progress_lines_until_asked() {
 }
 
 #[test]
-fn window_text_counts_in_words_never_noun_s() {
+fn text_counts_in_words_never_noun_s() {
     let literal = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).unwrap();
     let plural = regex::Regex::new(r"[a-z]\(s\)").unwrap();
     let mut found = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/ui")];
+    // The window, the CLI and the core's messages and commit summaries alike.
+    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
@@ -1074,7 +1075,7 @@ fn window_text_counts_in_words_never_noun_s() {
     }
     assert!(
         found.is_empty(),
-        "\"noun(s)\" in the window:\n{}",
+        "\"noun(s)\" in Slate's text:\n{}",
         found.join("\n")
     );
 }

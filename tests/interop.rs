@@ -596,9 +596,9 @@ fn a_web_studio_project_opens_with_its_takes_assets_and_history_and_survives_an_
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        text.contains("3 chapter(s), 3 scene(s), 0 shot(s), 2 take(s) (1 deleted, 1 shot(s) with an active take), 2 asset(s)")
-            && text.contains("scene-1  (2 take(s))")
-            && text.contains("act-1/scene-1/shot-1: 2 take(s), 1 deleted, active take_002"),
+        text.contains("3 chapters, 3 scenes, 0 shots, 2 takes (1 deleted, 1 shot with an active take), 2 assets")
+            && text.contains("scene-1  (2 takes)")
+            && text.contains("act-1/scene-1/shot-1: 2 takes, 1 deleted, active take_002"),
         "{text}"
     );
 

@@ -227,8 +227,7 @@ fn more_gpus_than_any_node_has_is_refused_at_submit() {
     assert_eq!(t.state, TaskState::Failed);
     let error = t.error.unwrap();
     assert!(
-        error.contains("Requested node configuration is not available")
-            && error.contains("3 GPU(s)"),
+        error.contains("Requested node configuration is not available") && error.contains("3 GPUs"),
         "{error}"
     );
     s.drain_for(Duration::from_secs(2));

@@ -331,10 +331,7 @@ fn auto_commit_messages_say_what_changed() {
         std::fs::write(d.join("take.json"), "{}").unwrap();
     }
     let st = wgit::status(&repo).unwrap();
-    assert_eq!(
-        wgit::describe_changes(&st),
-        "feat: Generate 3 new render(s)"
-    );
+    assert_eq!(wgit::describe_changes(&st), "feat: Generate 3 new renders");
 }
 
 #[test]

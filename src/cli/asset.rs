@@ -150,8 +150,8 @@ pub fn asset(global: &Global, cmd: AssetCmd) -> Result<(), Failure> {
                 let ask = report.failed.iter().any(|f| !f.choose.is_empty());
                 return Err(Failure {
                     message: format!(
-                        "{} file(s) not imported{}:\n  {}",
-                        report.failed.len(),
+                        "{} not imported{}:\n  {}",
+                        crate::util::count(report.failed.len(), "file"),
                         if report.imported.is_empty() {
                             ""
                         } else {

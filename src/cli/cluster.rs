@@ -24,12 +24,12 @@ pub fn cluster(global: &Global, cmd: ClusterCmd) -> Result<(), Failure> {
             crate::say!("\npartitions:");
             for p in &status.partitions {
                 crate::say!(
-                    "  {:<12} {:<6} {} node(s) ({}), {} CPU(s), max time {}{}",
+                    "  {:<12} {:<6} {} ({}), {}, max time {}{}",
                     p.name,
                     p.state,
-                    p.total_nodes,
+                    crate::util::count(p.total_nodes as usize, "node"),
                     p.nodes,
-                    p.total_cpus,
+                    crate::util::count(p.total_cpus as usize, "CPU"),
                     p.max_time,
                     if p.default { ", default" } else { "" }
                 );

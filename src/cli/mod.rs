@@ -430,11 +430,11 @@ fn functions(global: &Global, cmd: FunctionsCmd) -> Result<(), Failure> {
             let t = crate::client::functions::check(&text, &file)?;
             reply_json(&t);
             crate::say!(
-                "{}: ok ({} {}, {} input(s))",
+                "{}: ok ({} {}, {})",
                 file.display(),
                 t.id,
                 t.version,
-                t.inputs.len()
+                crate::util::count(t.inputs.len(), "input")
             );
             Ok(())
         }

@@ -292,12 +292,12 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             } else {
                 for p in list {
                     crate::say!(
-                        "{:<32} {:>10}  {:<14} {} chapter(s), {} shot(s), {} take(s){}{}",
+                        "{:<32} {:>10}  {:<14} {}, {}, {}{}{}",
                         p.name,
                         crate::util::format_bytes(p.size_bytes),
                         p.git_state,
-                        p.chapters,
-                        p.shots,
+                        crate::util::count(p.chapters, "chapter"),
+                        crate::util::count(p.shots, "shot"),
                         p.takes,
                         if p.upgrade.is_empty() {
                             ""
@@ -328,20 +328,20 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
             let assets: Vec<wassets::Asset> = field(&reply, "assets")?;
             crate::say!("{} ({})", m.name, m.narrative.structure);
             crate::say!(
-                "{} chapter(s), {} scene(s), {} shot(s), {} take(s) ({} deleted, {} shot(s) with an active take), {} asset(s)",
-                m.narrative.chapters.len(),
-                m.scene_count(),
-                m.shot_count(),
-                takes.take_count(),
+                "{}, {}, {}, {} ({} deleted, {} with an active take), {}",
+                crate::util::count(m.narrative.chapters.len(), "chapter"),
+                crate::util::count(m.scene_count(), "scene"),
+                crate::util::count(m.shot_count(), "shot"),
+                crate::util::count(takes.take_count(), "take"),
                 takes.deleted_count(),
-                takes.active_count(),
-                assets.len()
+                crate::util::count(takes.active_count(), "shot"),
+                crate::util::count(assets.len(), "asset")
             );
             let count = |n: usize| {
                 if n == 0 {
                     String::new()
                 } else {
-                    format!("  ({n} take(s))")
+                    format!("  ({})", crate::util::count(n, "take"))
                 }
             };
             for (i, c) in m.narrative.chapters.iter().enumerate() {
@@ -370,7 +370,12 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                             sh.duration,
                             sh.description,
                             shot_takes
-                                .map(|t| format!("  ({} take(s){active})", t.takes.len()))
+                                .map(|t| {
+                                    format!(
+                                        "  ({}{active})",
+                                        crate::util::count(t.takes.len(), "take")
+                                    )
+                                })
                                 .unwrap_or_default()
                         );
                     }
@@ -380,9 +385,9 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 crate::say!("takes:");
                 for s in &takes.shots {
                     crate::say!(
-                        "   {}: {} take(s), {} deleted{}",
+                        "   {}: {}, {} deleted{}",
                         s.shot_id(),
-                        s.takes.len(),
+                        crate::util::count(s.takes.len(), "take"),
                         s.deleted.len(),
                         s.active
                             .as_deref()
@@ -395,10 +400,10 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                 crate::say!("assets:");
                 for a in &assets {
                     crate::say!(
-                        "   {:<12} {} ({} file(s)){}",
+                        "   {:<12} {} ({}){}",
                         a.category,
                         a.name,
-                        a.files,
+                        crate::util::count(a.files, "file"),
                         a.error
                             .as_deref()
                             .map(|e| format!("  ⚠ {e}"))
@@ -623,8 +628,11 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             }
             if !st.media_missing.is_empty() {
                 crate::say!(
-                    "{} file(s) are LFS pointers, not media: run `slate git restore-media`",
-                    st.media_missing.len()
+                    "{} LFS pointers, not media: run `slate git restore-media`",
+                    match st.media_missing.len() {
+                        1 => "1 file is".to_string(),
+                        n => format!("{n} files are"),
+                    }
                 );
             }
             Ok(())
@@ -635,7 +643,10 @@ pub fn git(global: &Global, cmd: GitCmd) -> Result<(), Failure> {
             if restored.is_empty() {
                 crate::say!("every LFS file already has its media");
             } else {
-                crate::say!("restored the media of {} file(s)", restored.len());
+                crate::say!(
+                    "restored the media of {}",
+                    crate::util::count(restored.len(), "file")
+                );
             }
             Ok(())
         }
@@ -809,8 +820,8 @@ pub fn lfs(global: &Global, cmd: LfsCmd) -> Result<(), Failure> {
             let large: Vec<Large> = field(&reply, "large_untracked")?;
             crate::say!("patterns: {}", patterns.join(" "));
             crate::say!(
-                "{} LFS file(s), {}",
-                files.len(),
+                "{}, {}",
+                crate::util::count(files.len(), "LFS file"),
                 crate::util::format_bytes(total)
             );
             for problem in &problems {

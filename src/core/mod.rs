@@ -437,7 +437,7 @@ fn spawn_sampler(
                     GpuAlert::Lost { was, now } => (
                         Level::Error,
                         "A GPU disappeared".into(),
-                        format!("{was} GPU(s) before, {now} now"),
+                        format!("{} before, {now} now", crate::util::count(was, "GPU")),
                     ),
                     GpuAlert::Failed { error } => {
                         (Level::Error, "GPU monitoring failed".into(), error)

@@ -283,10 +283,13 @@ impl ImportReport {
         }
         let mut s = match &self.commit_message {
             Some(m) => m.trim_start_matches("asset: ").to_string(),
-            None => format!("Added {} asset(s)", self.imported.len()),
+            None => format!("Added {}", crate::util::count(self.imported.len(), "asset")),
         };
         if !self.failed.is_empty() {
-            s += &format!("; {} file(s) not imported", self.failed.len());
+            s += &format!(
+                "; {} not imported",
+                crate::util::count(self.failed.len(), "file")
+            );
         }
         s
     }

@@ -4,7 +4,8 @@
 //! Once a task reports progress its own pace drives the estimate, blended with the
 //! history of the same function and preset when at least [`MIN_SAMPLES`] runs exist.
 //! Before the first report only history can say anything; with no history the answer is
-//! "unknown" rather than a made-up figure.
+//! "unknown" rather than a made-up figure. A task that names its stages is estimated by
+//! the pace of the stage it is in ([`remaining_in_stage`]).
 
 /// A function needs this many finished runs before its history is trusted.
 pub const MIN_SAMPLES: usize = 3;
@@ -34,20 +35,88 @@ pub fn remaining_s(elapsed_s: f64, progress: f32, history_p75: Option<f64>) -> O
         // figure still moves.
         return history.map(|h| (h - elapsed).max(elapsed * 0.1).max(1.0));
     }
-    let own = elapsed * (1.0 - p) / p;
+    blend(elapsed * (1.0 - p) / p, p, history)
+}
+
+/// Where a task's current stage began: seconds into its run, and its progress then.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StageMark {
+    pub since_s: f64,
+    pub progress: f32,
+}
+
+/// [`remaining_s`] for a task in a named stage that began at `stage`: once the stage has
+/// made some progress, its own pace drives the figure, so a slow first stage (loading a
+/// model) does not make the next one (sampling) look slow, nor a fast one fast.
+pub fn remaining_in_stage(
+    elapsed_s: f64,
+    progress: f32,
+    stage: Option<StageMark>,
+    history_p75: Option<f64>,
+) -> Option<f64> {
+    let p = f64::from(progress).clamp(0.0, 1.0);
+    if let Some(m) = stage
+        && m.progress > 0.0
+        && p < 1.0
+    {
+        let done_in_stage = p - f64::from(m.progress);
+        let time_in_stage = elapsed_s - m.since_s;
+        if done_in_stage >= 0.01 && time_in_stage >= 0.5 {
+            let own = time_in_stage * (1.0 - p) / done_in_stage;
+            return blend(own, p, history_p75.filter(|h| *h > 0.0));
+        }
+    }
+    remaining_s(elapsed_s, progress, history_p75)
+}
+
+/// The task's own figure, blended with history scaled to the work left. The task's own
+/// pace weighs more as it advances (half at the start, all of it at the end), because it
+/// is measured on these inputs.
+fn blend(own: f64, p: f64, history: Option<f64>) -> Option<f64> {
     let Some(h) = history else {
         return Some(own.max(0.0));
     };
-    // History scaled to the work left; the task's own pace weighs more as it advances
-    // (half at the start, all of it at the end), because it is measured on these inputs.
-    let from_history = h * (1.0 - p);
     let w = 0.5 + 0.5 * p;
-    Some((w * own + (1.0 - w) * from_history).max(0.0))
+    Some((w * own + (1.0 - w) * h * (1.0 - p)).max(0.0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stage_is_estimated_by_its_own_pace() {
+        // 30 s loading a model took it to 10 %; then sampling went 10 % → 20 % in 2 s.
+        // The whole run's pace says 3 min; the sampling stage's says 16 s.
+        let mark = StageMark {
+            since_s: 30.0,
+            progress: 0.1,
+        };
+        let overall = remaining_s(32.0, 0.2, None).unwrap();
+        let staged = remaining_in_stage(32.0, 0.2, Some(mark), None).unwrap();
+        assert!((overall - 128.0).abs() < 0.5, "{overall}");
+        assert!((staged - 16.0).abs() < 0.5, "{staged}");
+        // Too little of the stage yet (no progress, or under half a second): the
+        // whole run's figure stands.
+        assert_eq!(
+            remaining_in_stage(30.2, 0.2, Some(mark), None),
+            remaining_s(30.2, 0.2, None)
+        );
+        assert_eq!(
+            remaining_in_stage(40.0, 0.1, Some(mark), None),
+            remaining_s(40.0, 0.1, None)
+        );
+        // A stage that began at 0 % is the whole run.
+        let from_start = StageMark {
+            since_s: 0.0,
+            progress: 0.0,
+        };
+        assert_eq!(
+            remaining_in_stage(10.0, 0.5, Some(from_start), None),
+            remaining_s(10.0, 0.5, None)
+        );
+        assert_eq!(remaining_in_stage(10.0, 1.0, Some(mark), None), Some(0.0));
+    }
 
     #[test]
     fn history_needs_three_samples() {

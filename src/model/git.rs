@@ -95,7 +95,7 @@ pub fn prefixed(prefix: Option<&str>, message: &str) -> String {
     }
 }
 
-/// A message that says what changed, for auto-commits: `feat: Generate 3 new render(s)`.
+/// A message that says what changed, for auto-commits: `feat: Generate 3 new renders`.
 pub fn describe_changes(st: &GitStatus) -> String {
     let mut renders = 0;
     let mut assets = 0;
@@ -123,15 +123,27 @@ pub fn describe_changes(st: &GitStatus) -> String {
         }
     }
     if new_renders > 0 && new_renders == renders && assets + story + other == 0 {
-        format!("feat: Generate {new_renders} new render(s)")
+        format!(
+            "feat: Generate {}",
+            crate::util::count(new_renders, "new render")
+        )
     } else if renders > 0 {
-        format!("render: Update {renders} render file(s)")
+        format!(
+            "render: Update {}",
+            crate::util::count(renders, "render file")
+        )
     } else if assets > 0 && story + other == 0 {
-        format!("asset: Update {assets} asset(s)")
+        format!("asset: Update {}", crate::util::count(assets, "asset"))
     } else if story > 0 && assets + other == 0 {
-        format!("story: Update the story ({story} file(s))")
+        format!(
+            "story: Update the story ({})",
+            crate::util::count(story, "file")
+        )
     } else {
-        format!("chore: Update {} file(s)", assets + story + other)
+        format!(
+            "chore: Update {}",
+            crate::util::count(assets + story + other, "file")
+        )
     }
 }
 

@@ -64,9 +64,13 @@ pub fn gpu_note(nvidia_runtime: bool, declared: &[u64]) -> String {
     match (nvidia_runtime, declared.len()) {
         (false, 0) => "no GPU reported".into(),
         (true, 0) => "NVIDIA runtime; GPU sizes not declared (set gpu_vram_mb)".into(),
-        (false, n) => format!("{n} GPU(s) declared, but the engine has no NVIDIA runtime"),
+        (false, n) => format!(
+            "{} declared, but the engine has no NVIDIA runtime",
+            crate::util::count(n, "GPU")
+        ),
         (true, n) => format!(
-            "{n} GPU(s): {}",
+            "{}: {}",
+            crate::util::count(n, "GPU"),
             declared
                 .iter()
                 .map(|mb| crate::model::gpu::gb(*mb))

@@ -750,7 +750,8 @@ fn upgrade_value(v: &mut Value, scenes: &mut Vec<Scene>) -> Result<Vec<String>, 
         }
         if moved > 0 {
             changes.push(format!(
-                "{moved} scene(s) move from project.json to {} (project.json keeps their ids)",
+                "{} move from project.json to {} (project.json keeps their ids)",
+                crate::util::count(moved, "scene"),
                 story::STORY_FILE
             ));
         }

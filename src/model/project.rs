@@ -235,7 +235,11 @@ impl StructureEdit {
                     }
                 }
                 s.assets = list;
-                format!("Link {} asset(s) to shot {}", s.assets.len(), s.name)
+                format!(
+                    "Link {} to shot {}",
+                    crate::util::count(s.assets.len(), "asset"),
+                    s.name
+                )
             }
             Self::MoveShot {
                 chapter,

@@ -266,6 +266,8 @@ struct Running {
     log_skipped: u64,
     /// Why the log could not be written, if it could not.
     log_error: Option<String>,
+    /// Where the task's current stage began, for its estimate.
+    stage_mark: Option<crate::model::eta::StageMark>,
 }
 
 impl Running {
@@ -282,6 +284,7 @@ impl Running {
             log_shown: 0,
             log_skipped: 0,
             log_error: None,
+            stage_mark: None,
         }
     }
 }
@@ -623,7 +626,10 @@ impl Actor {
                 self.sink.emit(Event::Notification {
                     level: Level::Success,
                     title: "Task states saved".into(),
-                    body: format!("{n} task state(s) that could not be written are saved now; the queue runs again."),
+                    body: format!(
+                        "{} that could not be written saved now; the queue runs again.",
+                        crate::util::count(n, "task state")
+                    ),
                     task: None,
                 });
             }
@@ -1830,15 +1836,21 @@ impl Actor {
                 let Some(r) = self.running.get_mut(&id) else {
                     return;
                 };
+                let elapsed = t.started_ms.map(|s| now.saturating_sub(s) as f64 / 1000.0);
+                if stage_changed && let Some(e) = elapsed {
+                    r.stage_mark = Some(crate::model::eta::StageMark {
+                        since_s: e,
+                        progress: t.progress,
+                    });
+                }
                 if stage_changed
                     || t.progress >= 1.0
                     || now.saturating_sub(r.last_progress_ms) >= PROGRESS_EVERY_MS
                 {
                     r.last_progress_ms = now;
                     // The window blends in history; the runner has only the task's pace.
-                    let eta_s = t.started_ms.and_then(|s| {
-                        let elapsed = now.saturating_sub(s) as f64 / 1000.0;
-                        crate::model::eta::remaining_s(elapsed, t.progress, None)
+                    let eta_s = elapsed.and_then(|e| {
+                        crate::model::eta::remaining_in_stage(e, t.progress, r.stage_mark, None)
                     });
                     self.sink.emit(Event::TaskProgress {
                         id,
@@ -1865,7 +1877,8 @@ impl Actor {
                             id,
                             stderr: false,
                             line: format!(
-                                "[{skipped} line(s) not shown live; the full log is on disk]"
+                                "[{} not shown live; the full log is on disk]",
+                                crate::util::count(skipped as usize, "line")
                             ),
                         });
                     }
@@ -1931,7 +1944,7 @@ impl Actor {
                 self.sink.emit(Event::Notification {
                     level: Level::Success,
                     title: format!("{} finished", t.title()),
-                    body: format!("{} output file(s)", t.outputs.len()),
+                    body: crate::util::count(t.outputs.len(), "output file"),
                     task: Some(id),
                 });
                 self.commit(t).ok();

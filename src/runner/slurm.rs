@@ -782,13 +782,13 @@ async fn submit(client: &Client, launch: &Launch, spec: &SlurmSpec) -> Result<St
 fn asked_for(spec: &SlurmSpec) -> String {
     let mut parts = Vec::new();
     if spec.gpus > 0 {
-        parts.push(format!("{} GPU(s)", spec.gpus));
+        parts.push(crate::util::count(spec.gpus as usize, "GPU"));
     }
     if let Some(m) = spec.memory_mb {
         parts.push(format!("{m} MB of memory"));
     }
     if let Some(c) = spec.cpus {
-        parts.push(format!("{} CPU(s)", c.ceil()));
+        parts.push(crate::util::count(c.ceil() as usize, "CPU"));
     }
     if let Some(p) = &spec.partition {
         parts.push(format!("partition {p}"));

@@ -110,8 +110,14 @@ impl Store {
                     .put_all(&salvaged.tasks)
                     .and_then(|()| store.set_next_id(salvaged.next_id));
                 let saved = match restore {
-                    Ok(()) => format!("{kept} task record(s) were salvaged into it"),
-                    Err(e) => format!("salvaging {kept} task record(s) failed: {e}"),
+                    Ok(()) => format!(
+                        "{} salvaged into it",
+                        crate::util::count(kept, "task record")
+                    ),
+                    Err(e) => format!(
+                        "salvaging {} failed: {e}",
+                        crate::util::count(kept, "task record")
+                    ),
                 };
                 Ok(Opened {
                     store,

@@ -47,6 +47,8 @@ pub struct ViewModel {
     finished: BTreeSet<(u64, TaskId)>,
     /// Past run times (seconds) per function and preset, kept sorted, for ETAs.
     durations: HashMap<(String, Option<String>), Vec<f64>>,
+    /// Where each running task's current stage began (its estimate follows the stage).
+    stage_marks: HashMap<TaskId, crate::model::eta::StageMark>,
     pub tasks_loaded: bool,
     pub queue_paused: bool,
     pub runner_error: Option<String>,
@@ -161,6 +163,9 @@ impl ViewModel {
                     .get(&task.id)
                     .is_some_and(|t| !t.state.is_finished());
                 let failed = task.state == TaskState::Failed;
+                if !task.state.is_active() {
+                    self.stage_marks.remove(&task.id);
+                }
                 self.upsert_task(task);
                 if was_active && failed {
                     self.failures_seen += 1;
@@ -174,6 +179,11 @@ impl ViewModel {
                 ..
             } => {
                 if let Some(t) = self.tasks.get_mut(&id) {
+                    if stage.is_some() && stage != t.stage {
+                        let since_s = t.duration_ms(now_ms).unwrap_or(0) as f64 / 1000.0;
+                        self.stage_marks
+                            .insert(id, crate::model::eta::StageMark { since_s, progress });
+                    }
                     t.progress = progress;
                     t.stage = stage;
                     t.message = message;
@@ -410,9 +420,10 @@ impl ViewModel {
     /// Seconds left for a running task; `None` until there is something to base it on.
     pub fn eta_s(&self, t: &Task, now_ms: u64) -> Option<f64> {
         let elapsed = t.duration_ms(now_ms).unwrap_or(0) as f64 / 1000.0;
-        crate::model::eta::remaining_s(
+        crate::model::eta::remaining_in_stage(
             elapsed,
             t.progress,
+            self.stage_marks.get(&t.id).copied(),
             self.history_p75(&t.function, t.preset.as_deref()),
         )
     }
@@ -499,6 +510,46 @@ impl ViewModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The window's estimate follows the stage a task is in: 30 s of loading to 10 %,
+    /// then sampling 10 % → 20 % in 2 s, is about 16 s left, not the 2 min the whole
+    /// run's pace says.
+    #[test]
+    fn the_estimate_follows_the_current_stage() {
+        let mut vm = ViewModel::default();
+        let t0 = 1_000_000;
+        let task = Task {
+            state: TaskState::Running,
+            started_ms: Some(t0),
+            ..Task::queued(7, "gen/image", "1.0.0", t0)
+        };
+        vm.apply(Event::TaskUpdated { task }, t0);
+        let progress = |vm: &mut ViewModel, at_s: u64, p: f32, stage: &str| {
+            vm.apply(
+                Event::TaskProgress {
+                    id: 7,
+                    progress: p,
+                    stage: Some(stage.into()),
+                    message: None,
+                    eta_s: None,
+                },
+                t0 + at_s * 1000,
+            );
+        };
+        progress(&mut vm, 1, 0.0, "loading model");
+        progress(&mut vm, 30, 0.1, "sampling");
+        progress(&mut vm, 32, 0.2, "sampling");
+        let t = vm.tasks[&7].clone();
+        let left = vm.eta_s(&t, t0 + 32_000).unwrap();
+        assert!((left - 16.0).abs() < 0.5, "{left}");
+        // Finished: the mark goes with it.
+        let done = Task {
+            state: TaskState::Succeeded,
+            ..t
+        };
+        vm.apply(Event::TaskUpdated { task: done }, t0 + 40_000);
+        assert!(vm.stage_marks.is_empty());
+    }
 
     #[test]
     fn takes_events_update_only_the_open_project() {

@@ -101,7 +101,7 @@ pub fn format_bytes(bytes: u64) -> String {
     }
 }
 
-/// "1 chapter", "3 chapters": counts in words, not "chapter(s)".
+/// "1 chapter", "3 chapters": counts in words, never a noun with "(s)".
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")

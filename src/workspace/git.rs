@@ -482,8 +482,8 @@ pub fn rollback(repo: &Repository, target: &str, mode: ResetMode) -> Result<(), 
         let st = status(repo)?;
         if !st.is_clean() {
             return Err(format!(
-                "refusing a hard rollback: {} file(s) have uncommitted changes that it would destroy; commit them or roll back soft/mixed",
-                st.changed_count()
+                "refusing a hard rollback: {} uncommitted changes that it would destroy; commit them or roll back soft/mixed",
+                crate::util::count(st.changed_count(), "file"),
             ));
         }
     }

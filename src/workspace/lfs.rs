@@ -536,8 +536,8 @@ pub fn smudge_work_tree(repo: &Repository) -> Result<Vec<String>, String> {
         Ok(written)
     } else {
         Err(format!(
-            "{} LFS file(s) could not be written and were left as pointers: {}. Free disk space or fetch the objects (`git lfs pull`), then run `git lfs checkout`.",
-            missing.len(),
+            "{} could not be written and were left as pointers: {}. Free disk space or fetch the objects (`git lfs pull`), then run `git lfs checkout`.",
+            crate::util::count(missing.len(), "LFS file"),
             missing.join("; ")
         ))
     }

@@ -424,9 +424,9 @@ pub fn upgrade_on_open(path: &Path, read_only: bool) -> Result<Upgrade, String> 
         match git::open(path).and_then(|r| git::status(&r)) {
             Ok(st) if st.is_clean() => None,
             Ok(st) => Some(format!(
-                "it has {} uncommitted change(s), and Slate does not commit over them on \
+                "it has {}, and Slate does not commit over them on \
                  its own; {how} (that commit holds only the files the upgrade rewrites)",
-                st.changed_count()
+                crate::util::count(st.changed_count(), "uncommitted change")
             )),
             Err(e) => Some(format!("its git state is unknown ({e}); {how}")),
         }

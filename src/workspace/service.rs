@@ -1259,6 +1259,6 @@ mod tests {
             Event::GitCommitted { summary, .. } => Some(summary),
             _ => None,
         });
-        assert_eq!(committed.as_deref(), Some("feat: Generate 1 new render(s)"));
+        assert_eq!(committed.as_deref(), Some("feat: Generate 1 new render"));
     }
 }

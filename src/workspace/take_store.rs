@@ -557,8 +557,8 @@ pub fn recover(project: &Path, commit: bool) -> Result<Vec<String>, String> {
         "render: finish takes a crash left uncommitted",
     )?;
     done.push(format!(
-        "committed {} take file(s) a crash left uncommitted ({})",
-        files.len() + removes.len(),
+        "committed {} a crash left uncommitted ({})",
+        crate::util::count(files.len() + removes.len(), "take file"),
         &id[..7.min(id.len())]
     ));
     Ok(done)
