@@ -1449,3 +1449,136 @@ fn with_a_project_listed_the_views_say_to_open_it_not_only_ctrl_n() {
         );
     }
 }
+
+/// The Properties panel keeps its width whatever is selected: a shot whose name and
+/// description run long scrolls inside the panel instead of widening it.
+#[test]
+fn the_properties_panel_keeps_its_width_across_selections() {
+    use egui::Key;
+    use egui::Modifiers;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let p = ["--project", "Film"];
+    let run = |rest: &[&str]| {
+        let args: Vec<&str> = p.iter().chain(rest).copied().collect();
+        cli(d, &args);
+    };
+    run(&["project", "scene", "add", "1", "Rooftop"]);
+    run(&["project", "shot", "add", "1", "1", "Rain"]);
+    let long = "Lightning_over_the_rooftop_".repeat(2) + "Lightning";
+    run(&[
+        "project",
+        "shot",
+        "add",
+        "1",
+        "1",
+        &long,
+        "--description",
+        &"a_single_unbroken_word_of_direction_".repeat(10),
+    ]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+    h.run_steps(2);
+    h.get_by_label("🎬 Rooftop").click();
+    h.run_steps(3);
+    let panel_left = |h: &egui_kittest::Harness<'static, slate::ui::App>| {
+        h.get_by_label("Properties").rect().min.x
+    };
+    h.get_by_label("Shot Rain").click();
+    h.run_steps(4);
+    let with_short = panel_left(&h);
+    h.get_by_label(&format!("Shot {long}")).click();
+    h.run_steps(4);
+    let with_long = panel_left(&h);
+    h.get_by_label("Shot Rain").click();
+    h.run_steps(4);
+    let back = panel_left(&h);
+    assert!(
+        (with_short - with_long).abs() < 1.0 && (with_short - back).abs() < 1.0,
+        "the panel moved: {with_short} → {with_long} → {back}"
+    );
+}
+
+/// The story tree moves by keyboard: ↓/↑ to the next and previous row, → into a
+/// chapter or scene, ← back to its parent; each move selects the row.
+#[test]
+fn arrow_keys_move_through_the_story_tree() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    use slate::ui::views::project_browser::StoryItem;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    for args in [
+        &[
+            "--project",
+            "Film",
+            "project",
+            "scene",
+            "add",
+            "1",
+            "Rooftop",
+        ][..],
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Rain",
+        ],
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Lightning",
+        ],
+    ] {
+        cli(d, args);
+    }
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    h.run_steps(2);
+    h.get_by_label("1. Act I: Setup").click();
+    h.run_steps(3);
+    assert_eq!(h.state().selection(), Some(StoryItem::Chapter(0)));
+    let mut press = |key, want: StoryItem| {
+        h.key_press(key);
+        h.run_steps(3);
+        assert_eq!(h.state().selection(), Some(want), "after {key:?}");
+    };
+    press(Key::ArrowRight, StoryItem::Scene(0, 0));
+    press(Key::ArrowDown, StoryItem::Shot(0, 0, 0));
+    press(Key::ArrowDown, StoryItem::Shot(0, 0, 1));
+    press(Key::ArrowUp, StoryItem::Shot(0, 0, 0));
+    press(Key::ArrowLeft, StoryItem::Scene(0, 0));
+    press(Key::ArrowLeft, StoryItem::Chapter(0));
+    press(Key::ArrowDown, StoryItem::Scene(0, 0));
+}

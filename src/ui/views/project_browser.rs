@@ -121,31 +121,35 @@ impl ProjectBrowser {
                         .push(UiCommand::ShowTab(crate::ui::tabs::Tab::Git));
                 }
                 ui.separator();
+                // Each row as drawn, for arrow-key moves between them.
+                let mut rows: Vec<(StoryItem, egui::Id)> = Vec::new();
                 egui::ScrollArea::vertical()
                     .id_salt("story_tree")
                     .show(ui, |ui| {
                         for (ci, c) in m.narrative.chapters.iter().enumerate() {
                             let item = StoryItem::Chapter(ci);
-                            if ui
-                                .selectable_label(
-                                    *selection == Some(item),
-                                    format!("{}. {}", ci + 1, c.name),
-                                )
-                                .clicked()
-                            {
+                            let row = ui.selectable_label(
+                                *selection == Some(item),
+                                format!("{}. {}", ci + 1, c.name),
+                            );
+                            rows.push((item, row.id));
+                            if row.clicked() {
+                                // Focused too, so the arrows go on from here.
+                                row.request_focus();
                                 *selection = Some(item);
                             }
                             ui.indent(("chapter", ci), |ui| {
                                 for (si, s) in c.scenes.iter().enumerate() {
                                     let item = StoryItem::Scene(ci, si);
                                     ui.horizontal(|ui| {
-                                        if ui
-                                            .selectable_label(
-                                                *selection == Some(item),
-                                                format!("🎬 {}", s.name),
-                                            )
-                                            .clicked()
-                                        {
+                                        let row = ui.selectable_label(
+                                            *selection == Some(item),
+                                            format!("🎬 {}", s.name),
+                                        );
+                                        rows.push((item, row.id));
+                                        if row.clicked() {
+                                            // Focused too, so the arrows go on from here.
+                                            row.request_focus();
                                             *selection = Some(item);
                                         }
                                         let n = open.takes.scene_take_count(&c.id, &s.id);
@@ -163,13 +167,14 @@ impl ProjectBrowser {
                                                 sh.duration
                                             );
                                             ui.horizontal(|ui| {
-                                                if ui
-                                                    .selectable_label(
-                                                        *selection == Some(item),
-                                                        text,
-                                                    )
-                                                    .clicked()
-                                                {
+                                                let row = ui.selectable_label(
+                                                    *selection == Some(item),
+                                                    text,
+                                                );
+                                                rows.push((item, row.id));
+                                                if row.clicked() {
+                                                    // Focused too, so the arrows go on from here.
+                                                    row.request_focus();
                                                     *selection = Some(item);
                                                 }
                                                 if let Some(t) =
@@ -192,6 +197,7 @@ impl ProjectBrowser {
                             });
                         }
                     });
+                tree_keys(ui, &rows, selection);
             }
         }
     }
@@ -261,5 +267,52 @@ impl ProjectBrowser {
                     }
                 }
             });
+    }
+}
+
+/// ↑/↓ move to the row above or below, ← to the parent, → to the first child, when a
+/// row of the story tree has keyboard focus; the new row is selected and focused.
+fn tree_keys(ui: &egui::Ui, rows: &[(StoryItem, egui::Id)], selection: &mut Option<StoryItem>) {
+    let Some(at) = rows
+        .iter()
+        .position(|(_, id)| ui.memory(|m| m.has_focus(*id)))
+    else {
+        return;
+    };
+    // The arrows are the tree's, not egui's move-focus-to-the-nearest-widget.
+    ui.memory_mut(|m| {
+        m.set_focus_lock_filter(
+            rows[at].1,
+            egui::EventFilter {
+                vertical_arrows: true,
+                horizontal_arrows: true,
+                ..Default::default()
+            },
+        )
+    });
+    let pressed = |key| ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, key));
+    let parent = |item: StoryItem| match item {
+        StoryItem::Chapter(_) => None,
+        StoryItem::Scene(c, _) => Some(StoryItem::Chapter(c)),
+        StoryItem::Shot(c, s, _) => Some(StoryItem::Scene(c, s)),
+    };
+    let target = if pressed(egui::Key::ArrowDown) {
+        rows.get(at + 1).map(|(item, _)| *item)
+    } else if pressed(egui::Key::ArrowUp) {
+        at.checked_sub(1).map(|i| rows[i].0)
+    } else if pressed(egui::Key::ArrowLeft) {
+        parent(rows[at].0)
+    } else if pressed(egui::Key::ArrowRight) {
+        rows.get(at + 1)
+            .map(|(item, _)| *item)
+            .filter(|next| parent(*next) == Some(rows[at].0))
+    } else {
+        None
+    };
+    if let Some(item) = target
+        && let Some((_, id)) = rows.iter().find(|(i, _)| *i == item)
+    {
+        *selection = Some(item);
+        ui.memory_mut(|m| m.request_focus(*id));
     }
 }
