@@ -1430,4 +1430,11 @@ async fn gpu_history_holds_the_samples_since_a_time() {
         (400, Some("bad_request")),
         "{e}"
     );
+    // Past the documented maximum (the year 2100): refused, not read as "nothing yet".
+    let (st, e) = s.get("/v1/gpu/history?since_ms=4102444800001").await;
+    assert_eq!(
+        (st, e["error"]["kind"].as_str()),
+        (400, Some("bad_request")),
+        "{e}"
+    );
 }

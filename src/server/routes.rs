@@ -779,9 +779,12 @@ pub async fn gpu(axum::extract::State(st): State) -> RawJson {
 pub struct GpuHistoryQuery {
     /// Only samples from this time on (milliseconds since the Unix epoch); default: the
     /// last hour, which is all that is kept.
-    #[param(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[param(minimum = 0, maximum = 4_102_444_800_000_i64)]
     since_ms: Option<u64>,
 }
+
+/// 2100-01-01 in milliseconds: the largest `since_ms` the spec allows.
+const LAST_MS: u64 = 4_102_444_800_000;
 
 /// Each GPU's samples over the last hour (1 Hz): utilisation %, memory used (MiB),
 /// temperature (°C) and power (W), oldest first.
@@ -790,7 +793,12 @@ pub struct GpuHistoryQuery {
 pub async fn gpu_history(
     axum::extract::State(st): State,
     Query(q): Query<GpuHistoryQuery>,
-) -> axum::Json<serde_json::Value> {
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    if q.since_ms.is_some_and(|ms| ms > LAST_MS) {
+        return Err(ApiError::bad_request(format!(
+            "since_ms is a time in milliseconds since 1970, at most {LAST_MS}"
+        )));
+    }
     let gpus: Vec<serde_json::Value> = st
         .api
         .bus
@@ -798,7 +806,7 @@ pub async fn gpu_history(
         .into_iter()
         .map(|(index, points)| serde_json::json!({"index": index, "points": points}))
         .collect();
-    axum::Json(serde_json::json!({ "gpus": gpus }))
+    Ok(axum::Json(serde_json::json!({ "gpus": gpus })))
 }
 
 /// Projects in the workspace.
