@@ -77,3 +77,24 @@ fn every_command_prints_json_and_only_json_under_json() {
     let renamed = run(&["project", "rename", "Second Reel"]);
     assert!(renamed["path"].is_string(), "{renamed}");
 }
+
+/// Without `--json`, the same commands speak to people, counting in words.
+#[test]
+fn without_json_counts_read_as_words() {
+    let env = Env {
+        dir: tempfile::tempdir().unwrap(),
+        home: gitcli::home(),
+    };
+    env.json(&["project", "new", "Reel"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_slate"))
+        .args(["project", "list"])
+        .env("SLATE_DATA_DIR", env.dir.path().join("data"))
+        .env("SLATE_WORKSPACE", env.dir.path().join("ws"))
+        .env("HOME", env.home.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("3 chapters, 0 shots, 0 takes"), "{text}");
+    assert!(!text.contains("(s)"), "{text}");
+}

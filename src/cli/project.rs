@@ -298,7 +298,7 @@ pub fn project(global: &Global, cmd: ProjectCmd) -> Result<(), Failure> {
                         p.git_state,
                         crate::util::count(p.chapters, "chapter"),
                         crate::util::count(p.shots, "shot"),
-                        p.takes,
+                        crate::util::count(p.takes, "take"),
                         if p.upgrade.is_empty() {
                             ""
                         } else {

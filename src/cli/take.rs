@@ -156,7 +156,15 @@ pub fn take(global: &Global, cmd: TakeCmd) -> Result<(), Failure> {
             chapter,
             scene,
             shot,
-        } => list(global, chapter.zip(scene).zip(shot), global.json),
+        } => {
+            let one = chapter.zip(scene).zip(shot);
+            if one.is_none() && (chapter.is_some() || scene.is_some()) {
+                return Err(usage(
+                    "give a shot as CHAPTER SCENE SHOT (like `1 2 3`), or nothing for every shot",
+                ));
+            }
+            list(global, one, global.json)
+        }
         TakeCmd::Show {
             chapter,
             scene,
