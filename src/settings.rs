@@ -366,7 +366,7 @@ pub const NUMERIC_FIELDS: &[NumericField] = &[
     },
     NumericField {
         key: "runner.vram_headroom_mb",
-        label: "VRAM headroom (MB)",
+        label: "VRAM headroom (MiB)",
         section: Section::Runner,
         min: 0.0,
         max: 1_000_000.0,

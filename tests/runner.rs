@@ -287,7 +287,7 @@ fn vram_admission_waits_for_free_memory_and_picks_the_gpu_with_headroom() {
     };
     let t = s.wait_finished(big, 10);
     assert_eq!(t.state, TaskState::Failed);
-    assert!(t.error.unwrap().contains("largest GPU has 24000 MB"));
+    assert!(t.error.unwrap().contains("largest GPU has 24000 MiB"));
 }
 
 #[test]

@@ -432,7 +432,7 @@ fn spawn_sampler(
                     } => (
                         Level::Warning,
                         format!("GPU {index} memory nearly full"),
-                        format!("{used_mb} of {total_mb} MB in use"),
+                        format!("{used_mb} of {total_mb} MiB in use"),
                     ),
                     GpuAlert::Lost { was, now } => (
                         Level::Error,

@@ -16,9 +16,19 @@ fn nvml_reason(e: &nvml_wrapper::error::NvmlError) -> String {
     }
 }
 
+/// The one NVML handle of this process (the inventory and the sampler share it), or
+/// why there is none.
+pub fn nvml() -> Result<&'static nvml_wrapper::Nvml, String> {
+    static NVML: std::sync::OnceLock<Result<nvml_wrapper::Nvml, String>> =
+        std::sync::OnceLock::new();
+    NVML.get_or_init(|| nvml_wrapper::Nvml::init().map_err(|e| nvml_reason(&e)))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// Driver version and the GPUs NVML sees.
 pub fn nvml_inventory() -> Result<(String, Vec<GpuInfo>), String> {
-    let nvml = nvml_wrapper::Nvml::init().map_err(|e| nvml_reason(&e))?;
+    let nvml = nvml()?;
     let driver = nvml.sys_driver_version().map_err(|e| nvml_reason(&e))?;
     let count = nvml.device_count().map_err(|e| nvml_reason(&e))?;
     let mut gpus = Vec::new();

@@ -43,14 +43,12 @@ pub fn open_source(replay: Option<&Path>) -> Result<Box<dyn GpuSource>, String> 
 }
 
 pub struct NvmlSource {
-    nvml: Result<nvml_wrapper::Nvml, String>,
+    nvml: Result<&'static nvml_wrapper::Nvml, String>,
 }
 
 impl NvmlSource {
     pub fn new() -> Self {
-        Self {
-            nvml: nvml_wrapper::Nvml::init().map_err(|e| super::nvml_reason(&e)),
-        }
+        Self { nvml: super::nvml() }
     }
 }
 
@@ -63,7 +61,7 @@ impl Default for NvmlSource {
 impl GpuSource for NvmlSource {
     fn sample(&mut self, fields: Fields) -> Result<Vec<GpuSample>, String> {
         use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
-        let nvml = self.nvml.as_ref().map_err(Clone::clone)?;
+        let nvml = *self.nvml.as_ref().map_err(Clone::clone)?;
         let count = nvml.device_count().map_err(|e| super::nvml_reason(&e))?;
         let mut out = Vec::with_capacity(count as usize);
         for index in 0..count {

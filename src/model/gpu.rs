@@ -80,9 +80,9 @@ pub fn gpu_note(nvidia_runtime: bool, declared: &[u64]) -> String {
     }
 }
 
-/// MiB as GB with one decimal, the way a card is sold ("11.2 GB").
+/// MiB as GiB with one decimal ("11.2 GiB"): what nvidia-smi counts, labelled as such.
 pub fn gb(mb: u64) -> String {
-    format!("{:.1} GB", mb as f64 / 1024.0)
+    format!("{:.1} GiB", mb as f64 / 1024.0)
 }
 
 /// The name of this machine's own Docker engine (and its process executor).

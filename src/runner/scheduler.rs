@@ -134,13 +134,13 @@ pub fn place(need: &Need, hosts: &[HostView], placed: &[Placed], headroom_mb: u6
             .unwrap_or(0);
         if n == 1 || largest < need.vram_mb + headroom_mb {
             return Decision::Never(format!(
-                "needs {} MB of VRAM (+{headroom_mb} MB headroom) but the largest GPU has {largest} MB",
+                "needs {} MiB of VRAM (+{headroom_mb} MiB headroom) but the largest GPU has {largest} MiB",
                 need.vram_mb
             ));
         }
         let most = gpu_hosts.iter().map(|h| h.gpus.len()).max().unwrap_or(0);
         return Decision::Never(format!(
-            "needs {n} GPUs with {} MB each (+{headroom_mb} MB headroom) on one host, but no host has that many (most: {most})",
+            "needs {n} GPUs with {} MiB each (+{headroom_mb} MiB headroom) on one host, but no host has that many (most: {most})",
             need.vram_mb
         ));
     }
@@ -324,7 +324,7 @@ mod tests {
         let d = place(&need(8), &[remote.clone()], &placed, 0);
         assert_eq!(
             d,
-            Decision::Wait("waiting for VRAM: no host has 8.0 GB free: box-b has 4.0 GB".into())
+            Decision::Wait("waiting for VRAM: no host has 8.0 GiB free: box-b has 4.0 GiB".into())
         );
         assert!(matches!(
             place(&need(8), &[remote], &[], 0),
@@ -343,7 +343,7 @@ mod tests {
         assert_eq!(
             d,
             Decision::Wait(
-                "waiting for VRAM: no host has 24.0 GB free: local has no GPU, box-a has 11.2 GB, box-b is unreachable"
+                "waiting for VRAM: no host has 24.0 GiB free: local has no GPU, box-a has 11.2 GiB, box-b is unreachable"
                     .into()
             )
         );
@@ -370,7 +370,7 @@ mod tests {
         ];
         match place(&need(30), &hosts, &[], 512) {
             Decision::Never(why) => {
-                assert!(why.contains("largest GPU has 24576 MB"), "{why}")
+                assert!(why.contains("largest GPU has 24576 MiB"), "{why}")
             }
             d => panic!("{d:?}"),
         }
@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(
             place(&on_b, &hosts, &[], 0),
             Decision::Wait(
-                "waiting for VRAM: no host has 8.0 GB free: box-b is unreachable".into()
+                "waiting for VRAM: no host has 8.0 GiB free: box-b is unreachable".into()
             )
         );
         let cpu_on_b = Need {

@@ -980,7 +980,7 @@ impl SceneBoard {
                     "GPU",
                     format!("{} {}", s(&prov["gpuIndex"]), s(&prov["gpuName"])),
                 );
-                row(ui, "Peak VRAM (MB)", s(&prov["peakVramMb"]));
+                row(ui, "Peak VRAM (MiB)", s(&prov["peakVramMb"]));
                 row(
                     ui,
                     "Project commit",

@@ -515,7 +515,7 @@ pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
             if t.resources.gpu {
                 ui.label("VRAM");
                 ui.label(format!(
-                    "{} MB on GPU {}",
+                    "{} MiB on GPU {}",
                     t.resources.vram_mb,
                     t.gpu_index.map_or("—".into(), |g| g.to_string())
                 ));
@@ -523,7 +523,7 @@ pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
             }
             if let Some(m) = t.resources.memory_mb {
                 ui.label("memory limit");
-                ui.label(format!("{m} MB"));
+                ui.label(format!("{m} MiB"));
                 ui.end_row();
             }
             if let Some(h) = t.host.as_ref().or(t.requested_host.as_ref()) {
