@@ -1582,3 +1582,40 @@ fn arrow_keys_move_through_the_story_tree() {
     press(Key::ArrowLeft, StoryItem::Chapter(0));
     press(Key::ArrowDown, StoryItem::Scene(0, 0));
 }
+
+/// At 1024×700 and UI scale 1.25 the Git tab fits: the history, the commit message and
+/// the Refresh button lie inside the main view, between the side panels, not cut off.
+#[test]
+fn at_1024x700_and_scale_1_25_the_git_tab_is_not_cut_off() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let (w, hgt) = (1024.0 / 1.25, 700.0 / 1.25);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([w, hgt])
+        .with_pixels_per_point(1.25)
+        .wgpu()
+        .build_eframe(move |cc| slate::ui::App::new(cc, options));
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    h.run_steps(4);
+    let right_panel = h.get_by_label("Properties").rect().min.x;
+    for label in ["Changes", "Commit message", "Refresh"] {
+        let r = h.get_by_label(label).rect();
+        assert!(
+            r.min.x >= 0.0 && r.max.x <= right_panel && r.max.y <= hgt,
+            "{label} at {r:?} is cut off (right panel from x = {right_panel}, window {w}×{hgt})"
+        );
+    }
+}

@@ -49,7 +49,8 @@ struct Persisted {
 impl Default for Persisted {
     fn default() -> Self {
         Self {
-            tab: Tab::Canvas,
+            // The story board, not the Canvas placeholder, on a first start.
+            tab: Tab::Scene,
             show_left: true,
             show_right: true,
             last_project: None,
