@@ -48,7 +48,9 @@ pub struct NvmlSource {
 
 impl NvmlSource {
     pub fn new() -> Self {
-        Self { nvml: super::nvml() }
+        Self {
+            nvml: super::nvml(),
+        }
     }
 }
 
