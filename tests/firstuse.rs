@@ -1619,3 +1619,97 @@ fn at_1024x700_and_scale_1_25_the_git_tab_is_not_cut_off() {
         );
     }
 }
+
+/// The palette reaches the Tasks tab's actions: cancel and retry the selected task,
+/// offered only when they can run.
+#[test]
+fn the_palette_cancels_and_retries_the_selected_task() {
+    use egui::{Key, Modifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::SubmitTask {
+            request: slate::runner::task::TaskRequest {
+                function: "demo/countdown".into(),
+                params: [
+                    ("steps".to_string(), "600".to_string()),
+                    ("interval".to_string(), "0.1".to_string()),
+                ]
+                .into(),
+                ..Default::default()
+            },
+        });
+    common::wait_until(&mut h, "the task to run", 30, |h| {
+        h.state()
+            .vm
+            .active()
+            .any(|t| t.state == slate::runner::task::TaskState::Running)
+    });
+    assert!(
+        !h.state().availability().task_cancellable,
+        "nothing selected"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run_steps(2);
+    h.key_press(Key::ArrowDown);
+    h.run_steps(3);
+    assert!(h.state().availability().task_cancellable);
+    palette(&mut h, "cancel the selected task");
+    common::wait_until(&mut h, "the cancel", 30, |h| {
+        h.state().vm.active().next().is_none()
+    });
+    assert!(h.state().availability().task_retryable);
+    palette(&mut h, "retry the selected task");
+    common::wait_until(&mut h, "the retry", 30, |h| {
+        h.state().vm.active().next().is_some()
+    });
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::CancelTask { id: 1 });
+    common::wait_until(&mut h, "the last cancel", 30, |h| {
+        h.state().vm.active().next().is_none()
+    });
+}
+
+/// The palette reaches the Git tab's actions: the LFS pattern field, and with a commit
+/// selected, copying its hash and the rollback choices.
+#[test]
+fn the_palette_tracks_lfs_patterns_and_acts_on_the_selected_commit() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the history", 20, |h| {
+        !h.state().vm.git_log.is_empty()
+    });
+    palette(&mut h, "track files with lfs");
+    h.run_steps(3);
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
+    assert!(h.get_by_label("Pattern to track").is_focused());
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().availability().commit_selected);
+    let summary = h.state().vm.git_log[0].summary.clone();
+    h.get_by_label(&summary).click();
+    h.run_steps(3);
+    assert!(h.state().availability().commit_selected);
+    palette(&mut h, "copy the selected commit");
+    let head = h.state().vm.git_log[0].id.clone();
+    assert!(
+        h.state()
+            .vm
+            .notifications
+            .iter()
+            .any(|n| n.title == "Commit hash copied" && n.body == head),
+        "no copy notification"
+    );
+    palette(&mut h, "roll back to the selected");
+    h.run_steps(3);
+    assert!(h.get_by_label("Soft").is_focused());
+}

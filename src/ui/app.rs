@@ -427,6 +427,44 @@ impl App {
                 };
                 self.story_command(StoryFocus::Child, scene)
             }
+            UiCommand::CancelTask => {
+                if let Some(id) = self.selected_task {
+                    self.commands.send(Command::CancelTask { id });
+                }
+            }
+            UiCommand::RetryTask => {
+                if let Some(id) = self.selected_task {
+                    self.commands.send(Command::RetryTask { id });
+                }
+            }
+            UiCommand::ApproveTake
+            | UiCommand::RejectTake
+            | UiCommand::StarTake
+            | UiCommand::ActivateTake => {
+                self.state.tab = Tab::Scene;
+                self.board.palette_action = Some(cmd);
+            }
+            UiCommand::CopyCommitHash => {
+                if let Some(hash) = self.git_view.selected_commit() {
+                    ctx.copy_text(hash.to_string());
+                    self.vm.notify(
+                        Level::Info,
+                        "Commit hash copied",
+                        hash,
+                        None,
+                        crate::util::now_ms(),
+                    );
+                }
+            }
+            UiCommand::RollBack => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_rollback = true;
+            }
+            UiCommand::TrackLfsPattern => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_pattern = true;
+            }
+            UiCommand::RestoreMedia => self.commands.send(Command::GitRestoreMedia),
             UiCommand::RenameSelected => self.story_command(StoryFocus::Name, None),
             UiCommand::DeleteSelected => self.story_command(StoryFocus::Delete, None),
             UiCommand::Quit => {
@@ -448,6 +486,7 @@ impl App {
 
     /// What the palette may offer now.
     pub fn availability(&self) -> commands::Availability {
+        let selected_task = self.selected_task.and_then(|id| self.vm.tasks.get(&id));
         commands::Availability {
             project_open: self.vm.project.is_some(),
             queue_paused: self.vm.queue_paused,
@@ -465,6 +504,16 @@ impl App {
                 Some(StoryItem::Scene(..)) => commands::StoryLevel::Scene,
                 Some(StoryItem::Shot(..)) => commands::StoryLevel::Shot,
             },
+            task_cancellable: selected_task.is_some_and(|t| !t.state.is_finished()),
+            task_retryable: selected_task.is_some_and(|t| t.state.can_retry()),
+            take_selected: matches!(self.selection, Some(StoryItem::Shot(..)))
+                && self.board.selected.is_some(),
+            commit_selected: self.git_view.selected_commit().is_some(),
+            media_missing: self
+                .vm
+                .git_status
+                .as_ref()
+                .is_some_and(|s| !s.media_missing.is_empty()),
         }
     }
 

@@ -42,6 +42,16 @@ pub enum UiCommand {
     RenameSelected,
     DeleteSelected,
     UndoStoryEdit,
+    CancelTask,
+    RetryTask,
+    ApproveTake,
+    RejectTake,
+    StarTake,
+    ActivateTake,
+    CopyCommitHash,
+    RollBack,
+    TrackLfsPattern,
+    RestoreMedia,
     Quit,
 }
 
@@ -69,6 +79,15 @@ pub struct Availability {
     pub story: StoryLevel,
     /// Settings have edits not written yet.
     pub settings_dirty: bool,
+    /// The selected task can be cancelled / retried.
+    pub task_cancellable: bool,
+    pub task_retryable: bool,
+    /// A take is selected on the Scene board.
+    pub take_selected: bool,
+    /// A commit is selected in the Git history.
+    pub commit_selected: bool,
+    /// Some LFS files are pointers whose media was not written.
+    pub media_missing: bool,
 }
 
 const CTRL: Modifiers = Modifiers::COMMAND;
@@ -80,7 +99,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 41] = [
+    pub const ALL: [UiCommand; 51] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -121,6 +140,16 @@ impl UiCommand {
         UiCommand::RenameSelected,
         UiCommand::DeleteSelected,
         UiCommand::UndoStoryEdit,
+        UiCommand::CancelTask,
+        UiCommand::RetryTask,
+        UiCommand::ApproveTake,
+        UiCommand::RejectTake,
+        UiCommand::StarTake,
+        UiCommand::ActivateTake,
+        UiCommand::CopyCommitHash,
+        UiCommand::RollBack,
+        UiCommand::TrackLfsPattern,
+        UiCommand::RestoreMedia,
         UiCommand::Quit,
     ];
 
@@ -146,6 +175,15 @@ impl UiCommand {
             }
             UiCommand::RenameSelected | UiCommand::UndoStoryEdit => a.project_open,
             UiCommand::DeleteSelected => a.project_open && a.story != StoryLevel::Project,
+            UiCommand::CancelTask => a.task_cancellable,
+            UiCommand::RetryTask => a.task_retryable,
+            UiCommand::ApproveTake
+            | UiCommand::RejectTake
+            | UiCommand::StarTake
+            | UiCommand::ActivateTake => a.project_open && a.take_selected,
+            UiCommand::CopyCommitHash | UiCommand::RollBack => a.project_open && a.commit_selected,
+            UiCommand::TrackLfsPattern => a.project_open,
+            UiCommand::RestoreMedia => a.project_open && a.media_missing,
             _ => true,
         }
     }
@@ -186,6 +224,16 @@ impl UiCommand {
             UiCommand::RenameSelected => "Rename…".into(),
             UiCommand::DeleteSelected => "Delete selected…".into(),
             UiCommand::UndoStoryEdit => "Undo story edit".into(),
+            UiCommand::CancelTask => "Cancel the selected task".into(),
+            UiCommand::RetryTask => "Retry the selected task".into(),
+            UiCommand::ApproveTake => "Approve the selected take".into(),
+            UiCommand::RejectTake => "Reject the selected take".into(),
+            UiCommand::StarTake => "Star or unstar the selected take".into(),
+            UiCommand::ActivateTake => "Make the selected take active".into(),
+            UiCommand::CopyCommitHash => "Copy the selected commit's hash".into(),
+            UiCommand::RollBack => "Roll back to the selected commit…".into(),
+            UiCommand::TrackLfsPattern => "Track files with LFS…".into(),
+            UiCommand::RestoreMedia => "Restore media left as LFS pointers".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -233,6 +281,18 @@ impl UiCommand {
             UiCommand::UndoStoryEdit => {
                 "Undo the last story edit made since the project opened (Ctrl+Z)"
             }
+            UiCommand::CancelTask => "Stop the task selected in the Tasks tab",
+            UiCommand::RetryTask => "Queue the selected failed or cancelled task again",
+            UiCommand::ApproveTake => "Mark the take selected on the Scene board approved (A)",
+            UiCommand::RejectTake => "Mark the take selected on the Scene board rejected (R)",
+            UiCommand::StarTake => "Star the take selected on the Scene board (S)",
+            UiCommand::ActivateTake => "Use the selected take for its shot (Space)",
+            UiCommand::CopyCommitHash => "Copy the full hash of the commit selected in the Git tab",
+            UiCommand::RollBack => {
+                "Show the rollback choices (soft, mixed, hard) for the selected commit"
+            }
+            UiCommand::TrackLfsPattern => "Open the Git tab's LFS pattern field",
+            UiCommand::RestoreMedia => "Write the media of LFS files left as pointer text",
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }
@@ -287,7 +347,10 @@ pub const VIEW_KEYS: &[(&str, &str)] = &[
     ("Scene: delete a take / undo", "Delete / Ctrl+Z"),
     ("Scene: compare (active and newest)", "C"),
     ("Compare: flip A and B / wipe direction", "1, 2 / H, V"),
+    ("Story tree: row above / below", "↑ / ↓"),
+    ("Story tree: into a chapter or scene / back out", "→ / ←"),
     ("Git: commit from the message box", "Enter"),
+    ("Git: select a commit of the history", "↑ / ↓"),
     ("Dialogs: run / create", "Enter"),
     ("Dialogs and the palette: close", "Esc"),
     ("Move focus between controls", "Tab / Shift+Tab"),

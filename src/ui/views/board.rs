@@ -254,6 +254,8 @@ pub struct SceneBoard {
     /// "Keep N newest": N, and the takes it would delete while the question is open.
     pub keep: usize,
     pub cleanup: Option<Vec<u32>>,
+    /// A take action the palette asked for, done on the selected take next frame.
+    pub palette_action: Option<crate::ui::commands::UiCommand>,
 }
 
 /// The shot folder of a manifest shot.
@@ -560,6 +562,27 @@ impl SceneBoard {
         takes: &[Take],
         active: Option<&str>,
     ) {
+        if let Some(cmd) = self.palette_action.take()
+            && let Some(take) = takes.iter().find(|t| Some(t.number) == self.selected)
+        {
+            use crate::ui::commands::UiCommand;
+            let action = match cmd {
+                UiCommand::ApproveTake => Some(TakeAction::Review(Review::Approved)),
+                UiCommand::RejectTake => Some(TakeAction::Review(Review::Rejected)),
+                UiCommand::StarTake => Some(TakeAction::Star(!take_store::is_starred(take))),
+                UiCommand::ActivateTake if active != Some(take.id.as_str()) => {
+                    Some(TakeAction::Activate)
+                }
+                _ => None,
+            };
+            if let Some(action) = action {
+                ctx.commands.send(Command::TakeAction {
+                    folder: folder.clone(),
+                    number: take.number,
+                    action,
+                });
+            }
+        }
         let ctx_egui = ui.ctx().clone();
         if ctx_egui.egui_wants_keyboard_input()
             || egui::Popup::is_any_open(&ctx_egui)

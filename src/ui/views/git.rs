@@ -26,6 +26,10 @@ pub struct GitView {
     pub adding_remote: bool,
     /// The palette's "Tag a commit…" asked for the Tag field.
     pub focus_tag: bool,
+    /// The palette's "Track files with LFS…" asked for the pattern field.
+    pub focus_pattern: bool,
+    /// The palette's "Roll back…" asked for the rollback buttons.
+    pub focus_rollback: bool,
     remote_url: String,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
@@ -33,6 +37,11 @@ pub struct GitView {
 }
 
 impl GitView {
+    /// The commit selected in the history, if any.
+    pub fn selected_commit(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
         if vm.project.is_none() {
@@ -261,8 +270,10 @@ impl GitView {
                 }
             });
         }
+        let focus_pattern = std::mem::take(&mut self.focus_pattern);
         egui::CollapsingHeader::new(format!("Tracked patterns ({})", lfs.patterns.len()))
             .id_salt("lfs_patterns")
+            .open(focus_pattern.then_some(true))
             .show(ui, |ui| {
                 for p in &lfs.patterns {
                     ui.horizontal(|ui| {
@@ -277,7 +288,11 @@ impl GitView {
                         }
                     });
                 }
-                ui.labelled_text("Pattern to track", &mut self.pattern);
+                let field = ui.labelled_text("Pattern to track", &mut self.pattern);
+                if focus_pattern {
+                    field.request_focus();
+                    field.scroll_to_me(Some(egui::Align::Center));
+                }
                 if ui.button("Track pattern").clicked() && !self.pattern.trim().is_empty() {
                     ctx.commands.send(Command::LfsTrack {
                         pattern: self.pattern.trim().to_string(),
@@ -484,7 +499,12 @@ impl GitView {
         });
         ui.horizontal(|ui| {
             ui.label("Roll back to this commit:");
-            if ui.button("Soft").on_hover_text("Keep every change, staged").clicked() {
+            let soft = ui.button("Soft").on_hover_text("Keep every change, staged");
+            if std::mem::take(&mut self.focus_rollback) {
+                soft.request_focus();
+                soft.scroll_to_me(Some(egui::Align::Center));
+            }
+            if soft.clicked() {
                 ctx.commands.send(Command::GitRollback { commit: sel.clone(), mode: ResetMode::Soft });
             }
             if ui.button("Mixed").on_hover_text("Keep every change, unstaged").clicked() {
