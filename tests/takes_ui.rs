@@ -215,6 +215,18 @@ fn generate_review_compare_delete_undo_and_rerun_in_the_window() {
     wait_until(&mut h, "take_002 starred", 20, |h| {
         shot_takes(h).get(1).is_some_and(|t| t.2)
     });
+    // The same actions from the palette, on the selected take (take_002).
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(3);
+    h.get_by_label("Search commands")
+        .type_text("approve the selected take");
+    h.run_steps(3);
+    h.key_press(Key::Enter);
+    wait_until(&mut h, "take_002 approved from the palette", 20, |h| {
+        shot_takes(h)
+            .get(1)
+            .is_some_and(|t| t.1 == Review::Approved)
+    });
     let active_json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(shot_dir.join("active_take.json")).unwrap()).unwrap();
     assert_eq!(active_json["activeTakeId"], "take_001");
