@@ -371,6 +371,15 @@ pub enum Command {
     Shutdown,
 }
 
+impl Event {
+    /// Whether an idle window should wake for it. A GPU sample changes only what the GPU
+    /// tab draws, and that tab repaints on the sampler's clock while it is shown: an
+    /// idle window elsewhere stays asleep.
+    pub fn wakes_window(&self) -> bool {
+        !matches!(self, Event::GpuSample { .. })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

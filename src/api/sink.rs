@@ -50,8 +50,38 @@ impl EventSink {
         if let Some(bus) = &self.bus {
             bus.publish(&event);
         }
-        if self.tx.send(event).is_ok() {
+        let wake = event.wakes_window();
+        if self.tx.send(event).is_ok() && wake {
             (self.waker)();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_gpu_sample_does_not_wake_the_window_and_a_task_event_does() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let woken = Arc::new(AtomicUsize::new(0));
+        let w = woken.clone();
+        let sink = EventSink::new(
+            tx,
+            Arc::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            }),
+        );
+        sink.emit(Event::GpuSample {
+            ts_ms: 1,
+            gpus: vec![],
+            error: None,
+        });
+        assert_eq!(woken.load(Ordering::Relaxed), 0);
+        sink.emit(Event::QueuePaused { paused: true });
+        assert_eq!(woken.load(Ordering::Relaxed), 1);
+        // Both still reach the window's channel.
+        assert_eq!(rx.try_iter().count(), 2);
     }
 }

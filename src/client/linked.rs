@@ -66,7 +66,8 @@ enum Ended {
 
 impl Link {
     fn emit(&self, e: Event) {
-        if self.events.send(e).is_ok() {
+        let wake = e.wakes_window();
+        if self.events.send(e).is_ok() && wake {
             (self.waker)();
         }
     }

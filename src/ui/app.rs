@@ -850,6 +850,15 @@ impl App {
                 self.git_view = git_view;
             }
             Tab::Gpu => {
+                // GPU samples do not wake the window (they would keep an idle one
+                // painting): while this tab shows, it repaints on the sampler's clock.
+                let every_ms = self
+                    .vm
+                    .settings
+                    .as_ref()
+                    .map_or(1000, |s| s.gpu.sample_interval_ms);
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(every_ms.max(100)));
                 let mut gpu_view = std::mem::take(&mut self.gpu_view);
                 gpu_view.ui(ui, &mut self.view_ctx(pending));
                 self.gpu_view = gpu_view;
