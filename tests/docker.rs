@@ -241,8 +241,17 @@ fn a_killed_slate_re_attaches_to_its_containers() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // This studio's task 1 only: other tests' tasks are numbered 1 too.
+    let studio = format!("label=slate.studio={}", dir.path().join("data").display());
     let running = Proc::new("docker")
-        .args(["ps", "-q", "--filter", "label=slate.task_id=1"])
+        .args([
+            "ps",
+            "-q",
+            "--filter",
+            "label=slate.task_id=1",
+            "--filter",
+            &studio,
+        ])
         .output()
         .unwrap();
     assert!(
@@ -258,6 +267,8 @@ fn a_killed_slate_re_attaches_to_its_containers() {
                 "-q",
                 "--filter",
                 "label=slate.task_id=1",
+                "--filter",
+                &studio,
                 "--filter",
                 "status=exited",
             ])

@@ -102,6 +102,45 @@ fn toasts_show_the_cause_collapse_past_three_expire_and_stay_dismissed_after_a_r
     );
 }
 
+/// The window with the workspace's project "Film" open (its story read).
+fn film_open(d: &std::path::Path) -> egui_kittest::Harness<'static, slate::ui::App> {
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the project", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.manifest.is_some())
+    });
+    h
+}
+
+/// Queues a 60 s countdown (a local process) and waits until it runs.
+fn run_a_long_countdown(h: &mut egui_kittest::Harness<'static, slate::ui::App>) {
+    h.state()
+        .commands_for_tests()
+        .send(slate::events::Command::SubmitTask {
+            request: slate::runner::task::TaskRequest {
+                function: "demo/countdown".into(),
+                params: [
+                    ("steps".to_string(), "600".to_string()),
+                    ("interval".to_string(), "0.1".to_string()),
+                ]
+                .into(),
+                ..Default::default()
+            },
+        });
+    common::wait_until(h, "the task to run", 30, |h| {
+        h.state()
+            .vm
+            .active()
+            .any(|t| t.state == slate::runner::task::TaskState::Running)
+    });
+}
+
 fn app_with_functions(dir: &std::path::Path) -> egui_kittest::Harness<'static, slate::ui::App> {
     let mut h = common::harness(dir);
     common::settle(&mut h);
@@ -474,25 +513,7 @@ fn ctrl_q_with_local_process_tasks_running_says_they_restart_from_zero_and_asks(
     use egui_kittest::kittest::Queryable as _;
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with_functions(dir.path());
-    h.state()
-        .commands_for_tests()
-        .send(slate::events::Command::SubmitTask {
-            request: slate::runner::task::TaskRequest {
-                function: "demo/countdown".into(),
-                params: [
-                    ("steps".to_string(), "600".to_string()),
-                    ("interval".to_string(), "0.1".to_string()),
-                ]
-                .into(),
-                ..Default::default()
-            },
-        });
-    common::wait_until(&mut h, "the task to run", 30, |h| {
-        h.state()
-            .vm
-            .active()
-            .any(|t| t.state == slate::runner::task::TaskState::Running)
-    });
+    run_a_long_countdown(&mut h);
     h.key_press_modifiers(Modifiers::COMMAND, Key::Q);
     h.run_steps(3);
     h.get_by_label("Quit Slate?");
@@ -1228,17 +1249,7 @@ fn a_shot_card_on_the_board_selects_by_click_and_by_keyboard() {
             ],
         );
     }
-    let mut options = common::options(d);
-    options.open_project = Some("Film".into());
-    let mut h = common::harness_with(options);
-    common::settle(&mut h);
-    common::wait_until(&mut h, "the project", 20, |h| {
-        h.state()
-            .vm
-            .project
-            .as_ref()
-            .is_some_and(|p| p.manifest.is_some())
-    });
+    let mut h = film_open(d);
     h.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
     h.run_steps(2);
     h.get_by_label("🎬 Rooftop").click();
@@ -1478,17 +1489,7 @@ fn the_properties_panel_keeps_its_width_across_selections() {
         "--description",
         &"a_single_unbroken_word_of_direction_".repeat(10),
     ]);
-    let mut options = common::options(d);
-    options.open_project = Some("Film".into());
-    let mut h = common::harness_with(options);
-    common::settle(&mut h);
-    common::wait_until(&mut h, "the project", 20, |h| {
-        h.state()
-            .vm
-            .project
-            .as_ref()
-            .is_some_and(|p| p.manifest.is_some())
-    });
+    let mut h = film_open(d);
     h.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
     h.run_steps(2);
     h.get_by_label("🎬 Rooftop").click();
@@ -1554,17 +1555,7 @@ fn arrow_keys_move_through_the_story_tree() {
     ] {
         cli(d, args);
     }
-    let mut options = common::options(d);
-    options.open_project = Some("Film".into());
-    let mut h = common::harness_with(options);
-    common::settle(&mut h);
-    common::wait_until(&mut h, "the project", 20, |h| {
-        h.state()
-            .vm
-            .project
-            .as_ref()
-            .is_some_and(|p| p.manifest.is_some())
-    });
+    let mut h = film_open(d);
     h.run_steps(2);
     h.get_by_label("1. Act I: Setup").click();
     h.run_steps(3);
@@ -1627,25 +1618,7 @@ fn the_palette_cancels_and_retries_the_selected_task() {
     use egui::{Key, Modifiers};
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with_functions(dir.path());
-    h.state()
-        .commands_for_tests()
-        .send(slate::events::Command::SubmitTask {
-            request: slate::runner::task::TaskRequest {
-                function: "demo/countdown".into(),
-                params: [
-                    ("steps".to_string(), "600".to_string()),
-                    ("interval".to_string(), "0.1".to_string()),
-                ]
-                .into(),
-                ..Default::default()
-            },
-        });
-    common::wait_until(&mut h, "the task to run", 30, |h| {
-        h.state()
-            .vm
-            .active()
-            .any(|t| t.state == slate::runner::task::TaskState::Running)
-    });
+    run_a_long_countdown(&mut h);
     assert!(
         !h.state().availability().task_cancellable,
         "nothing selected"
