@@ -1220,35 +1220,23 @@ async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
         takes["shots"][0]["takes"][0]["metadata"]["starred"], true,
         "{takes}"
     );
-    let (st, e) = s
-        .send(
-            reqwest::Method::POST,
-            "/v1/projects/Reel/shots/1/1/1/takes/99/approve",
-            None,
-        )
-        .await;
-    assert_eq!(
-        (st, e["error"]["kind"].as_str()),
-        (404, Some("not_found")),
-        "{e}"
-    );
+    // An unknown take, and a shot that does not exist: 404, named.
+    for path in [
+        "/v1/projects/Reel/shots/1/1/1/takes/99/approve",
+        "/v1/projects/Reel/shots/1/9/1/takes/1/approve",
+    ] {
+        let (st, e) = s.send(reqwest::Method::POST, path, None).await;
+        assert_eq!(
+            (st, e["error"]["kind"].as_str()),
+            (404, Some("not_found")),
+            "{path}: {e}"
+        );
+    }
     let (st, made) = s.get("/v1/tasks/1/take").await;
     assert_eq!(
         (st, made["state"].as_str()),
         (200, Some("created")),
         "{made}"
-    );
-    let (st, e) = s
-        .send(
-            reqwest::Method::POST,
-            "/v1/projects/Reel/shots/1/9/1/takes/1/approve",
-            None,
-        )
-        .await;
-    assert_eq!(
-        (st, e["error"]["kind"].as_str()),
-        (404, Some("not_found")),
-        "{e}"
     );
 
     // An asset imported over HTTP, listed, shown, renamed and deleted by the CLI.

@@ -243,38 +243,23 @@ fn a_killed_slate_re_attaches_to_its_containers() {
     );
     // This studio's task 1 only: other tests' tasks are numbered 1 too.
     let studio = format!("label=slate.studio={}", dir.path().join("data").display());
-    let running = Proc::new("docker")
-        .args([
-            "ps",
-            "-q",
-            "--filter",
-            "label=slate.task_id=1",
-            "--filter",
-            &studio,
-        ])
-        .output()
-        .unwrap();
+    let task_1_containers = |more: &[&str]| {
+        let mut ps = Proc::new("docker");
+        ps.args(["ps", "-q", "--filter", "label=slate.task_id=1", "--filter"])
+            .arg(&studio);
+        for f in more {
+            ps.args(["--filter", f]);
+        }
+        ps.output().unwrap().stdout
+    };
     assert!(
-        !running.stdout.is_empty(),
+        !task_1_containers(&[]).is_empty(),
         "task 1's container should still be running"
     );
     // Task 1 finishes while no Slate is watching; Slate #3 collects it.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let exited = Proc::new("docker")
-            .args([
-                "ps",
-                "-q",
-                "--filter",
-                "label=slate.task_id=1",
-                "--filter",
-                &studio,
-                "--filter",
-                "status=exited",
-            ])
-            .output()
-            .unwrap();
-        if !exited.stdout.is_empty() {
+        if !task_1_containers(&["status=exited"]).is_empty() {
             break;
         }
         assert!(

@@ -345,6 +345,16 @@ impl Bus {
         self.lock().functions.clone()
     }
 
+    /// One function of the last `functions.loaded`, as its JSON object.
+    pub fn function(&self, id: &str) -> Option<serde_json::Value> {
+        let loaded: serde_json::Value = serde_json::from_str(&self.functions()?).ok()?;
+        loaded["functions"]
+            .as_array()?
+            .iter()
+            .find(|f| f["id"] == id)
+            .cloned()
+    }
+
     pub fn settings(&self) -> Option<crate::settings::Settings> {
         self.lock().settings.clone()
     }

@@ -47,11 +47,16 @@ pub fn load(paths: &Paths, settings: &Settings) -> Result<Loaded, ApiError> {
 }
 
 /// The templates on disk (the built-ins, the user's folder, a legacy workspace folder).
-pub fn load_here(paths: &Paths, settings: &Settings) -> Loaded {
-    let reg = crate::runner::function::Registry::load_with_legacy(
+pub(crate) fn registry(paths: &Paths, settings: &Settings) -> crate::runner::function::Registry {
+    crate::runner::function::Registry::load_with_legacy(
         &paths.functions_dir(),
         &paths.workspace_root(settings),
-    );
+    )
+}
+
+/// [`registry`], as summaries.
+pub fn load_here(paths: &Paths, settings: &Settings) -> Loaded {
+    let reg = registry(paths, settings);
     Loaded {
         functions: reg.summaries(),
         errors: reg.errors,

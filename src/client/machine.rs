@@ -25,10 +25,7 @@ pub fn stored_tasks(
 ) -> Result<(Vec<Task>, Vec<String>), String> {
     let opened =
         crate::runner::store::Store::open(&paths.database_file()).map_err(|e| e.to_string())?;
-    let registry = crate::runner::function::Registry::load_with_legacy(
-        &paths.functions_dir(),
-        &paths.workspace_root(settings),
-    );
+    let registry = super::functions::registry(paths, settings);
     let (tasks, mut warnings) =
         crate::runner::load_and_recover(&opened.store, &registry, crate::runner::Recovery::Preview);
     warnings.splice(0..0, opened.warning);
@@ -90,10 +87,7 @@ pub fn build_image(
     use crate::runner::function::Executor;
     use crate::runner::image;
     let endpoint = &settings.runner.docker_endpoint;
-    let reg = crate::runner::function::Registry::load_with_legacy(
-        &paths.functions_dir(),
-        &paths.workspace_root(settings),
-    );
+    let reg = super::functions::registry(paths, settings);
     let t = reg.get(id)?;
     let rt = runtime()?;
     if matches!(t.executor, Executor::Process) {

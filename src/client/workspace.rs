@@ -130,12 +130,7 @@ impl Projects {
     /// or the project is elsewhere (then it is not the server's: it runs here).
     fn served_name(&self, project: &Path) -> Option<String> {
         self.remote.as_ref()?;
-        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let (project, root) = (real(project), real(&self.root));
-        (project.parent() == Some(root.as_path()))
-            .then(|| project.file_name())
-            .flatten()
-            .map(|n| n.to_string_lossy().into_owned())
+        ops::name_in(&self.root, project)
     }
 }
 

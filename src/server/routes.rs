@@ -459,14 +459,9 @@ async fn bind_shot(
     // binds no project outside it.
     let given = std::path::Path::new(project);
     let name = if given.is_absolute() {
-        let real =
-            |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let (real_project, real_root) = (real(given), real(&root));
-        match (real_project.parent(), real_project.file_name()) {
-            (Some(parent), Some(folder)) if parent == real_root => {
-                folder.to_string_lossy().into_owned()
-            }
-            _ => {
+        match crate::workspace::ops::name_in(&root, given) {
+            Some(name) => name,
+            None => {
                 return Err(ApiError::invalid(
                     format!(
                         "{project} is outside the workspace this Slate serves ({}): move the project into it, or close the window and run it from the CLI",
@@ -485,15 +480,8 @@ async fn bind_shot(
     let inputs: Vec<crate::model::function::Input> = st
         .api
         .bus
-        .functions()
-        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
-        .and_then(|v| {
-            v["functions"]
-                .as_array()?
-                .iter()
-                .find(|f| f["id"] == request.function.as_str())
-                .and_then(|f| serde_json::from_value(f["inputs"].clone()).ok())
-        })
+        .function(&request.function)
+        .and_then(|f| serde_json::from_value(f["inputs"].clone()).ok())
         .unwrap_or_default();
     let mut params = std::mem::take(&mut request.params);
     let bound = tokio::task::spawn_blocking(move || {
@@ -669,16 +657,9 @@ pub async fn get_function(
     axum::extract::State(st): State,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<RawJson, ApiError> {
-    let loaded = st
-        .api
+    st.api
         .bus
-        .functions()
-        .map(|j| j.to_string())
-        .unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(&loaded).unwrap_or_default();
-    v["functions"]
-        .as_array()
-        .and_then(|fs| fs.iter().find(|f| f["id"] == id.as_str()))
+        .function(&id)
         .map(|f| RawJson(f.to_string()))
         .ok_or_else(|| ApiError::not_found(format!("no function {id:?}")))
 }

@@ -64,6 +64,17 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, ApiError> {
         })
 }
 
+/// The name a project at `path` has in the workspace `root`: its folder name, when it
+/// sits directly in `root` (symlinks on the way resolved); `None` when it is elsewhere.
+pub fn name_in(root: &Path, path: &Path) -> Option<String> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (path, root) = (real(path), real(root));
+    (path.parent() == Some(root.as_path()))
+        .then(|| path.file_name())
+        .flatten()
+        .map(|n| n.to_string_lossy().into_owned())
+}
+
 /// Creates a project as the window does: the Settings' LFS choice and default quality.
 pub fn create(
     root: &Path,
