@@ -2,6 +2,8 @@
 //! hostile thing for real (links, loops, FIFOs, a damaged redb file, a Docker container)
 //! and fails with a message naming any missing part; none is skipped.
 
+#[path = "common/demo_image.rs"]
+mod demo_image;
 #[path = "common/git.rs"]
 mod git;
 #[path = "common/studio.rs"]
@@ -70,34 +72,7 @@ fn new_project(dir: &Path, name: &str) -> std::path::PathBuf {
     dir.join("ws").join(name)
 }
 
-const DOCKER_IMAGE: &str = "slate-demo/busybox-progress:1";
-
-fn docker_image() {
-    let out = Proc::new("docker")
-        .arg("info")
-        .output()
-        .expect("the docker CLI is needed for this test (apt install docker.io)");
-    assert!(
-        out.status.success(),
-        "no Docker engine is reachable: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let reg = slate::runner::function::Registry::load(None);
-    let t = reg.get("demo/busybox-progress").unwrap();
-    let ctx = slate::runner::image::build_context(t)
-        .expect("busybox-static is needed (apt install busybox-static)");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(slate::runner::docker::build_image(
-        "",
-        ctx,
-        DOCKER_IMAGE,
-        |_| {},
-    ))
-    .unwrap();
-}
+use demo_image::{IMAGE as DOCKER_IMAGE, demo_image as docker_image};
 
 fn models_probe(file: &str) -> String {
     format!(
