@@ -1291,6 +1291,33 @@ async fn assets_and_takes_over_http_and_the_cli_as_a_client() {
         )
         .await;
     assert_eq!(st, 400, "{e}");
+    // A relative path (whose folder would be the server's, not the caller's): refused,
+    // naming the field; half a shot's numbers: refused too.
+    let (st, e) = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/projects/Reel/assets",
+            Some(json!({"files": ["hero.png"]})),
+        )
+        .await;
+    assert_eq!(
+        (st, e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("files")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an absolute path"),
+        "{e}"
+    );
+    let (st, e) = s.get("/v1/projects/Reel/takes?chapter=1").await;
+    assert_eq!(st, 422, "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("together"),
+        "{e}"
+    );
     let (code, out, err) = sb.run(&["--project", "Reel", "asset", "delete", "Rider"]);
     assert_eq!(code, 0, "{out}{err}");
     let (_, listed) = s.get("/v1/projects/Reel/assets").await;
