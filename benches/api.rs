@@ -132,7 +132,7 @@ fn main() {
                 ..Default::default()
             },
         },
-        Arc::new(|| {}),
+        Arc::new(|_| {}),
     );
     let api = core.api();
     // The UI's channel: drained here as the window would.

@@ -68,7 +68,7 @@ fn main() {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     while !matches!(core.events.recv().unwrap(), Event::TasksSnapshot { .. }) {}
     let run = |script: &str| -> (f64, u64) {

@@ -161,7 +161,7 @@ fn main() {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     loop {
         match core.events.recv().unwrap() {

@@ -79,7 +79,7 @@ fn main() {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     while !matches!(core.events.recv().unwrap(), Event::TasksSnapshot { .. }) {}
     let run = |function: &str, params: &[(&str, &str)]| -> (f64, Task) {

@@ -1,25 +1,39 @@
 //! Frames painted per second by the real `App` (headless, real core) under an
 //! eframe-like loop that paints when egui asks for a repaint, as winit does:
-//! - while 100 tasks report progress at 10 Hz each (1000 wakes a second, delivered
-//!   through the waker the window gives the core); goal ≤ 12 fps. Peer: the previous
-//!   waker, one immediate repaint per event.
+//! - while 100 real tasks (`demo/countdown` processes) report progress at 10 Hz each,
+//!   with the progress area on screen; goal ≤ 12 fps. Peer: the core events the window
+//!   received per second, which the window before coalescing painted one frame each for.
+//! - the same tasks with the right panel hidden, so no task's progress is on screen:
+//!   only what is visible repaints.
 //! - idle, nothing running; goal 0.
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Figure, full_run};
+use slate::events::Command;
+use slate::model::task::TaskRequest;
 use slate::paths::Paths;
 use slate::runner::RunnerConfig;
+use slate::ui::commands::UiCommand;
 use slate::ui::{App, AppOptions};
+
+const TASKS: usize = 100;
 
 /// When egui wants the next frame (the earliest request wins, as in eframe).
 type Due = Arc<Mutex<Option<Instant>>>;
 
 fn app(ctx: &egui::Context, dir: &std::path::Path) -> App {
+    // All hundred run at once (the default runs two).
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("settings.toml"),
+        format!("[runner]\nmax_concurrent = {TASKS}\n"),
+    )
+    .unwrap();
     let mut app = App::headless(
         ctx,
         AppOptions {
@@ -32,13 +46,9 @@ fn app(ctx: &egui::Context, dir: &std::path::Path) -> App {
             open_project: None,
         },
     );
-    for _ in 0..500 {
-        frame(ctx, &mut app);
-        if app.vm.system.is_some() && app.vm.tasks_loaded {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    settle(ctx, &mut app, "start-up", |a| {
+        a.vm.system.is_some() && a.vm.tasks_loaded && !a.vm.functions.is_empty()
+    });
     // Let start-up work (probes, first GPU reading) finish repainting.
     for _ in 0..50 {
         frame(ctx, &mut app);
@@ -53,30 +63,26 @@ fn frame(ctx: &egui::Context, app: &mut App) {
         .clear();
 }
 
-/// Runs the paint loop for `secs`, calling `wake` from 100 threads at 10 Hz when
-/// `progress`; returns frames painted per second.
-fn fps(
-    ctx: &egui::Context,
-    app: &mut App,
-    due: &Due,
-    wake: slate::core::Waker,
-    progress: bool,
-    secs: f64,
-) -> f64 {
+/// Paints frames until `done` holds (a minute at most).
+fn settle(ctx: &egui::Context, app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let start = Instant::now();
+    while !done(app) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "waited a minute for {what}"
+        );
+        frame(ctx, app);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs the paint loop for `secs`; returns (frames painted, core events received) per
+/// second.
+fn fps(ctx: &egui::Context, app: &mut App, due: &Due, secs: f64) -> (f64, f64) {
+    // Everything pending so far is history: the loop starts asleep.
+    frame(ctx, app);
     *due.lock().unwrap() = None;
-    let stop = Arc::new(AtomicBool::new(false));
-    let reporters: Vec<_> = (0..if progress { 100 } else { 0 })
-        .map(|i| {
-            let (stop, wake) = (stop.clone(), wake.clone());
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(i));
-                while !stop.load(Ordering::Relaxed) {
-                    wake();
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            })
-        })
-        .collect();
+    let events_before = app.vm.events_applied;
     let start = Instant::now();
     let mut frames = 0u64;
     while start.elapsed().as_secs_f64() < secs {
@@ -90,11 +96,23 @@ fn fps(
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    for r in reporters {
-        r.join().ok();
+    // The events that arrived and were not painted yet count too.
+    app.pump_events(ctx);
+    let events = app.vm.events_applied - events_before;
+    (frames as f64 / secs, events as f64 / secs)
+}
+
+fn countdown() -> TaskRequest {
+    TaskRequest {
+        function: "demo/countdown".into(),
+        // Ten progress lines a second, for far longer than the bench runs.
+        params: [
+            ("steps".to_string(), "100000".to_string()),
+            ("interval".to_string(), "0.1".to_string()),
+        ]
+        .into(),
+        ..Default::default()
     }
-    frames as f64 / secs
 }
 
 fn main() {
@@ -111,12 +129,35 @@ fn main() {
         }
     });
     let mut app = app(&ctx, dir.path());
-    let idle = fps(&ctx, &mut app, &due, Arc::new(|| {}), false, secs);
-    let coalesced = slate::ui::repaint::coalescing_waker(ctx.clone());
-    let busy = fps(&ctx, &mut app, &due, coalesced, true, secs);
-    let c = ctx.clone();
-    let per_event: slate::core::Waker = Arc::new(move || c.request_repaint());
-    let busy_peer = fps(&ctx, &mut app, &due, per_event, true, secs);
+    let (idle, _) = fps(&ctx, &mut app, &due, secs);
+
+    let commands = app.commands_for_tests();
+    for _ in 0..TASKS {
+        commands.send(Command::SubmitTask {
+            request: countdown(),
+        });
+    }
+    settle(&ctx, &mut app, "every task reporting progress", |a| {
+        let reporting =
+            a.vm.active()
+                .filter(|t| t.progress > 0.0 && t.progress < 1.0)
+                .count();
+        reporting == TASKS
+    });
+    let (busy, events) = fps(&ctx, &mut app, &due, secs);
+    let on_screen = app.shown_tasks().len();
+
+    app.execute(&ctx, UiCommand::ToggleRightPanel);
+    frame(&ctx, &mut app);
+    let (hidden, _) = fps(&ctx, &mut app, &due, secs);
+    let hidden_shown = app.shown_tasks().len();
+
+    for id in app.vm.active().map(|t| t.id).collect::<Vec<_>>() {
+        commands.send(Command::CancelTask { id });
+    }
+    settle(&ctx, &mut app, "every task cancelled", |a| {
+        a.vm.active().next().is_none()
+    });
     common::write(
         "repaint",
         &[
@@ -124,16 +165,42 @@ fn main() {
                 "frames per second, 100 tasks reporting progress at 10 Hz (goal <= 12)",
                 busy,
                 "fps",
-                "one repaint per event (before)",
-                busy_peer,
+                "core events received per second (one frame each before)",
+                events,
+            ),
+            Figure::alone(
+                "frames per second, the same with no task's progress on screen",
+                hidden,
+                "fps",
+            ),
+            Figure::alone(
+                "tasks whose progress was on screen (of 100)",
+                on_screen as f64,
+                "tasks",
             ),
             Figure::alone("frames per second, idle (goal 0)", idle, "fps"),
         ],
     );
     app.shutdown();
     assert!(
+        events > 100.0,
+        "only {events} events a second: the tasks are not reporting"
+    );
+    assert!(
         busy <= 12.0,
         "{busy} fps while tasks report progress (goal <= 12)"
+    );
+    assert!(
+        on_screen > 0 && on_screen < TASKS,
+        "{on_screen} tasks counted on screen: the progress area shows some, not all"
+    );
+    assert_eq!(
+        hidden_shown, 0,
+        "no task is on screen with the panel hidden"
+    );
+    assert!(
+        hidden < busy,
+        "{hidden} fps with nothing on screen, {busy} with progress shown"
     );
     assert!(idle == 0.0, "{idle} fps while idle (goal 0)");
 }

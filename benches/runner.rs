@@ -25,7 +25,7 @@ fn core(dir: &std::path::Path) -> slate::core::CoreHandle {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     loop {
         if let Event::TasksSnapshot { .. } = core.events.recv().unwrap() {
@@ -200,7 +200,7 @@ fn main() {
     // 5. Events through the core→UI channel (with its waker), vs a bare channel.
     let events = if full { 1_000_000 } else { 10_000 };
     let (tx, rx) = crossbeam_channel::unbounded();
-    let sink = EventSink::new(tx, std::sync::Arc::new(|| {}));
+    let sink = EventSink::new(tx, std::sync::Arc::new(|_| {}));
     let ev = Event::TaskProgress {
         id: 1,
         progress: 0.5,

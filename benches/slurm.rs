@@ -59,7 +59,7 @@ fn main() {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     while !matches!(core.events.recv().unwrap(), Event::TasksSnapshot { .. }) {}
 

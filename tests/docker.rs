@@ -108,6 +108,17 @@ fn cancel_and_timeout_stop_and_remove_the_container() {
     );
     let asked = Instant::now();
     s.send(Command::CancelTask { id: long });
+    // The window reads "cancelling" at once, while the container is being stopped.
+    s.until("the task marked cancelling", 5, |e, _| {
+        matches!(e, Event::TaskUpdated { task } if task.id == long
+            && task.state == TaskState::Running
+            && task.stage.as_deref() == Some("cancelling"))
+    });
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "\"cancelling\" came {:?} after the cancel",
+        asked.elapsed()
+    );
     assert_eq!(s.wait_finished(long, 30).state, TaskState::Cancelled);
     assert!(
         asked.elapsed() < Duration::from_secs(15),

@@ -716,7 +716,7 @@ fn files_added_on_disk_reach_git_status_and_assets_without_a_refresh() {
         inbox,
         slate::paths::Paths::in_dir(&dir.path().join("data"), Some(ws.clone())),
         slate::settings::Settings::default(),
-        slate::core::EventSink::new(tx, std::sync::Arc::new(|| {})),
+        slate::core::EventSink::new(tx, std::sync::Arc::new(|_| {})),
         std::sync::Arc::new(|_| None),
     );
     service.command(Command::OpenProject {
@@ -1685,4 +1685,393 @@ fn the_palette_tracks_lfs_patterns_and_acts_on_the_selected_commit() {
     palette(&mut h, "roll back to the selected");
     h.run_steps(3);
     assert!(h.get_by_label("Soft").is_focused());
+}
+
+/// A solid 64×36 picture in `rgb`, written to `path`.
+fn solid_png(path: &std::path::Path, rgb: [u8; 3]) {
+    image::RgbImage::from_pixel(64, 36, image::Rgb(rgb))
+        .save(path)
+        .unwrap();
+}
+
+fn head_of(project: &std::path::Path) -> String {
+    git2::Repository::open(project)
+        .unwrap()
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .id()
+        .to_string()
+}
+
+/// Clicks the history row whose summary ends with `words`; returns its commit id.
+fn click_commit(h: &mut egui_kittest::Harness<'static, slate::ui::App>, words: &str) -> String {
+    use egui_kittest::kittest::Queryable as _;
+    let words = words.to_string();
+    common::wait_until(h, &format!("the commit {words:?}"), 20, |h| {
+        h.state()
+            .vm
+            .git_log
+            .iter()
+            .any(|c| c.summary.ends_with(&words))
+    });
+    let c = h
+        .state()
+        .vm
+        .git_log
+        .iter()
+        .find(|c| c.summary.ends_with(&words))
+        .cloned()
+        .unwrap();
+    h.get_by_label(&c.summary).click();
+    common::wait_until(h, "the commit selected", 10, |h| {
+        h.state().git_selected_commit().as_deref() == Some(c.id.as_str())
+    });
+    c.id
+}
+
+/// Item 1: a changed picture shows before and after, and each rollback button (soft,
+/// mixed, hard after its confirmation) moves the branch as it says.
+#[test]
+fn a_changed_picture_shows_before_and_after_and_each_rollback_button_moves_the_branch() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let film = d.join("workspace/Film");
+    let frame = film.join("03_Renders/frame.png");
+    std::fs::create_dir_all(frame.parent().unwrap()).unwrap();
+    for (rgb, words) in [
+        ([200, 0, 0], "red frame"),
+        ([0, 0, 200], "blue frame"),
+        ([0, 200, 0], "green frame"),
+    ] {
+        solid_png(&frame, rgb);
+        cli(d, &["--project", "Film", "git", "commit", "-m", words]);
+    }
+    let mut h = film_open(d);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Num6);
+    h.run_steps(2);
+    assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
+
+    // The picture's change: the blue frame before, the green one after, from LFS.
+    click_commit(&mut h, "green frame");
+    common::wait_until(&mut h, "the commit's files", 10, |h| {
+        h.query_by_label_contains("03_Renders/frame.png").is_some()
+    });
+    h.get_by_label_contains("03_Renders/frame.png").click();
+    common::wait_until(&mut h, "both pictures", 20, |h| {
+        h.query_by_label("Before: 03_Renders/frame.png").is_some()
+            && h.query_by_label("After: 03_Renders/frame.png").is_some()
+    });
+    let media = h.state().vm.git_diff.clone().unwrap().3.unwrap();
+    for (side, rgb) in [(&media.before, [0, 0, 200]), (&media.after, [0, 200, 0])] {
+        let side = side.as_ref().unwrap();
+        assert!(
+            side.to_string_lossy().contains("lfs/objects"),
+            "{} is not the LFS object",
+            side.display()
+        );
+        let img = image::ImageReader::open(side)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .decode()
+            .unwrap()
+            .into_rgb8();
+        assert_eq!(img.get_pixel(3, 3).0, rgb, "{}", side.display());
+    }
+
+    // Hard, after its confirmation: the branch and every file go back to blue.
+    let blue = click_commit(&mut h, "blue frame");
+    h.get_by_label("Hard…").click();
+    h.run_steps(3);
+    h.get_by_label("Hard rollback?");
+    h.get_by_label("Roll back").click();
+    common::wait_until(&mut h, "the hard rollback", 20, |h| {
+        h.state().vm.git_log.len() == 3
+    });
+    assert_eq!(head_of(&film), blue);
+    assert_eq!(
+        image::open(&frame).unwrap().into_rgb8().get_pixel(3, 3).0,
+        [0, 0, 200]
+    );
+
+    // Mixed: the branch goes back to red, the file stays blue, unstaged.
+    let red = click_commit(&mut h, "red frame");
+    h.get_by_label("Mixed").click();
+    common::wait_until(&mut h, "the mixed rollback", 20, |h| {
+        h.state().vm.git_log.len() == 2
+            && h.state()
+                .vm
+                .git_status
+                .as_ref()
+                .is_some_and(|s| s.modified.iter().any(|c| c.path.ends_with("frame.png")))
+    });
+    assert_eq!(head_of(&film), red);
+    assert_eq!(
+        image::open(&frame).unwrap().into_rgb8().get_pixel(3, 3).0,
+        [0, 0, 200]
+    );
+    // With changes, a hard rollback is refused until they are committed.
+    click_commit(&mut h, "red frame");
+    {
+        use egui_kittest::kittest::NodeT as _;
+        assert!(h.get_by_label("Hard…").accesskit_node().is_disabled());
+    }
+
+    // Soft, to the project's first commit: the frame is staged as new.
+    let first = h.state().vm.git_log.last().unwrap().id.clone();
+    let first_summary = h.state().vm.git_log.last().unwrap().summary.clone();
+    h.get_by_label(&first_summary).click();
+    h.run_steps(3);
+    h.get_by_label("Soft").click();
+    common::wait_until(&mut h, "the soft rollback", 20, |h| {
+        h.state().vm.git_log.len() == 1
+            && h.state()
+                .vm
+                .git_status
+                .as_ref()
+                .is_some_and(|s| s.staged.iter().any(|c| c.path.ends_with("frame.png")))
+    });
+    assert_eq!(head_of(&film), first);
+}
+
+/// Item 9: a queued task's place and priority change from the palette, and the commands
+/// show only for a queued task.
+#[test]
+fn the_palette_moves_and_reprioritises_the_selected_queued_task() {
+    use slate::events::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with_functions(dir.path());
+    let commands = h.state().commands_for_tests();
+    commands.send(Command::PauseQueue { paused: true });
+    for _ in 0..3 {
+        commands.send(Command::SubmitTask {
+            request: slate::model::task::TaskRequest {
+                function: "demo/countdown".into(),
+                ..Default::default()
+            },
+        });
+    }
+    common::wait_until(&mut h, "three queued tasks", 20, |h| {
+        h.state().vm.queued_count() == 3
+    });
+    assert!(!h.state().availability().task_queued, "nothing selected");
+    h.state_mut().select_task_for_tests(Some(2));
+    h.run_steps(2);
+    assert!(h.state().availability().task_queued);
+    let seq = |h: &egui_kittest::Harness<'static, slate::ui::App>, id| h.state().vm.tasks[&id].seq;
+    assert!(seq(&h, 1) < seq(&h, 2));
+    palette(&mut h, "move the selected task up");
+    common::wait_until(&mut h, "task 2 ahead of task 1", 10, |h| {
+        seq(h, 2) < seq(h, 1)
+    });
+    palette(&mut h, "move the selected task down");
+    common::wait_until(&mut h, "task 2 behind task 1 again", 10, |h| {
+        seq(h, 1) < seq(h, 2)
+    });
+    palette(&mut h, "raise the selected task's priority");
+    common::wait_until(&mut h, "priority 1", 10, |h| {
+        h.state().vm.tasks[&2].priority == 1
+    });
+    palette(&mut h, "lower the selected task's priority");
+    common::wait_until(&mut h, "priority 0", 10, |h| {
+        h.state().vm.tasks[&2].priority == 0
+    });
+    // A running or finished task has no place in the queue.
+    commands.send(Command::CancelTask { id: 2 });
+    common::wait_until(&mut h, "task 2 cancelled", 10, |h| {
+        h.state().vm.tasks[&2].state.is_finished()
+    });
+    assert!(!h.state().availability().task_queued);
+    for id in [1, 3] {
+        commands.send(Command::CancelTask { id });
+    }
+}
+
+/// The whole window at a laptop size, at scale 1 and 1.25 (1024×700 physical pixels).
+fn small_window(
+    d: &std::path::Path,
+    scale: f32,
+    project: Option<&str>,
+) -> egui_kittest::Harness<'static, slate::ui::App> {
+    let mut options = common::options(d);
+    options.open_project = project.map(str::to_string);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1024.0 / scale, 700.0 / scale])
+        .with_pixels_per_point(scale)
+        .wgpu()
+        .build_eframe(move |cc| slate::ui::App::new(cc, options));
+    common::settle(&mut h);
+    if project.is_some() {
+        common::wait_until(&mut h, "the project", 20, |h| {
+            h.state()
+                .vm
+                .project
+                .as_ref()
+                .is_some_and(|p| p.manifest.is_some())
+        });
+    }
+    h
+}
+
+/// Item 7: the Scene, Tasks and Git tabs as a whole window at 1024×700, at scale 1 and
+/// 1.25. The status bar (this machine's Docker and GPU) and the Git history (commit ids
+/// and times) are masked.
+#[test]
+fn whole_window_snapshots_at_1024x700_and_scale_1_25() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "scene",
+            "add",
+            "1",
+            "Arrival",
+        ],
+    );
+    cli(
+        d,
+        &[
+            "--project",
+            "Film",
+            "project",
+            "shot",
+            "add",
+            "1",
+            "1",
+            "Dock",
+        ],
+    );
+    let mut results = Vec::new();
+    for scale in [1.0f32, 1.25] {
+        let mut h = small_window(d, scale, Some("Film"));
+        // A project opens on its first scene, not on a hint to pick one.
+        assert_eq!(
+            h.state().selection(),
+            Some(slate::ui::views::project_browser::StoryItem::Scene(0, 0))
+        );
+        assert!(h.query_by_label_contains("Select a scene").is_none());
+        let (w, hgt) = (1024.0 / scale, 700.0 / scale);
+        for (tab, key) in [
+            ("scene", Key::Num2),
+            ("tasks", Key::Num4),
+            ("git", Key::Num6),
+        ] {
+            h.key_press_modifiers(Modifiers::COMMAND, key);
+            h.run_steps(4);
+            let status_bar = h.get_by_label_contains("Queue:").rect();
+            h.mask(egui::Rect::from_min_max(
+                egui::pos2(0.0, status_bar.min.y - 4.0),
+                egui::pos2(w, hgt),
+            ));
+            if tab == "git" {
+                let history = h.get_by_label_contains("History (").rect();
+                let right = h.get_by_label("Properties").rect().min.x;
+                h.mask(egui::Rect::from_min_max(
+                    history.min,
+                    egui::pos2(right, status_bar.min.y),
+                ));
+            }
+            let name = format!(
+                "window_{tab}_1024x700_scale_{}",
+                scale.to_string().replace('.', "_")
+            );
+            results.push(h.try_snapshot_options(&name, &common::snapshot_options()));
+        }
+    }
+    for r in results {
+        r.unwrap();
+    }
+}
+
+/// Item 7: in a short window the Git tab's left column scrolls to its LFS section, and a
+/// narrow Tasks table scrolls sideways to its last column.
+#[test]
+fn the_git_left_column_and_the_tasks_table_scroll_in_a_small_window() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    // A dozen LFS files: listed, the left column is taller than the window.
+    let renders = d.join("workspace/Film/03_Renders");
+    std::fs::create_dir_all(&renders).unwrap();
+    for i in 0..12 {
+        solid_png(&renders.join(format!("frame_{i:02}.png")), [i * 20, 0, 0]);
+    }
+    cli(d, &["--project", "Film", "git", "commit", "-m", "frames"]);
+    let mut h = small_window(d, 1.25, Some("Film"));
+    let hgt = 700.0 / 1.25;
+    let wheel = |h: &mut egui_kittest::Harness<'static, slate::ui::App>, at: egui::Pos2, delta| {
+        h.hover_at(at);
+        h.run_steps(1);
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Modifiers::NONE,
+        });
+        h.run_steps(4);
+    };
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "the LFS files", 20, |h| {
+        h.state().vm.lfs.files.len() == 12
+    });
+    h.get_by_label("LFS files").click();
+    h.run_steps(4);
+    let lfs = h.get_by_label_contains("Git LFS ·").rect();
+    let changes = h.get_by_label("Changes").rect();
+    wheel(&mut h, changes.center(), egui::vec2(0.0, -300.0));
+    let moved = h.get_by_label_contains("Git LFS ·").rect();
+    assert!(
+        moved.min.y < lfs.min.y - 50.0,
+        "the left column did not scroll: its LFS heading stayed at y = {} (window {hgt} high)",
+        moved.min.y
+    );
+
+    // A task waiting in a paused queue gives the table a row.
+    let commands = h.state().commands_for_tests();
+    commands.send(slate::events::Command::PauseQueue { paused: true });
+    commands.send(slate::events::Command::SubmitTask {
+        request: slate::model::task::TaskRequest {
+            function: "demo/countdown".into(),
+            ..Default::default()
+        },
+    });
+    common::wait_until(&mut h, "a queued task", 20, |h| {
+        h.state().vm.queued_count() == 1
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    h.run_steps(4);
+    let right_panel = h.get_by_label("Properties").rect().min.x;
+    let last = h.get_by_label_contains("Attempts").rect();
+    assert!(
+        last.max.x > right_panel,
+        "the table fits ({last:?}); this test needs it wider than the main view"
+    );
+    // Over the table's header row, inside the main view.
+    wheel(
+        &mut h,
+        egui::pos2(right_panel - 100.0, last.center().y),
+        egui::vec2(-400.0, 0.0),
+    );
+    let last = h.get_by_label_contains("Attempts").rect();
+    assert!(
+        last.max.x <= right_panel + 1.0,
+        "the table did not scroll sideways: Attempts ends at x = {}, the main view at {right_panel}",
+        last.max.x
+    );
 }

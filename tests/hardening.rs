@@ -546,7 +546,7 @@ fn the_studio_takes_the_store_once_another_slate_lets_go() {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     let wait = |what: &str, secs: u64, pred: &dyn Fn(&Event) -> bool| {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -656,7 +656,7 @@ fn end_on_a_full_disk(
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     let events = &core.events;
     let mut seen: Vec<String> = Vec::new();

@@ -409,7 +409,7 @@ fn a_killed_slate_loses_no_task() {
                     ..Default::default()
                 },
             },
-            std::sync::Arc::new(|| {}),
+            std::sync::Arc::new(|_| {}),
         );
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -465,4 +465,51 @@ fn a_corrupt_database_is_kept_aside_and_a_fresh_one_used() {
         })
         .count();
     assert_eq!(kept, 1);
+}
+
+/// The ETA `slate run` prints when a countdown is half done (its first report comes at
+/// once, with nothing measured yet).
+fn first_eta(dir: &std::path::Path, steps: &str, interval: &str) -> Option<f64> {
+    let out = studio::slate_cli(
+        dir,
+        &[
+            "--json",
+            "run",
+            "demo/countdown",
+            "--param",
+            &format!("steps={steps}"),
+            "--param",
+            &format!("interval={interval}"),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["type"] == "task.progress" && e["progress"].as_f64() == Some(0.5))
+        .and_then(|e| e["eta_s"].as_f64())
+}
+
+/// Item 5, on the command line: once a function has history, the estimate `slate run`
+/// prints blends it in, as the window's does (one ETA function for both). Half-way, the
+/// task's own pace weighs three quarters, and runs that finished in a tenth of a second
+/// pull its estimate down by about a quarter.
+#[test]
+fn the_cli_estimate_blends_in_the_functions_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = first_eta(dir.path(), "4", "1").expect("an estimate from the task's pace");
+    for _ in 0..3 {
+        first_eta(dir.path(), "1", "0");
+    }
+    let blended = first_eta(dir.path(), "4", "1").expect("an estimate with history");
+    assert!(
+        blended < alone * 0.88 && blended > alone * 0.6,
+        "with quick runs in history the estimate is {blended:.2} s, alone {alone:.2} s"
+    );
 }

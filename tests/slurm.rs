@@ -330,7 +330,7 @@ fn a_killed_slate_re_attaches_to_its_job_and_finishes_once() {
                 ..Default::default()
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     let mut terminal = Vec::new();
     let mut reattached = false;

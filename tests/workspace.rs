@@ -487,7 +487,7 @@ fn another_clients_edit_shows_in_the_open_project_at_once() {
             run_tasks: false,
             runner: Default::default(),
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     let wait = |what: &str, pred: &dyn Fn(&Event) -> bool| -> Event {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

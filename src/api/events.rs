@@ -179,6 +179,9 @@ pub enum Event {
         commit: String,
         path: String,
         text: String,
+        /// For a picture: the files to show before and after the commit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<crate::model::git::MediaChange>,
     },
     #[serde(rename = "git.committed")]
     GitCommitted { id: String, summary: String },
@@ -371,12 +374,26 @@ pub enum Command {
     Shutdown,
 }
 
+/// What an event asks of an idle window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// Nothing it draws changed: a GPU sample changes only the GPU tab, which repaints on
+    /// the sampler's clock while it is shown.
+    Never,
+    /// Only a view of this task changed (its progress, stage or live log): worth a frame
+    /// only while the window draws that task.
+    IfShown(TaskId),
+    Always,
+}
+
 impl Event {
-    /// Whether an idle window should wake for it. A GPU sample changes only what the GPU
-    /// tab draws, and that tab repaints on the sampler's clock while it is shown: an
-    /// idle window elsewhere stays asleep.
-    pub fn wakes_window(&self) -> bool {
-        !matches!(self, Event::GpuSample { .. })
+    /// Whether, and for what, an idle window should wake for this event.
+    pub fn wake(&self) -> Wake {
+        match self {
+            Event::GpuSample { .. } => Wake::Never,
+            Event::TaskProgress { id, .. } | Event::TaskLog { id, .. } => Wake::IfShown(*id),
+            _ => Wake::Always,
+        }
     }
 }
 

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::api::events::Event;
+use crate::api::events::{Event, Wake};
 
-/// Called after each event so an idle UI wakes up (`egui::Context::request_repaint`).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
+/// Called after each event that may change what the window draws, so an idle window
+/// wakes up (`egui::Context::request_repaint`); it decides what [`Wake::IfShown`] means.
+pub type Waker = Arc<dyn Fn(Wake) + Send + Sync>;
 
 /// The core's way to talk to the UI: a channel plus a waker, and the API's event bus
 /// (numbered, journaled, broadcast to every client).
@@ -50,9 +51,9 @@ impl EventSink {
         if let Some(bus) = &self.bus {
             bus.publish(&event);
         }
-        let wake = event.wakes_window();
-        if self.tx.send(event).is_ok() && wake {
-            (self.waker)();
+        let wake = event.wake();
+        if self.tx.send(event).is_ok() && wake != Wake::Never {
+            (self.waker)(wake);
         }
     }
 }
@@ -66,11 +67,13 @@ mod tests {
     fn a_gpu_sample_does_not_wake_the_window_and_a_task_event_does() {
         let (tx, rx) = crossbeam_channel::unbounded();
         let woken = Arc::new(AtomicUsize::new(0));
-        let w = woken.clone();
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (w, a) = (woken.clone(), asked.clone());
         let sink = EventSink::new(
             tx,
-            Arc::new(move || {
+            Arc::new(move |wake| {
                 w.fetch_add(1, Ordering::Relaxed);
+                a.lock().unwrap().push(wake);
             }),
         );
         sink.emit(Event::GpuSample {
@@ -81,7 +84,16 @@ mod tests {
         assert_eq!(woken.load(Ordering::Relaxed), 0);
         sink.emit(Event::QueuePaused { paused: true });
         assert_eq!(woken.load(Ordering::Relaxed), 1);
-        // Both still reach the window's channel.
-        assert_eq!(rx.try_iter().count(), 2);
+        // Progress asks the window whether it shows that task.
+        sink.emit(Event::TaskProgress {
+            id: 4,
+            progress: 0.5,
+            stage: None,
+            message: None,
+            eta_s: None,
+        });
+        assert_eq!(*asked.lock().unwrap(), [Wake::Always, Wake::IfShown(4)]);
+        // All still reach the window's channel.
+        assert_eq!(rx.try_iter().count(), 3);
     }
 }

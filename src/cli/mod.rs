@@ -473,7 +473,7 @@ pub(crate) fn start_core(
                 slate_exe: None,
             },
         },
-        std::sync::Arc::new(|| {}),
+        std::sync::Arc::new(|_| {}),
     );
     loop {
         match core.events.recv_timeout(Duration::from_secs(30)) {

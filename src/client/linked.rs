@@ -66,9 +66,9 @@ enum Ended {
 
 impl Link {
     fn emit(&self, e: Event) {
-        let wake = e.wakes_window();
-        if self.events.send(e).is_ok() && wake {
-            (self.waker)();
+        let wake = e.wake();
+        if self.events.send(e).is_ok() && wake != crate::api::events::Wake::Never {
+            (self.waker)(wake);
         }
     }
 

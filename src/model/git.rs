@@ -61,6 +61,17 @@ pub struct FileStat {
     pub deletions: usize,
 }
 
+/// A picture a commit changed, as files on this machine to show side by side: what the
+/// path held before the commit and after it. `None` on a side: the file did not exist
+/// there, or its LFS object is not downloaded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaChange {
+    pub before: Option<std::path::PathBuf>,
+    pub after: Option<std::path::PathBuf>,
+    /// Why a side is missing, said to the user ("not downloaded", "added", "deleted").
+    pub note: Option<String>,
+}
+
 /// Semantic commit prefixes offered in the Git tab and accepted by `slate git commit`.
 pub const PREFIXES: &[&str] = &[
     "feat", "asset", "render", "fix", "docs", "story", "chore", "wip",

@@ -268,6 +268,8 @@ struct Running {
     log_error: Option<String>,
     /// Where the task's current stage began, for its estimate.
     stage_mark: Option<crate::model::eta::StageMark>,
+    /// The 75th-percentile run time of its function and preset when it started.
+    history_p75: Option<f64>,
 }
 
 impl Running {
@@ -285,6 +287,7 @@ impl Running {
             log_skipped: 0,
             log_error: None,
             stage_mark: None,
+            history_p75: None,
         }
     }
 }
@@ -1539,6 +1542,24 @@ impl Actor {
         }
     }
 
+    /// The 75th-percentile run time (seconds) of this function and preset's successful
+    /// runs, once there are enough of them (the window's figure, from the same tasks).
+    fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
+        let mut runs: Vec<f64> = self
+            .tasks
+            .values()
+            .filter(|t| {
+                t.function == function
+                    && t.preset.as_deref() == preset
+                    && t.state == TaskState::Succeeded
+            })
+            .filter_map(|t| t.duration_ms(0))
+            .map(|d| d as f64 / 1000.0)
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        crate::model::eta::p75(&runs)
+    }
+
     fn p95_peak_vram(&self, function: &str) -> Option<u64> {
         let mut peaks: Vec<u64> = self
             .tasks
@@ -1753,7 +1774,9 @@ impl Actor {
             cancel: cancel_rx,
             reports: self.reports_tx.clone(),
         };
-        self.running.insert(id, Running::new(cancel_tx));
+        let mut running = Running::new(cancel_tx);
+        running.history_p75 = self.history_p75(&t.function, t.preset.as_deref());
+        self.running.insert(id, running);
         let finished = self.finished_tx.clone();
         let project_dir_for_slurm = project_dir.clone();
         let target = match self.target_of(t.host.as_deref()) {
@@ -1848,9 +1871,15 @@ impl Actor {
                     || now.saturating_sub(r.last_progress_ms) >= PROGRESS_EVERY_MS
                 {
                     r.last_progress_ms = now;
-                    // The window blends in history; the runner has only the task's pace.
+                    // The same estimate as the window's: the task's pace blended with
+                    // its function's history.
                     let eta_s = elapsed.and_then(|e| {
-                        crate::model::eta::remaining_in_stage(e, t.progress, r.stage_mark, None)
+                        crate::model::eta::remaining_in_stage(
+                            e,
+                            t.progress,
+                            r.stage_mark,
+                            r.history_p75,
+                        )
                     });
                     self.sink.emit(Event::TaskProgress {
                         id,

@@ -480,7 +480,7 @@ pub fn serve(paths: crate::paths::Paths, options: ServeOptions) -> Result<(), St
                 slate_exe: None,
             },
         },
-        Arc::new(|| {}),
+        Arc::new(|_| {}),
     );
     let api = core.api();
     // The window drains the core's channel; here a thread does, reporting what matters.

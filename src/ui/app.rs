@@ -108,6 +108,8 @@ pub struct App {
     projects_created_seen: u64,
     /// The project last shown, to reset the selection when another opens.
     shown_project: Option<PathBuf>,
+    /// A project just opened: select its first scene once its story is read.
+    first_scene_pending: bool,
     /// A project sent to the trash, in case the trash refuses it.
     trashing: Option<PathBuf>,
     /// The project to open when the list first arrives (`--project`, or the last one).
@@ -119,6 +121,8 @@ pub struct App {
     pub frames: u64,
     /// `SLATE_TRACE_FRAMES=1`: print a line per frame to stderr (the idle test counts them).
     trace_frames: bool,
+    /// The tasks this frame drew: only their progress wakes the window.
+    shown_tasks: crate::ui::repaint::ShownTasks,
 }
 
 impl App {
@@ -145,8 +149,8 @@ impl App {
             .as_ref()
             .map(|p| p.notifications.clone())
             .unwrap_or_default();
-        let waker_ctx = ctx.clone();
-        let waker = crate::ui::repaint::coalescing_waker(waker_ctx);
+        let shown_tasks = crate::ui::repaint::ShownTasks::default();
+        let waker = crate::ui::repaint::window_waker(ctx.clone(), shown_tasks.clone());
         // Another Slate (`slate serve`) owns this data dir: be its client, not a second
         // owner. A screenshot always renders its own core.
         let serving = match crate::server::discovery::read(&options.paths.data_dir) {
@@ -201,6 +205,7 @@ impl App {
             progress_expanded_for: 0,
             projects_created_seen: 0,
             shown_project: None,
+            first_scene_pending: false,
             trashing: None,
             open_at_start,
             selected_task: None,
@@ -213,6 +218,7 @@ impl App {
                 result: Arc::new(Mutex::new(None)),
             }),
             frames: 0,
+            shown_tasks,
             trace_frames: std::env::var_os("SLATE_TRACE_FRAMES").is_some(),
         }
         .restore(kept_notifications)
@@ -221,6 +227,21 @@ impl App {
     fn restore(mut self, kept: Vec<crate::ui::view_model::Notification>) -> Self {
         self.vm.restore_notifications(kept);
         self
+    }
+
+    /// The tasks the last frame drew (their progress wakes the window; tests).
+    pub fn shown_tasks(&self) -> std::collections::HashSet<crate::model::task::TaskId> {
+        self.shown_tasks.ids()
+    }
+
+    /// Selects a task as a click in the Tasks tab would (tests).
+    pub fn select_task_for_tests(&mut self, id: Option<crate::model::task::TaskId>) {
+        self.selected_task = id;
+    }
+
+    /// The commit selected in the Git tab's history (tests).
+    pub fn git_selected_commit(&self) -> Option<String> {
+        self.git_view.selected_commit().map(str::to_string)
     }
 
     /// A headless app for benchmarks: no window, the real core.
@@ -281,6 +302,23 @@ impl App {
             self.shown_project = open_path.clone();
             self.state.last_project = open_path;
             self.selection = None;
+            self.first_scene_pending = true;
+        }
+        // The Scene board shows one scene: a project opens on its first, not on a hint
+        // to pick one (once its story is read).
+        if self.first_scene_pending
+            && let Some(m) = self.vm.project.as_ref().and_then(|p| p.manifest.as_ref())
+        {
+            self.first_scene_pending = false;
+            if self.selection.is_none() {
+                self.selection = m
+                    .narrative
+                    .chapters
+                    .iter()
+                    .enumerate()
+                    .find(|(_, c)| !c.scenes.is_empty())
+                    .map(|(ci, _)| StoryItem::Scene(ci, 0));
+            }
         }
         if let Some(path) = self.trashing.take() {
             match (&self.vm.project_error, self.vm.project_failure) {
@@ -437,6 +475,25 @@ impl App {
                     self.commands.send(Command::RetryTask { id });
                 }
             }
+            UiCommand::RaiseTaskPriority | UiCommand::LowerTaskPriority => {
+                if let Some(t) = self.selected_task.and_then(|id| self.vm.tasks.get(&id)) {
+                    let step = if cmd == UiCommand::RaiseTaskPriority {
+                        1
+                    } else {
+                        -1
+                    };
+                    self.commands.send(Command::SetPriority {
+                        id: t.id,
+                        priority: t.priority + step,
+                    });
+                }
+            }
+            UiCommand::MoveTaskUp | UiCommand::MoveTaskDown => {
+                if let Some(id) = self.selected_task {
+                    let up = cmd == UiCommand::MoveTaskUp;
+                    self.commands.send(Command::MoveTask { id, up });
+                }
+            }
             UiCommand::ApproveTake
             | UiCommand::RejectTake
             | UiCommand::StarTake
@@ -506,6 +563,8 @@ impl App {
             },
             task_cancellable: selected_task.is_some_and(|t| !t.state.is_finished()),
             task_retryable: selected_task.is_some_and(|t| t.state.can_retry()),
+            task_queued: selected_task
+                .is_some_and(|t| t.state == crate::model::task::TaskState::Queued),
             take_selected: matches!(self.selection, Some(StoryItem::Shot(..)))
                 && self.board.selected.is_some(),
             commit_selected: self.git_view.selected_commit().is_some(),
@@ -750,6 +809,7 @@ impl App {
         for cmd in pending {
             self.execute(&ctx, cmd);
         }
+        self.shown_tasks.publish(&ctx);
         let detail = self.state.tab == Tab::Gpu;
         if detail != self.gpu_detail {
             self.gpu_detail = detail;

@@ -44,6 +44,10 @@ pub enum UiCommand {
     UndoStoryEdit,
     CancelTask,
     RetryTask,
+    RaiseTaskPriority,
+    LowerTaskPriority,
+    MoveTaskUp,
+    MoveTaskDown,
     ApproveTake,
     RejectTake,
     StarTake,
@@ -82,6 +86,8 @@ pub struct Availability {
     /// The selected task can be cancelled / retried.
     pub task_cancellable: bool,
     pub task_retryable: bool,
+    /// The selected task waits in the queue (its priority and place can change).
+    pub task_queued: bool,
     /// A take is selected on the Scene board.
     pub take_selected: bool,
     /// A commit is selected in the Git history.
@@ -99,7 +105,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 51] = [
+    pub const ALL: [UiCommand; 55] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -142,6 +148,10 @@ impl UiCommand {
         UiCommand::UndoStoryEdit,
         UiCommand::CancelTask,
         UiCommand::RetryTask,
+        UiCommand::RaiseTaskPriority,
+        UiCommand::LowerTaskPriority,
+        UiCommand::MoveTaskUp,
+        UiCommand::MoveTaskDown,
         UiCommand::ApproveTake,
         UiCommand::RejectTake,
         UiCommand::StarTake,
@@ -177,6 +187,10 @@ impl UiCommand {
             UiCommand::DeleteSelected => a.project_open && a.story != StoryLevel::Project,
             UiCommand::CancelTask => a.task_cancellable,
             UiCommand::RetryTask => a.task_retryable,
+            UiCommand::RaiseTaskPriority
+            | UiCommand::LowerTaskPriority
+            | UiCommand::MoveTaskUp
+            | UiCommand::MoveTaskDown => a.task_queued,
             UiCommand::ApproveTake
             | UiCommand::RejectTake
             | UiCommand::StarTake
@@ -226,6 +240,10 @@ impl UiCommand {
             UiCommand::UndoStoryEdit => "Undo story edit".into(),
             UiCommand::CancelTask => "Cancel the selected task".into(),
             UiCommand::RetryTask => "Retry the selected task".into(),
+            UiCommand::RaiseTaskPriority => "Raise the selected task's priority".into(),
+            UiCommand::LowerTaskPriority => "Lower the selected task's priority".into(),
+            UiCommand::MoveTaskUp => "Move the selected task up the queue".into(),
+            UiCommand::MoveTaskDown => "Move the selected task down the queue".into(),
             UiCommand::ApproveTake => "Approve the selected take".into(),
             UiCommand::RejectTake => "Reject the selected take".into(),
             UiCommand::StarTake => "Star or unstar the selected take".into(),
@@ -283,6 +301,14 @@ impl UiCommand {
             }
             UiCommand::CancelTask => "Stop the task selected in the Tasks tab",
             UiCommand::RetryTask => "Queue the selected failed or cancelled task again",
+            UiCommand::RaiseTaskPriority => "Start the selected queued task sooner (+ in Tasks)",
+            UiCommand::LowerTaskPriority => "Start the selected queued task later (− in Tasks)",
+            UiCommand::MoveTaskUp => {
+                "Swap the selected queued task with the one before it (Alt+↑ in Tasks)"
+            }
+            UiCommand::MoveTaskDown => {
+                "Swap the selected queued task with the one after it (Alt+↓ in Tasks)"
+            }
             UiCommand::ApproveTake => "Mark the take selected on the Scene board approved (A)",
             UiCommand::RejectTake => "Mark the take selected on the Scene board rejected (R)",
             UiCommand::StarTake => "Star the take selected on the Scene board (S)",

@@ -30,6 +30,8 @@ pub struct Notification {
 
 #[derive(Clone, Debug, Default)]
 pub struct ViewModel {
+    /// Core events applied so far (the repaint bench counts them).
+    pub events_applied: u64,
     /// The serving Slate this window is a client of (`slate serve` owns the data dir).
     pub linked_to: Option<String>,
     pub settings: Option<Settings>,
@@ -71,7 +73,14 @@ pub struct ViewModel {
     pub git_log_done: bool,
     pub git_files: Option<(String, Vec<FileStat>)>,
     /// One file's change in one commit: (commit, path, diff text).
-    pub git_diff: Option<(String, String, String)>,
+    /// The file change shown: commit, path, diff text and, for a picture, its files.
+    #[allow(clippy::type_complexity)]
+    pub git_diff: Option<(
+        String,
+        String,
+        String,
+        Option<crate::model::git::MediaChange>,
+    )>,
     /// The commit guard's question: a commit waiting on large untracked files.
     pub large_files: Option<(String, Vec<(String, u64)>)>,
     /// The last failed project action, for the dialog that asked for it.
@@ -108,6 +117,7 @@ pub struct ViewModel {
 
 impl ViewModel {
     pub fn apply(&mut self, event: Event, now_ms: u64) {
+        self.events_applied += 1;
         match event {
             Event::DockerHosts { hosts } => self.docker_hosts = hosts,
             Event::SettingsLoaded {
@@ -314,7 +324,12 @@ impl ViewModel {
                 self.git_log_done = done;
             }
             Event::GitFiles { commit, files } => self.git_files = Some((commit, files)),
-            Event::GitDiff { commit, path, text } => self.git_diff = Some((commit, path, text)),
+            Event::GitDiff {
+                commit,
+                path,
+                text,
+                media,
+            } => self.git_diff = Some((commit, path, text, media)),
             Event::GitCommitted { summary, .. } => {
                 self.large_files = None;
                 self.git_error = None;

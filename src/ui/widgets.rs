@@ -21,12 +21,29 @@ pub trait UiExt {
     /// can find it by that label.
     fn labelled_text(&mut self, label: &str, text: &mut String) -> egui::Response {
         let ui = self.ui();
-        ui.horizontal(|ui| {
+        // As wide as the row has room for (up to 280): a narrow panel or window never
+        // pushes the field, or what follows it, out of sight.
+        fn field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Response {
             let l = ui.label(label);
-            ui.add(egui::TextEdit::singleline(text).desired_width(280.0))
+            let width = ui.available_width().clamp(60.0, 280.0);
+            ui.add(egui::TextEdit::singleline(text).desired_width(width))
                 .labelled_by(l.id)
-        })
-        .inner
+        }
+        let label_width = egui::WidgetText::from(label)
+            .into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Body,
+            )
+            .size()
+            .x;
+        // Too narrow for a usable field beside its label: the label goes above it.
+        if ui.available_width() - label_width - ui.spacing().item_spacing.x < 140.0 {
+            ui.vertical(|ui| field(ui, label, text)).inner
+        } else {
+            ui.horizontal(|ui| field(ui, label, text)).inner
+        }
     }
 
     /// A red line under a field explaining what is wrong with it.

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 pub use crate::model::git::{
-    CommitInfo, FileChange, FileStat, GitStatus, PREFIXES, ResetMode, describe_changes, prefixed,
+    CommitInfo, FileChange, FileStat, GitStatus, MediaChange, PREFIXES, ResetMode,
+    describe_changes, prefixed,
 };
 use git2::{Repository, Signature, StatusOptions};
 
@@ -389,6 +390,66 @@ pub fn file_diff(repo: &Repository, id: &str, path: &str) -> Result<String, Stri
         return Ok(format!("{path} did not change in this commit"));
     }
     Ok(out)
+}
+
+/// Where the pictures of a commit's changed picture file are, before and after it, for
+/// the Git tab to show; `None` when `path` is not a picture. An LFS file is its object in
+/// `.git/lfs/objects`; a picture stored as a plain blob is written once to
+/// `.git/slate/previews/<blob id>.<ext>` (inside `.git`: never part of the project).
+pub fn file_media(repo: &Repository, id: &str, path: &str) -> Result<Option<MediaChange>, String> {
+    let ext = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let Some(ext) = ext.filter(|e| matches!(e.as_str(), "png" | "jpg" | "jpeg")) else {
+        return Ok(None);
+    };
+    let oid = git2::Oid::from_str(id).map_err(|e| e.message().to_string())?;
+    let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+    let after_tree = c.tree().map_err(|e| e.message().to_string())?;
+    let before_tree = c.parent(0).ok().and_then(|p| p.tree().ok());
+    let mut missing = Vec::new();
+    let mut side =
+        |tree: Option<&git2::Tree<'_>>, which: &str| -> Result<Option<PathBuf>, String> {
+            let Some(entry) = tree.and_then(|t| t.get_path(Path::new(path)).ok()) else {
+                return Ok(None);
+            };
+            let blob = repo
+                .find_blob(entry.id())
+                .map_err(|_| format!("{path} is not a file in this commit"))?;
+            if let Ok(Some(pointer)) = crate::workspace::lfs::Pointer::parse(blob.content()) {
+                let object = crate::workspace::lfs::object_path(repo.path(), &pointer.oid);
+                if object.is_file() {
+                    return Ok(Some(object));
+                }
+                missing.push(format!("{which}: LFS object not downloaded (git lfs pull)"));
+                return Ok(None);
+            }
+            let dir = repo.path().join("slate/previews");
+            let file = dir.join(format!("{}.{ext}", blob.id()));
+            if !file.is_file() {
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                crate::util::write_atomic(&file, blob.content())
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+            }
+            Ok(Some(file))
+        };
+    let before = side(before_tree.as_ref(), "before")?;
+    let after = side(Some(&after_tree), "after")?;
+    let note = if !missing.is_empty() {
+        Some(missing.join("; "))
+    } else if before.is_none() {
+        Some("added in this commit".to_string())
+    } else if after.is_none() {
+        Some("deleted in this commit".to_string())
+    } else {
+        None
+    };
+    Ok(Some(MediaChange {
+        before,
+        after,
+        note,
+    }))
 }
 
 /// Files a commit changed, with line counts (binary files count 0/0).

@@ -544,13 +544,20 @@ impl Actor {
                     return;
                 };
                 let (c, f) = (commit.clone(), file.clone());
-                match blocking(move || git::open(&path).and_then(|r| git::file_diff(&r, &c, &f)))
-                    .await
+                match blocking(move || -> Result<_, String> {
+                    let repo = git::open(&path)?;
+                    Ok((
+                        git::file_diff(&repo, &c, &f)?,
+                        git::file_media(&repo, &c, &f)?,
+                    ))
+                })
+                .await
                 {
-                    Ok(text) => self.sink.emit(Event::GitDiff {
+                    Ok((text, media)) => self.sink.emit(Event::GitDiff {
                         commit,
                         path: file,
                         text,
+                        media,
                     }),
                     Err(e) => self.git_fail("show the change", e),
                 }
@@ -1246,7 +1253,7 @@ mod tests {
                 cancel_import: Default::default(),
                 paths: Paths::in_dir(&dir.path().join("data"), Some(root.clone())),
                 settings,
-                sink: EventSink::new(tx, std::sync::Arc::new(|| {})),
+                sink: EventSink::new(tx, std::sync::Arc::new(|_| {})),
                 open: Some(p.clone()),
                 read_only: false,
                 last_commit: Instant::now(),

@@ -91,7 +91,7 @@ impl Studio {
                     slate_exe: Some(env!("CARGO_BIN_EXE_slate").into()),
                 },
             },
-            std::sync::Arc::new(|| {}),
+            std::sync::Arc::new(|_| {}),
         );
         self.core = Some(core);
         self.until("the task snapshot", 20, |e, _| {

@@ -16,7 +16,7 @@ use crate::events::Command;
 use crate::model::manifest::Manifest;
 use crate::model::take::{self as take_store, Review, ShotFolder, TakeAction};
 use crate::model::take::{ShotTakes, Take};
-use crate::model::task::{ShotRef, TaskRequest};
+use crate::model::task::{ShotRef, TaskId, TaskRequest};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::views::project_browser::StoryItem;
@@ -108,7 +108,7 @@ impl Pictures {
 
     /// Takes finished pictures from the worker and drops the least recently used
     /// textures beyond the bound. Call once a frame.
-    fn begin_frame(&mut self, ctx: &egui::Context) {
+    pub fn begin_frame(&mut self, ctx: &egui::Context) {
         self.frame += 1;
         if let Some(rx) = &self.rx {
             for (key, result) in rx.try_iter() {
@@ -169,6 +169,16 @@ impl Pictures {
                 Ok(None)
             }
         }
+    }
+
+    /// A picture file, decoded to fit `max` pixels: `Ok(None)` while it loads.
+    pub fn file(
+        &mut self,
+        ctx: &egui::Context,
+        path: &Path,
+        max: u32,
+    ) -> Result<Option<egui::TextureHandle>, String> {
+        self.get(ctx, PicKey::File(path.to_path_buf(), max))
     }
 
     /// Textures held now (for the bench and tests).
@@ -358,12 +368,13 @@ impl SceneBoard {
                                         sh.duration,
                                         if n == 1 { "" } else { "s" }
                                     ));
-                                    if let Some((p, msg)) = live_task(ctx, &folder) {
-                                        ui.add(
+                                    if let Some((id, p, msg)) = live_task(ctx, &folder) {
+                                        let bar = ui.add(
                                             egui::ProgressBar::new(p)
                                                 .desired_width(TILE)
                                                 .text(format!("generating {}", msg)),
                                         );
+                                        crate::ui::repaint::mark_shown(ui, bar.rect, id);
                                     }
                                 });
                             })
@@ -1084,8 +1095,8 @@ pub fn shot_ref_for(ctx: &ViewCtx<'_>, c: usize, s: usize, h: usize) -> Option<S
     Some(r)
 }
 
-/// The live task generating a take for this shot: (progress, stage or message).
-fn live_task(ctx: &ViewCtx<'_>, folder: &ShotFolder) -> Option<(f32, String)> {
+/// The live task generating a take for this shot: (its id, progress, stage or message).
+fn live_task(ctx: &ViewCtx<'_>, folder: &ShotFolder) -> Option<(TaskId, f32, String)> {
     ctx.vm
         .tasks
         .values()
@@ -1097,6 +1108,7 @@ fn live_task(ctx: &ViewCtx<'_>, folder: &ShotFolder) -> Option<(f32, String)> {
         })
         .map(|t| {
             (
+                t.id,
                 t.progress,
                 t.stage.clone().or(t.message.clone()).unwrap_or_default(),
             )

@@ -34,6 +34,8 @@ pub struct GitView {
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
     commits_seen: u64,
+    /// Before/after pictures of a changed media file.
+    pictures: crate::ui::views::board::Pictures,
 }
 
 impl GitView {
@@ -44,6 +46,7 @@ impl GitView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
+        self.pictures.begin_frame(ui.ctx());
         if vm.project.is_none() {
             ui.empty_state("Git", &crate::ui::views::no_project_hint(vm));
             return;
@@ -463,7 +466,13 @@ impl GitView {
                 });
         }
         if let Some(file) = &self.file
-            && let Some((commit, path, text)) = &vm.git_diff
+            && let Some((commit, path, _, Some(media))) = &vm.git_diff
+            && *commit == sel
+            && path == file
+        {
+            media_change_ui(ui, &mut self.pictures, path, media);
+        } else if let Some(file) = &self.file
+            && let Some((commit, path, text, None)) = &vm.git_diff
             && *commit == sel
             && path == file
         {
@@ -519,6 +528,46 @@ impl GitView {
                 self.confirm_hard = Some(sel.clone());
             }
         });
+    }
+}
+
+/// A picture a commit changed: before and after, side by side.
+fn media_change_ui(
+    ui: &mut egui::Ui,
+    pictures: &mut crate::ui::views::board::Pictures,
+    path: &str,
+    media: &crate::model::git::MediaChange,
+) {
+    let width = ((ui.available_width() - theme::SPACE_M) / 2.0).max(64.0);
+    ui.horizontal_top(|ui| {
+        for (label, file) in [("Before", &media.before), ("After", &media.after)] {
+            ui.vertical(|ui| {
+                ui.set_width(width);
+                ui.strong(label);
+                let Some(file) = file else {
+                    ui.weak("—");
+                    return;
+                };
+                match pictures.file(ui.ctx(), file, 512) {
+                    Ok(Some(texture)) => {
+                        ui.add(
+                            egui::Image::new(&texture)
+                                .max_size(egui::vec2(width, 180.0))
+                                .alt_text(format!("{label}: {path}")),
+                        );
+                    }
+                    Ok(None) => {
+                        ui.spinner();
+                    }
+                    Err(e) => {
+                        ui.colored_label(theme::ERROR, e);
+                    }
+                }
+            });
+        }
+    });
+    if let Some(note) = &media.note {
+        ui.weak(note);
     }
 }
 

@@ -159,11 +159,12 @@ fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
         }
         _ => String::new(),
     };
-    ui.add(
+    let bar = ui.add(
         egui::ProgressBar::new(t.progress)
             .show_percentage()
             .desired_height(theme::ROW_HEIGHT * 0.8),
     );
+    crate::ui::repaint::mark_shown(ui, bar.rect, t.id);
     if let Some(p) = &t.project {
         let place = t
             .shot

@@ -210,7 +210,7 @@ impl StoryEditor {
                 let field = ui.labelled_text("Chapter name", &mut self.name);
                 self.focus_on(StoryFocus::Name, &field);
                 leave |= left(field);
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     if ui.button("Rename").clicked() {
                         send(
                             ctx,
@@ -252,7 +252,7 @@ impl StoryEditor {
                 let field = ui.labelled_text("Scene name", &mut self.name);
                 self.focus_on(StoryFocus::Name, &field);
                 leave |= left(field);
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     if ui.button("Rename").clicked() {
                         send(
                             ctx,
@@ -321,7 +321,7 @@ impl StoryEditor {
                 self.focus_on(StoryFocus::Name, &field);
                 leave |= left(field);
                 leave |= self.shot_fields_ui(ui);
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     let duration = self.duration.trim().parse::<f64>();
                     if ui
                         .add_enabled(duration.is_ok(), egui::Button::new("Save shot"))

@@ -210,7 +210,8 @@ impl TasksView {
             }
             return;
         }
-        ui.horizontal(|ui| {
+        // Wraps in a narrow main view rather than running under the side panel.
+        ui.horizontal_wrapped(|ui| {
             ui.labelled_text("Filter", &mut self.filter);
             egui::ComboBox::from_label("State")
                 .selected_text(self.state.map_or("any", |s| s.label()))
@@ -242,7 +243,7 @@ impl TasksView {
         }
         let rows = self.rows(ctx);
         self.keys(ui, ctx, &rows);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let n = self.selected.len();
             ui.weak(format!(
                 "{} · {n} selected",
@@ -347,7 +348,9 @@ impl TasksView {
                                     .as_deref()
                                     .map(|s| format!(" · {s}"))
                                     .unwrap_or_default();
-                                ui.label(format!("{}{stage}", t.function));
+                                let text = ui.label(format!("{}{stage}", t.function));
+                                // The stage changes with progress.
+                                crate::ui::repaint::mark_shown(ui, text.rect, t.id);
                             });
                             row.col(|ui| {
                                 cell(ui);
@@ -469,7 +472,7 @@ fn log_line_ui(ui: &mut egui::Ui, line: &LogLine<'_>) {
 
 /// Parameters, resources, state and outputs for one task.
 pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
-    ui.horizontal(|ui| {
+    let title = ui.horizontal(|ui| {
         ui.heading(t.title());
         ui.colored_label(theme::state_colour(t.state), t.state_text());
         if (t.state == TaskState::Queued || t.state.is_active()) && ui.button("Cancel").clicked() {
@@ -490,6 +493,8 @@ pub fn task_detail_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
             }
         }
     });
+    // Its stage, progress and live log change with the task's events.
+    crate::ui::repaint::mark_shown(ui, title.response.rect, t.id);
     if let Some(s) = &t.stage {
         ui.weak(s);
     }
