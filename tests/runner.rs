@@ -378,20 +378,16 @@ fn a_killed_slate_loses_no_task() {
 
     // `slate run` starts only its own task; the studio (here a core in this process,
     // as the window runs it) picks the interrupted one up and runs it to the end.
-    let out = slate(&[
-        "run",
-        "demo/countdown",
-        "--param",
-        "steps=2",
-        "--param",
-        "interval=0",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    studio::slate_ok(
+        dir.path(),
+        &[
+            "run",
+            "demo/countdown",
+            "--param",
+            "steps=2",
+            "--param",
+            "interval=0",
+        ],
     );
     let tasks = studio::tasks_json(dir.path());
     assert_eq!(tasks[0].state, TaskState::Queued, "left for the studio");
@@ -470,7 +466,7 @@ fn a_corrupt_database_is_kept_aside_and_a_fresh_one_used() {
 /// The ETA `slate run` prints when a countdown is half done (its first report comes at
 /// once, with nothing measured yet).
 fn first_eta(dir: &std::path::Path, steps: &str, interval: &str) -> Option<f64> {
-    let out = studio::slate_cli(
+    let out = studio::slate_ok(
         dir,
         &[
             "--json",
@@ -481,13 +477,6 @@ fn first_eta(dir: &std::path::Path, steps: &str, interval: &str) -> Option<f64> 
             "--param",
             &format!("interval={interval}"),
         ],
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)
         .lines()

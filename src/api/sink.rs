@@ -51,10 +51,15 @@ impl EventSink {
         if let Some(bus) = &self.bus {
             bus.publish(&event);
         }
-        let wake = event.wake();
-        if self.tx.send(event).is_ok() && wake != Wake::Never {
-            (self.waker)(wake);
-        }
+        deliver(&self.tx, &self.waker, event);
+    }
+}
+
+/// Sends `event` to the window, and wakes it when the event may change what it draws.
+pub fn deliver(tx: &crossbeam_channel::Sender<Event>, waker: &Waker, event: Event) {
+    let wake = event.wake();
+    if tx.send(event).is_ok() && wake != Wake::Never {
+        waker(wake);
     }
 }
 

@@ -66,10 +66,7 @@ enum Ended {
 
 impl Link {
     fn emit(&self, e: Event) {
-        let wake = e.wake();
-        if self.events.send(e).is_ok() && wake != crate::api::events::Wake::Never {
-            (self.waker)(wake);
-        }
+        crate::api::sink::deliver(&self.events, &self.waker, e);
     }
 
     fn notify(&self, level: Level, title: &str, body: String) {

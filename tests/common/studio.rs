@@ -236,6 +236,17 @@ pub fn slate_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Command 
     c
 }
 
+/// [`slate_cli`] run to its end; fails the test with its stderr unless it succeeded.
+pub fn slate_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = slate_cli(dir, args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "slate {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `slate tasks --json` on `dir`.
 pub fn tasks_json(dir: &std::path::Path) -> Vec<Task> {
     let out = slate_cli(dir, &["tasks", "--json"]).output().unwrap();

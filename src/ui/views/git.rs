@@ -466,29 +466,14 @@ impl GitView {
                 });
         }
         if let Some(file) = &self.file
-            && let Some((commit, path, _, Some(media))) = &vm.git_diff
+            && let Some((commit, path, text, media)) = &vm.git_diff
             && *commit == sel
             && path == file
         {
-            media_change_ui(ui, &mut self.pictures, path, media);
-        } else if let Some(file) = &self.file
-            && let Some((commit, path, text, None)) = &vm.git_diff
-            && *commit == sel
-            && path == file
-        {
-            egui::ScrollArea::both()
-                .id_salt("commit_diff")
-                .max_height(220.0)
-                .show(ui, |ui| {
-                    for line in text.lines() {
-                        let t = egui::RichText::new(line).monospace();
-                        ui.label(match line.as_bytes().first() {
-                            Some(b'+') => t.color(theme::OK),
-                            Some(b'-') => t.color(theme::ERROR),
-                            _ => t,
-                        });
-                    }
-                });
+            match media {
+                Some(media) => media_change_ui(ui, &mut self.pictures, path, media),
+                None => diff_ui(ui, text),
+            }
         }
         ui.horizontal(|ui| {
             let field = ui.labelled_text("Tag", &mut self.tag_name);
@@ -529,6 +514,23 @@ impl GitView {
             }
         });
     }
+}
+
+/// A unified diff, added lines green and removed ones red.
+fn diff_ui(ui: &mut egui::Ui, text: &str) {
+    egui::ScrollArea::both()
+        .id_salt("commit_diff")
+        .max_height(220.0)
+        .show(ui, |ui| {
+            for line in text.lines() {
+                let t = egui::RichText::new(line).monospace();
+                ui.label(match line.as_bytes().first() {
+                    Some(b'+') => t.color(theme::OK),
+                    Some(b'-') => t.color(theme::ERROR),
+                    _ => t,
+                });
+            }
+        });
 }
 
 /// A picture a commit changed: before and after, side by side.
