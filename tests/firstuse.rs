@@ -91,6 +91,19 @@ fn toasts_show_the_cause_collapse_past_three_expire_and_stay_dismissed_after_a_r
         h.query_by_label_contains("failed").is_none(),
         "an error toast never went away"
     );
+    // The progress area's list shows the cause too, not the first ticks.
+    let mut h = common::view_harness(vm.clone(), [900.0, 600.0], 2_000, |ui, ctx| {
+        slate::ui::views::progress_area::progress_area_ui(ui, ctx);
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("demo/countdown #5 failed");
+    assert!(
+        h.query_all_by_label_contains("out of memory at step 5")
+            .next()
+            .is_some()
+            && h.query_by_label_contains("tick 1").is_none(),
+        "the progress area lists a failure by its first lines, not its cause"
+    );
     // A restart restores the list, and nothing from it toasts again.
     let mut next = slate::ui::view_model::ViewModel::default();
     next.restore_notifications(vm.notifications.iter().cloned().collect());
@@ -201,6 +214,28 @@ fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_sta
     h.run_steps(3);
     let steps = h.get_by_label("steps");
     assert_ne!(steps.value().as_deref(), Some("77"), "stale values kept");
+
+    // The dialog closed while its list is open (Esc: the list, then the dialog): the
+    // next dialog's picker still opens on a click.
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    assert!(egui::Popup::is_any_open(&h.ctx), "the list opened");
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Run function").is_none(),
+        "Esc with the list open did not close the dialog"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    h.get_by_label("Function").click();
+    h.run_steps(3);
+    assert!(
+        egui::Popup::is_any_open(&h.ctx),
+        "the picker did not open on click after the dialog closed with its list open"
+    );
 }
 
 fn queued_tasks(n: u64) -> slate::ui::view_model::ViewModel {
@@ -286,7 +321,19 @@ fn a_history_row_selects_by_click_and_arrows_shows_files_and_diff_and_tags_that_
     common::wait_until(&mut h, "the commit's files", 10, |h| {
         h.query_by_label_contains("02_Story/notes.txt").is_some()
     });
-    h.get_by_label("Copy hash");
+    // Copy hash puts the whole hash on the clipboard and says so.
+    let hash = h.state().vm.git_log[0].id.clone();
+    h.get_by_label("Copy hash").click();
+    h.run_steps(1);
+    assert!(
+        h.output()
+            .platform_output
+            .commands
+            .contains(&egui::OutputCommand::CopyText(hash.clone())),
+        "Copy hash did not copy {hash}"
+    );
+    h.run_steps(1);
+    h.get_by_label("Copied");
     // A file shows its diff.
     h.get_by_label_contains("02_Story/notes.txt").click();
     common::wait_until(&mut h, "the diff", 10, |h| {
@@ -408,6 +455,55 @@ fn a_shot_edit_is_kept_when_another_shot_is_selected_and_enter_applies() {
     });
 }
 
+/// Tab moves through the New shot form without adding a half-typed shot; Enter in any
+/// of its fields adds it, with what was typed in the others.
+#[test]
+fn tab_through_the_new_shot_form_adds_nothing_until_enter() {
+    use egui::Key;
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    cli(
+        d,
+        &["--project", "Film", "project", "scene", "add", "1", "Alley"],
+    );
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    common::wait_until(&mut h, "the scene in the browser", 20, |h| {
+        h.query_by_label("🎬 Alley").is_some()
+    });
+    h.get_by_label("🎬 Alley").click();
+    h.run_steps(3);
+    h.get_by_label("Shot name").focus();
+    h.run_steps(2);
+    h.get_by_label("Shot name").type_text("Rain");
+    for _ in 0..4 {
+        h.key_press(Key::Tab);
+        h.run_steps(2);
+    }
+    h.get_by_label("Description").focus();
+    h.run_steps(2);
+    h.get_by_label("Description").type_text("Water on glass");
+    h.key_press(Key::Tab);
+    h.run_steps(4);
+    assert!(
+        shot_durations(d).is_empty(),
+        "leaving a New shot field added the shot before Enter"
+    );
+    h.get_by_label("Description").focus();
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the shot added on Enter", 20, |_| {
+        shot_durations(d).len() == 1
+    });
+    let story = std::fs::read_to_string(d.join("workspace/Film/02_Story/story.json")).unwrap();
+    assert!(story.contains("Water on glass"), "{story}");
+    assert_eq!(shot_durations(d).len(), 1);
+}
+
 #[test]
 fn the_palette_keeps_its_full_list_after_a_filtered_search_and_shows_whole_shortcuts() {
     use egui::Key;
@@ -524,6 +620,31 @@ fn ctrl_q_with_local_process_tasks_running_says_they_restart_from_zero_and_asks(
         h.query_by_label("Quit Slate?").is_none(),
         "Esc keeps Slate open"
     );
+    // The window's close button asks the same, and the close waits for the answer.
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.run_steps(1);
+    let cancelled = h
+        .output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| {
+            v.commands
+                .iter()
+                .any(|c| matches!(c, egui::ViewportCommand::CancelClose))
+        });
+    assert!(
+        cancelled,
+        "the close button closed the window with a local process running"
+    );
+    h.run_steps(2);
+    h.get_by_label("Quit Slate?");
+    h.key_press(Key::Escape);
+    h.run_steps(3);
     h.state()
         .commands_for_tests()
         .send(slate::events::Command::CancelTask { id: 1 });
@@ -1360,6 +1481,25 @@ fn story_edits_and_tagging_run_from_the_palette() {
             .is_some_and(|m| m.narrative.chapters[3].scenes.len() == 1)
     });
 
+    // Moves: the chapter goes up one place and the selection follows it.
+    assert!(h.state().availability().story_undoable);
+    palette(&mut h, "story item up");
+    common::wait_until(&mut h, "Epilogue third", 20, |h| {
+        chapters(h).get(2).is_some_and(|c| c == "Epilogue")
+    });
+    assert_eq!(
+        h.state().selection(),
+        Some(slate::ui::views::project_browser::StoryItem::Chapter(2))
+    );
+    palette(&mut h, "story item down");
+    common::wait_until(&mut h, "Epilogue last again", 20, |h| {
+        chapters(h).get(3).is_some_and(|c| c == "Epilogue")
+    });
+    assert!(
+        !h.state().availability().story_can_move_down,
+        "the last chapter offers to move down"
+    );
+
     palette(&mut h, "rename");
     assert!(h.get_by_label("Chapter name").is_focused());
     h.key_press(Key::Escape);
@@ -1374,6 +1514,12 @@ fn story_edits_and_tagging_run_from_the_palette() {
     assert_eq!(h.state().tab(), slate::ui::tabs::Tab::Git);
     common::wait_until(&mut h, "the Tag field focused", 10, |h| {
         h.query_by_label("Tag").is_some_and(|f| f.is_focused())
+    });
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    palette(&mut h, "close project");
+    common::wait_until(&mut h, "the project list", 20, |h| {
+        h.state().vm.project.is_none()
     });
 }
 
@@ -1606,6 +1752,20 @@ fn at_1024x700_and_scale_1_25_the_git_tab_is_not_cut_off() {
         let r = h.get_by_label(label).rect();
         assert!(
             r.min.x >= 0.0 && r.max.x <= right_panel && r.max.y <= hgt,
+            "{label} at {r:?} is cut off (right panel from x = {right_panel}, window {w}×{hgt})"
+        );
+    }
+    // A selected commit's actions fit its column's width (rows wrap, never clip).
+    common::wait_until(&mut h, "the history", 20, |h| {
+        !h.state().vm.git_log.is_empty()
+    });
+    let summary = h.state().vm.git_log[0].summary.clone();
+    h.get_by_label(&summary).click();
+    h.run_steps(4);
+    for label in ["Copy hash", "Tag this commit", "Soft", "Mixed", "Hard…"] {
+        let r = h.get_by_label(label).rect();
+        assert!(
+            r.min.x >= 0.0 && r.max.x <= right_panel,
             "{label} at {r:?} is cut off (right panel from x = {right_panel}, window {w}×{hgt})"
         );
     }

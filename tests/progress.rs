@@ -68,7 +68,23 @@ fn run_from_the_dialog_watch_progress_cancel_retry_and_find_it_after_a_restart()
             h.state().vm.tasks[&1].progress > first + 0.05
         });
         h.get_by_label("demo/countdown #1");
-        h.get_by_label_contains("left");
+        // The task's own pace drives the estimate: a 10 s run some way in has seconds
+        // left, not "60 s minus elapsed".
+        use egui_kittest::kittest::NodeT as _;
+        let node = h.get_by_label_contains("left");
+        let line = node
+            .value()
+            .or_else(|| node.accesskit_node().label())
+            .unwrap_or_default();
+        let secs: f64 = line
+            .rsplit_once(", ~")
+            .and_then(|(_, r)| r.strip_suffix("s left"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no \"~Ns left\" in {line:?}"));
+        assert!(
+            (0.0..=15.0).contains(&secs),
+            "a 10 s run past 15% reads {line:?}"
+        );
 
         // Cancel from the panel.
         h.get_all_by_label("Cancel")

@@ -485,20 +485,29 @@ fn first_eta(dir: &std::path::Path, steps: &str, interval: &str) -> Option<f64> 
         .and_then(|e| e["eta_s"].as_f64())
 }
 
-/// Item 5, on the command line: once a function has history, the estimate `slate run`
-/// prints blends it in, as the window's does (one ETA function for both). Half-way, the
-/// task's own pace weighs three quarters, and runs that finished in a tenth of a second
-/// pull its estimate down by about a quarter.
+/// Item 5, on the command line: once a function has history for similar inputs, the
+/// estimate `slate run` prints blends it in, as the window's does (one ETA function for
+/// both); history of runs with other inputs is left out. Half-way, the task's own pace
+/// weighs three quarters.
 #[test]
-fn the_cli_estimate_blends_in_the_functions_history() {
+fn the_cli_estimate_blends_in_the_history_of_similar_runs_only() {
     let dir = tempfile::tempdir().unwrap();
-    let alone = first_eta(dir.path(), "4", "1").expect("an estimate from the task's pace");
+    // 2 steps of 0.5 s: half-way after 0.5 s, so its own pace says 0.5 s left.
+    let alone = first_eta(dir.path(), "2", "0.5").expect("an estimate from the task's pace");
+    // Three 4 s runs with similar inputs (twice the steps, twice the interval).
     for _ in 0..3 {
-        first_eta(dir.path(), "1", "0");
+        first_eta(dir.path(), "4", "1");
     }
-    let blended = first_eta(dir.path(), "4", "1").expect("an estimate with history");
+    let blended = first_eta(dir.path(), "2", "0.5").expect("an estimate with history");
     assert!(
-        blended < alone * 0.88 && blended > alone * 0.6,
-        "with quick runs in history the estimate is {blended:.2} s, alone {alone:.2} s"
+        blended > alone * 1.3,
+        "with 4 s runs of similar inputs in history the estimate is {blended:.2} s, alone {alone:.2} s"
+    );
+    // An interval five times shorter is not similar: its own pace (0.2 s) alone. Blended
+    // with those runs it would read about 0.65 s.
+    let other = first_eta(dir.path(), "2", "0.2").expect("an estimate");
+    assert!(
+        other < 0.45,
+        "runs with other inputs changed the estimate to {other:.2} s"
     );
 }

@@ -149,7 +149,13 @@ pub enum Event {
     #[serde(rename = "project.closed")]
     ProjectClosed,
     #[serde(rename = "project.changed")]
-    ProjectChanged { manifest: Manifest, summary: String },
+    ProjectChanged {
+        manifest: Manifest,
+        summary: String,
+        /// Story edits that Undo can take back now (this session's, newest last).
+        #[serde(default)]
+        undoable: usize,
+    },
     /// A project operation failed; nothing was changed.
     #[serde(rename = "project.failed")]
     ProjectFailed {

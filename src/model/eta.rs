@@ -2,13 +2,52 @@
 //! runner (which sends it to the CLI in `task.progress`) and the window.
 //!
 //! Once a task reports progress its own pace drives the estimate, blended with the
-//! history of the same function and preset when at least [`MIN_SAMPLES`] runs exist.
+//! history of the same function and preset, with [`similar_inputs`], when at least
+//! [`MIN_SAMPLES`] such runs exist.
 //! Before the first report only history can say anything; with no history the answer is
 //! "unknown" rather than a made-up figure. A task that names its stages is estimated by
 //! the pace of the stage it is in ([`remaining_in_stage`]).
 
 /// A function needs this many finished runs before its history is trusted.
 pub const MIN_SAMPLES: usize = 3;
+
+/// Whether a past run's inputs are near enough to `now`'s for its run time to say
+/// something about this one: the same choices and switches, and every number within a
+/// factor of two (1,000 steps is not 10). Free text (a prompt) and seeds do not decide
+/// how long a run takes, so they are not compared; nor is an input only one side names.
+pub fn similar_inputs(
+    past: &std::collections::BTreeMap<String, serde_json::Value>,
+    now: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> bool {
+    use serde_json::Value;
+    fn number(v: &Value) -> Option<f64> {
+        match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    fn free_text(v: &Value) -> bool {
+        v.as_str()
+            .is_some_and(|s| s.len() > 32 || s.contains(char::is_whitespace))
+    }
+    now.iter().all(|(name, b)| {
+        let Some(a) = past.get(name) else {
+            return true;
+        };
+        if name == "seed" || free_text(a) || free_text(b) {
+            return true;
+        }
+        match (number(a), number(b)) {
+            (Some(x), Some(y)) if x == y => true,
+            (Some(x), Some(y)) => {
+                let (lo, hi) = (x.abs().min(y.abs()), x.abs().max(y.abs()));
+                x.signum() == y.signum() && lo > 0.0 && hi <= 2.0 * lo
+            }
+            _ => a == b,
+        }
+    })
+}
 
 /// 75th percentile of `sorted` run times (seconds); `None` with fewer than
 /// [`MIN_SAMPLES`].
@@ -83,6 +122,38 @@ fn blend(own: f64, p: f64, history: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_counts_only_runs_with_similar_inputs() {
+        let inputs = |pairs: &[(&str, serde_json::Value)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let now = inputs(&[
+            ("steps", 1000.into()),
+            ("size", "1080p".into()),
+            ("prompt", "a cat on a wall at dusk".into()),
+            ("seed", 7.into()),
+        ]);
+        let near = inputs(&[
+            ("steps", "800".into()),
+            ("size", "1080p".into()),
+            ("prompt", "a dog".into()),
+            ("seed", 99.into()),
+        ]);
+        assert!(similar_inputs(&near, &now));
+        let fewer_steps = inputs(&[("steps", 10.into()), ("size", "1080p".into())]);
+        assert!(!similar_inputs(&fewer_steps, &now));
+        let other_size = inputs(&[("steps", 1000.into()), ("size", "4k".into())]);
+        assert!(!similar_inputs(&other_size, &now));
+        assert!(!similar_inputs(
+            &inputs(&[("interval", 0.into())]),
+            &inputs(&[("interval", 1.into())])
+        ));
+        assert!(similar_inputs(&inputs(&[]), &now));
+    }
 
     #[test]
     fn a_stage_is_estimated_by_its_own_pace() {

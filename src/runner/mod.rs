@@ -1542,16 +1542,18 @@ impl Actor {
         }
     }
 
-    /// The 75th-percentile run time (seconds) of this function and preset's successful
-    /// runs, once there are enough of them (the window's figure, from the same tasks).
-    fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
+    /// The 75th-percentile run time (seconds) of the successful runs of `task`'s function
+    /// and preset with similar inputs, once there are enough of them (the window's
+    /// figure, from the same tasks).
+    fn history_p75(&self, task: &Task) -> Option<f64> {
         let mut runs: Vec<f64> = self
             .tasks
             .values()
             .filter(|t| {
-                t.function == function
-                    && t.preset.as_deref() == preset
+                t.function == task.function
+                    && t.preset == task.preset
                     && t.state == TaskState::Succeeded
+                    && crate::model::eta::similar_inputs(&t.params, &task.params)
             })
             .filter_map(|t| t.duration_ms(0))
             .map(|d| d as f64 / 1000.0)
@@ -1775,7 +1777,7 @@ impl Actor {
             reports: self.reports_tx.clone(),
         };
         let mut running = Running::new(cancel_tx);
-        running.history_p75 = self.history_p75(&t.function, t.preset.as_deref());
+        running.history_p75 = self.history_p75(t);
         self.running.insert(id, running);
         let finished = self.finished_tx.clone();
         let project_dir_for_slurm = project_dir.clone();

@@ -97,6 +97,8 @@ pub struct App {
     git_view: views::git::GitView,
     assets_view: views::assets::AssetsView,
     confirm: Option<Confirm>,
+    /// The user agreed to quit with local processes running: the close goes ahead.
+    quit_confirmed: bool,
     run_dialog: views::run_dialog::RunDialog,
     board: views::board::SceneBoard,
     gpu_view: views::gpu::GpuView,
@@ -197,6 +199,7 @@ impl App {
             git_view: Default::default(),
             assets_view: Default::default(),
             confirm: None,
+            quit_confirmed: false,
             run_dialog: Default::default(),
             board: Default::default(),
             gpu_view: Default::default(),
@@ -367,6 +370,34 @@ impl App {
                 }
             }
             UiCommand::DismissCommitGuard => self.vm.large_files = None,
+            UiCommand::CommitAnyway | UiCommand::TrackAllAndCommit => {
+                let track_all = cmd == UiCommand::TrackAllAndCommit;
+                views::git::finish_guarded_commit(&self.vm, &self.commands, track_all);
+            }
+            UiCommand::MoveSelectedUp | UiCommand::MoveSelectedDown => {
+                self.move_selected(cmd == UiCommand::MoveSelectedUp);
+            }
+            UiCommand::LinkAssetToShot => self.story_command(StoryFocus::LinkAsset, None),
+            UiCommand::CloseProject => {
+                self.commands.send(Command::CloseProject);
+                self.selection = None;
+            }
+            UiCommand::UpgradeProject => self.commands.send(Command::UpgradeProject),
+            UiCommand::RenameAsset
+            | UiCommand::DeleteAsset
+            | UiCommand::ShowAssetInFileManager
+            | UiCommand::CopyAssetToProject => {
+                self.state.tab = Tab::Assets;
+                self.assets_view.ask = Some(cmd);
+            }
+            UiCommand::CompareTakes | UiCommand::DeleteTake | UiCommand::CleanUpTakes => {
+                self.state.tab = Tab::Scene;
+                self.board.palette_action = Some(cmd);
+            }
+            UiCommand::UntrackLfsPattern => {
+                self.state.tab = Tab::Git;
+                self.git_view.focus_pattern = true;
+            }
             UiCommand::RunFunction => {
                 let quality = self
                     .vm
@@ -525,25 +556,97 @@ impl App {
             UiCommand::RenameSelected => self.story_command(StoryFocus::Name, None),
             UiCommand::DeleteSelected => self.story_command(StoryFocus::Delete, None),
             UiCommand::Quit => {
-                // Containers keep running and are re-attached; a local process dies with
-                // the window and its task starts again from zero: say so and ask.
-                let local = self
-                    .vm
-                    .active()
-                    .filter(|t| t.container_id.is_none())
-                    .count();
-                if local > 0 {
-                    self.confirm = Some(Confirm::Quit(local));
-                } else {
+                if !self.ask_before_quitting() {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             }
         }
     }
 
+    /// Local process tasks this window's core runs: they die with the window and start
+    /// again from zero. Containers and Slurm jobs keep running and are re-attached, and
+    /// a window linked to `slate serve` runs nothing itself.
+    fn local_processes_running(&self) -> usize {
+        if self.vm.linked_to.is_some() {
+            return 0;
+        }
+        self.vm
+            .active()
+            .filter(|t| {
+                t.state == crate::model::task::TaskState::Running
+                    && t.container_id.is_none()
+                    && t.slurm_job.is_none()
+                    && t.executor.as_deref() != Some("slurm")
+            })
+            .count()
+    }
+
+    /// Asks first (true) when quitting would restart local processes from zero.
+    fn ask_before_quitting(&mut self) -> bool {
+        let local = self.local_processes_running();
+        if local > 0 && !self.quit_confirmed {
+            self.confirm = Some(Confirm::Quit(local));
+            return true;
+        }
+        false
+    }
+
+    /// Where the selected chapter, scene or shot sits among its siblings: its index and
+    /// how many there are.
+    fn selected_story_place(&self) -> Option<(usize, usize)> {
+        let m = self.vm.project.as_ref()?.manifest.as_ref()?;
+        let chapters = &m.narrative.chapters;
+        match self.selection? {
+            StoryItem::Chapter(c) => Some((c, chapters.len())),
+            StoryItem::Scene(c, s) => Some((s, chapters.get(c)?.scenes.len())),
+            StoryItem::Shot(c, s, h) => Some((h, chapters.get(c)?.scenes.get(s)?.shots.len())),
+        }
+    }
+
+    /// Swaps the selected story item with its neighbour above or below; the selection
+    /// follows it.
+    fn move_selected(&mut self, up: bool) {
+        use crate::model::project::StructureEdit;
+        let Some((i, n)) = self.selected_story_place() else {
+            return;
+        };
+        let to = match up {
+            true if i > 0 => i - 1,
+            false if i + 1 < n => i + 1,
+            _ => return,
+        };
+        let (edit, selection) = match self.selection {
+            Some(StoryItem::Chapter(c)) => (
+                StructureEdit::MoveChapter { chapter: c, to },
+                StoryItem::Chapter(to),
+            ),
+            Some(StoryItem::Scene(c, s)) => (
+                StructureEdit::MoveScene {
+                    chapter: c,
+                    scene: s,
+                    to,
+                },
+                StoryItem::Scene(c, to),
+            ),
+            Some(StoryItem::Shot(c, s, h)) => (
+                StructureEdit::MoveShot {
+                    chapter: c,
+                    scene: s,
+                    shot: h,
+                    to,
+                },
+                StoryItem::Shot(c, s, to),
+            ),
+            None => return,
+        };
+        self.commands.send(Command::EditProject { edit });
+        self.selection = Some(selection);
+    }
+
     /// What the palette may offer now.
     pub fn availability(&self) -> commands::Availability {
         let selected_task = self.selected_task.and_then(|id| self.vm.tasks.get(&id));
+        let place = self.selected_story_place();
         commands::Availability {
             project_open: self.vm.project.is_some(),
             queue_paused: self.vm.queue_paused,
@@ -573,6 +676,20 @@ impl App {
                 .git_status
                 .as_ref()
                 .is_some_and(|s| !s.media_missing.is_empty()),
+            story_undoable: self.vm.story_undoable > 0,
+            story_can_move_up: place.is_some_and(|(i, _)| i > 0),
+            story_can_move_down: place.is_some_and(|(i, n)| i + 1 < n),
+            upgrade_pending: self.vm.project.as_ref().is_some_and(|p| {
+                !p.read_only && matches!(p.upgrade, crate::model::project::Upgrade::Pending { .. })
+            }),
+            asset_selected: self.assets_view.selection().is_some(),
+            asset_in_library: self.assets_view.selection() == Some(true),
+            shot_takes: match self.selection {
+                Some(StoryItem::Shot(..)) => self.board.shown_takes,
+                _ => 0,
+            },
+            git_dirty: self.vm.git_status.as_ref().is_some_and(|s| !s.is_clean()),
+            git_lfs_ok: self.vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok()),
         }
     }
 
@@ -610,6 +727,13 @@ impl App {
         let ctx = ui.ctx().clone();
         self.frames += 1;
         self.pump_events(&ctx);
+        // The window's close button asks as Ctrl+Q does.
+        if ctx.input(|i| i.viewport().close_requested())
+            && self.screenshot.is_none()
+            && self.ask_before_quitting()
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -1010,7 +1134,10 @@ impl App {
                         permanently: false,
                     });
                 }
-                Confirm::Quit(_) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+                Confirm::Quit(_) => {
+                    self.quit_confirmed = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
                 Confirm::DeleteForGood(path, _) => self.commands.send(Command::DeleteProject {
                     path,
                     permanently: true,

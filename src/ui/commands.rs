@@ -56,6 +56,21 @@ pub enum UiCommand {
     RollBack,
     TrackLfsPattern,
     RestoreMedia,
+    MoveSelectedUp,
+    MoveSelectedDown,
+    LinkAssetToShot,
+    CloseProject,
+    UpgradeProject,
+    RenameAsset,
+    DeleteAsset,
+    ShowAssetInFileManager,
+    CopyAssetToProject,
+    CompareTakes,
+    DeleteTake,
+    CleanUpTakes,
+    CommitAnyway,
+    TrackAllAndCommit,
+    UntrackLfsPattern,
     Quit,
 }
 
@@ -94,6 +109,22 @@ pub struct Availability {
     pub commit_selected: bool,
     /// Some LFS files are pointers whose media was not written.
     pub media_missing: bool,
+    /// The core holds story edits to undo.
+    pub story_undoable: bool,
+    /// The selected chapter, scene or shot can move up / down among its siblings.
+    pub story_can_move_up: bool,
+    pub story_can_move_down: bool,
+    /// The open project's format can be upgraded (and it is writable).
+    pub upgrade_pending: bool,
+    /// An asset is selected in the Assets tab; it is in the shared library.
+    pub asset_selected: bool,
+    pub asset_in_library: bool,
+    /// Takes of the shot on the Scene board.
+    pub shot_takes: usize,
+    /// The project has uncommitted changes.
+    pub git_dirty: bool,
+    /// git-lfs is installed (push and pull need it).
+    pub git_lfs_ok: bool,
 }
 
 const CTRL: Modifiers = Modifiers::COMMAND;
@@ -105,7 +136,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 impl UiCommand {
     /// In shortcut-matching order: shifted shortcuts before their plain forms, because
     /// egui matches modifiers logically (Ctrl+Shift+Tab also "contains" Ctrl+Tab).
-    pub const ALL: [UiCommand; 55] = [
+    pub const ALL: [UiCommand; 70] = [
         UiCommand::PreviousTab,
         UiCommand::NextTab,
         UiCommand::ShowTab(Tab::Canvas),
@@ -160,6 +191,21 @@ impl UiCommand {
         UiCommand::RollBack,
         UiCommand::TrackLfsPattern,
         UiCommand::RestoreMedia,
+        UiCommand::MoveSelectedUp,
+        UiCommand::MoveSelectedDown,
+        UiCommand::LinkAssetToShot,
+        UiCommand::CloseProject,
+        UiCommand::UpgradeProject,
+        UiCommand::RenameAsset,
+        UiCommand::DeleteAsset,
+        UiCommand::ShowAssetInFileManager,
+        UiCommand::CopyAssetToProject,
+        UiCommand::CompareTakes,
+        UiCommand::DeleteTake,
+        UiCommand::CleanUpTakes,
+        UiCommand::CommitAnyway,
+        UiCommand::TrackAllAndCommit,
+        UiCommand::UntrackLfsPattern,
         UiCommand::Quit,
     ];
 
@@ -167,15 +213,36 @@ impl UiCommand {
     pub fn available(self, a: &Availability) -> bool {
         match self {
             UiCommand::DeleteProject
-            | UiCommand::CommitChanges
             | UiCommand::RefreshGit
             | UiCommand::ImportAssets
-            | UiCommand::GenerateTake => a.project_open,
-            UiCommand::GitPush | UiCommand::GitPull => a.project_open && a.has_remote,
+            | UiCommand::CloseProject
+            | UiCommand::UntrackLfsPattern => a.project_open,
+            UiCommand::GenerateTake | UiCommand::LinkAssetToShot => {
+                a.project_open && a.story == StoryLevel::Shot
+            }
+            UiCommand::CommitChanges => a.project_open && a.git_dirty,
+            UiCommand::GitPush | UiCommand::GitPull => {
+                a.project_open && a.has_remote && a.git_lfs_ok
+            }
             UiCommand::AddRemote => a.project_open && !a.has_remote,
             UiCommand::PauseQueue => !a.queue_paused,
             UiCommand::ResumeQueue => a.queue_paused,
-            UiCommand::DismissCommitGuard => a.commit_guard,
+            UiCommand::DismissCommitGuard
+            | UiCommand::CommitAnyway
+            | UiCommand::TrackAllAndCommit => a.commit_guard,
+            UiCommand::MoveSelectedUp => a.project_open && a.story_can_move_up,
+            UiCommand::MoveSelectedDown => a.project_open && a.story_can_move_down,
+            UiCommand::UpgradeProject => a.project_open && a.upgrade_pending,
+            UiCommand::RenameAsset | UiCommand::DeleteAsset => {
+                a.project_open && a.asset_selected && !a.asset_in_library
+            }
+            UiCommand::ShowAssetInFileManager => a.asset_selected,
+            UiCommand::CopyAssetToProject => {
+                a.project_open && a.asset_selected && a.asset_in_library
+            }
+            UiCommand::CompareTakes => a.project_open && a.shot_takes >= 2,
+            UiCommand::CleanUpTakes => a.project_open && a.shot_takes > 0,
+            UiCommand::DeleteTake => a.project_open && a.take_selected,
             UiCommand::MarkNotificationsRead => a.unread,
             UiCommand::SaveSettings | UiCommand::RevertSettings => a.settings_dirty,
             UiCommand::TagCommit | UiCommand::AddChapter => a.project_open,
@@ -183,7 +250,8 @@ impl UiCommand {
             UiCommand::AddShot => {
                 a.project_open && matches!(a.story, StoryLevel::Scene | StoryLevel::Shot)
             }
-            UiCommand::RenameSelected | UiCommand::UndoStoryEdit => a.project_open,
+            UiCommand::RenameSelected => a.project_open,
+            UiCommand::UndoStoryEdit => a.project_open && a.story_undoable,
             UiCommand::DeleteSelected => a.project_open && a.story != StoryLevel::Project,
             UiCommand::CancelTask => a.task_cancellable,
             UiCommand::RetryTask => a.task_retryable,
@@ -252,6 +320,25 @@ impl UiCommand {
             UiCommand::RollBack => "Roll back to the selected commit…".into(),
             UiCommand::TrackLfsPattern => "Track files with LFS…".into(),
             UiCommand::RestoreMedia => "Restore media left as LFS pointers".into(),
+            UiCommand::MoveSelectedUp => "Move the selected story item up".into(),
+            UiCommand::MoveSelectedDown => "Move the selected story item down".into(),
+            UiCommand::LinkAssetToShot => "Link an asset to the selected shot…".into(),
+            UiCommand::CloseProject => "Close project (back to the project list)".into(),
+            UiCommand::UpgradeProject => "Upgrade project format".into(),
+            UiCommand::RenameAsset => "Rename the selected asset…".into(),
+            UiCommand::DeleteAsset => "Delete the selected asset…".into(),
+            UiCommand::ShowAssetInFileManager => {
+                "Show the selected asset in the file manager".into()
+            }
+            UiCommand::CopyAssetToProject => {
+                "Copy the selected library asset to the project".into()
+            }
+            UiCommand::CompareTakes => "Compare takes".into(),
+            UiCommand::DeleteTake => "Delete the selected take".into(),
+            UiCommand::CleanUpTakes => "Clean up the shot's takes…".into(),
+            UiCommand::CommitAnyway => "Commit anyway (large files in git)".into(),
+            UiCommand::TrackAllAndCommit => "Track the large files with LFS and commit".into(),
+            UiCommand::UntrackLfsPattern => "Stop tracking an LFS pattern…".into(),
             UiCommand::Quit => "Quit Slate".into(),
         }
     }
@@ -319,6 +406,35 @@ impl UiCommand {
             }
             UiCommand::TrackLfsPattern => "Open the Git tab's LFS pattern field",
             UiCommand::RestoreMedia => "Write the media of LFS files left as pointer text",
+            UiCommand::MoveSelectedUp => {
+                "Swap the selected chapter, scene or shot with the one before it"
+            }
+            UiCommand::MoveSelectedDown => {
+                "Swap the selected chapter, scene or shot with the one after it"
+            }
+            UiCommand::LinkAssetToShot => "Focus the shot's Link asset list (Space opens it)",
+            UiCommand::CloseProject => "Close the open project and list all projects",
+            UiCommand::UpgradeProject => {
+                "Rewrite project.json in the web studio's format, in one commit"
+            }
+            UiCommand::RenameAsset => "Open the Assets tab's New name field for the selected asset",
+            UiCommand::DeleteAsset => "Move the selected asset to the trash (asks first)",
+            UiCommand::ShowAssetInFileManager => "Open the asset's folder in the file manager",
+            UiCommand::CopyAssetToProject => {
+                "Copy the library asset selected in the Assets tab into the open project"
+            }
+            UiCommand::CompareTakes => {
+                "Compare the active and the newest take of the shot on the board (C)"
+            }
+            UiCommand::DeleteTake => {
+                "Delete the take selected on the Scene board (Delete; Ctrl+Z undoes)"
+            }
+            UiCommand::CleanUpTakes => "Delete all but the newest takes of the shot (asks first)",
+            UiCommand::CommitAnyway => {
+                "Commit the waiting change with its large files in plain git"
+            }
+            UiCommand::TrackAllAndCommit => "Track every large file's type with LFS, then commit",
+            UiCommand::UntrackLfsPattern => "Open the Git tab's LFS patterns, each with Remove",
             UiCommand::Quit => "Close the window; running tasks are kept and recovered",
         }
     }

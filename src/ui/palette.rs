@@ -190,5 +190,53 @@ mod tests {
         assert!(all.contains(&"Delete project…".to_string()));
         assert!(all.contains(&"Add remote…".to_string()));
         assert!(!all.contains(&"Push to remote".to_string()));
+        // Nothing selected, nothing changed, nothing to undo.
+        for hidden in [
+            "Generate take…",
+            "Undo story edit",
+            "Commit changes…",
+            "Move the selected story item up",
+            "Rename the selected asset…",
+            "Compare takes",
+            "Commit anyway (large files in git)",
+            "Upgrade project format",
+        ] {
+            assert!(!all.contains(&hidden.to_string()), "{hidden} offered");
+        }
+        // A remote but no git-lfs: push and pull would fail.
+        let remote = Availability {
+            has_remote: true,
+            ..open
+        };
+        assert!(!labels("", &remote).contains(&"Push to remote".to_string()));
+        let ready = Availability {
+            git_lfs_ok: true,
+            git_dirty: true,
+            story: crate::ui::commands::StoryLevel::Shot,
+            story_undoable: true,
+            shot_takes: 2,
+            asset_selected: true,
+            ..remote
+        };
+        let all = labels("", &ready);
+        for shown in [
+            "Push to remote",
+            "Commit changes…",
+            "Generate take…",
+            "Undo story edit",
+            "Compare takes",
+            "Link an asset to the selected shot…",
+            "Rename the selected asset…",
+        ] {
+            assert!(all.contains(&shown.to_string()), "{shown} hidden");
+        }
+        // A library asset is copied, not renamed.
+        let library = Availability {
+            asset_in_library: true,
+            ..ready
+        };
+        let all = labels("", &library);
+        assert!(all.contains(&"Copy the selected library asset to the project".to_string()));
+        assert!(!all.contains(&"Rename the selected asset…".to_string()));
     }
 }

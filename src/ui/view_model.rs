@@ -47,8 +47,8 @@ pub struct ViewModel {
     queued: usize,
     /// Finished tasks by finish time, oldest first.
     finished: BTreeSet<(u64, TaskId)>,
-    /// Past run times (seconds) per function and preset, kept sorted, for ETAs.
-    durations: HashMap<(String, Option<String>), Vec<f64>>,
+    /// Past run times (seconds) and their inputs per function and preset, for ETAs.
+    durations: HashMap<(String, Option<String>), Vec<PastRun>>,
     /// Where each running task's current stage began (its estimate follows the stage).
     stage_marks: HashMap<TaskId, crate::model::eta::StageMark>,
     pub tasks_loaded: bool,
@@ -66,6 +66,8 @@ pub struct ViewModel {
     pub projects: Vec<ProjectSummary>,
     pub projects_loaded: bool,
     pub project: Option<OpenProject>,
+    /// Story edits the core can undo now.
+    pub story_undoable: usize,
     pub git_status: Option<GitStatus>,
     pub lfs: LfsSummary,
     /// History of the open project, newest first, as pages arrive.
@@ -280,15 +282,23 @@ impl ViewModel {
                 self.git_log.clear();
                 self.git_files = None;
                 self.git_status = None;
+                // The core keeps its undo steps while the same project is read again.
+                if self.project.as_ref().map(|p| &p.path) != Some(&project.path) {
+                    self.story_undoable = 0;
+                }
                 self.project = Some(project);
             }
             Event::ProjectClosed => {
                 self.project = None;
+                self.story_undoable = 0;
                 self.git_status = None;
                 self.git_log.clear();
                 self.git_files = None;
             }
-            Event::ProjectChanged { manifest, .. } => {
+            Event::ProjectChanged {
+                manifest, undoable, ..
+            } => {
+                self.story_undoable = undoable;
                 self.project_error = None;
                 self.project_failure = None;
                 if let Some(p) = &mut self.project {
@@ -415,21 +425,30 @@ impl ViewModel {
                 .get(&task.id)
                 .is_none_or(|o| o.state != TaskState::Succeeded);
         if newly_succeeded && let Some(d) = task.duration_ms(0) {
-            let runs = self
-                .durations
+            self.durations
                 .entry((task.function.clone(), task.preset.clone()))
-                .or_default();
-            let secs = d as f64 / 1000.0;
-            let at = runs.partition_point(|x| *x <= secs);
-            runs.insert(at, secs);
+                .or_default()
+                .push(PastRun {
+                    secs: d as f64 / 1000.0,
+                    inputs: task.params.clone(),
+                });
         }
         self.tasks.insert(task.id, task);
     }
 
-    /// The 75th-percentile run time of this function and preset, once 3 runs exist.
-    pub fn history_p75(&self, function: &str, preset: Option<&str>) -> Option<f64> {
-        let key = (function.to_string(), preset.map(str::to_string));
-        crate::model::eta::p75(self.durations.get(&key)?)
+    /// The 75th-percentile run time of `task`'s function and preset with similar inputs,
+    /// once 3 such runs exist.
+    pub fn history_p75(&self, task: &Task) -> Option<f64> {
+        let key = (task.function.clone(), task.preset.clone());
+        let mut runs: Vec<f64> = self
+            .durations
+            .get(&key)?
+            .iter()
+            .filter(|r| crate::model::eta::similar_inputs(&r.inputs, &task.params))
+            .map(|r| r.secs)
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        crate::model::eta::p75(&runs)
     }
 
     /// Seconds left for a running task; `None` until there is something to base it on.
@@ -439,7 +458,7 @@ impl ViewModel {
             elapsed,
             t.progress,
             self.stage_marks.get(&t.id).copied(),
-            self.history_p75(&t.function, t.preset.as_deref()),
+            self.history_p75(t),
         )
     }
 
@@ -470,13 +489,16 @@ impl ViewModel {
         now_ms: u64,
     ) {
         // One alert per condition: a warning or error about the machine (no task) that is
-        // already listed and unread is refreshed in place, not raised again.
+        // already listed, unread or read within the last hour (a restart while the GPU is
+        // still hot), is refreshed in place, not raised again.
         if task.is_none()
             && matches!(level, Level::Warning | Level::Error)
-            && let Some(n) = self
-                .notifications
-                .iter_mut()
-                .find(|n| n.task.is_none() && n.level == level && n.title == title && !n.read)
+            && let Some(n) = self.notifications.iter_mut().rev().find(|n| {
+                n.task.is_none()
+                    && n.level == level
+                    && n.title == title
+                    && (!n.read || now_ms.saturating_sub(n.at_ms) < CONDITION_QUIET_MS)
+            })
         {
             n.body = body.to_string();
             return;
@@ -520,6 +542,16 @@ impl ViewModel {
     pub fn active(&self) -> impl Iterator<Item = &Task> {
         self.active_ids.iter().filter_map(|id| self.tasks.get(id))
     }
+}
+
+/// How long a machine alert the user has read stays quiet while its condition lasts.
+pub const CONDITION_QUIET_MS: u64 = 60 * 60 * 1000;
+
+/// One successful run, for the estimates of later runs like it.
+#[derive(Clone, Debug)]
+struct PastRun {
+    secs: f64,
+    inputs: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[cfg(test)]
@@ -670,6 +702,16 @@ mod tests {
         hot(&mut next, 89);
         assert_eq!(next.notifications.len(), 1);
         assert_eq!(next.restored_notifications_up_to, next.notifications[0].id);
+        // Read, then a restart while the card is still hot: still one alert, still read.
+        next.mark_read();
+        let mut again = ViewModel::default();
+        again.restore_notifications(next.notifications.iter().cloned().collect());
+        hot(&mut again, 1_000);
+        assert_eq!(again.notifications.len(), 1);
+        assert_eq!(again.unread(), 0);
+        // Hours later it is worth saying again.
+        hot(&mut again, 2 * CONDITION_QUIET_MS);
+        assert_eq!(again.notifications.len(), 2);
     }
 
     #[test]

@@ -105,6 +105,12 @@ pub trait UiExt {
     }
 }
 
+/// Enter was pressed in this single-line field (egui moves focus out on Enter, so a
+/// field that lost focus this frame with Enter down was submitted; Tab only leaves it).
+pub fn entered(ui: &egui::Ui, field: &egui::Response) -> bool {
+    field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
 /// `text` split at backticks: even items are plain text, odd ones code. An unpaired
 /// backtick is kept as it is.
 pub fn inline_code_spans(text: &str) -> Vec<String> {

@@ -316,23 +316,92 @@ fn tags_by_commit(repo: &Repository) -> std::collections::HashMap<git2::Oid, Vec
     map
 }
 
-/// Adds remote `name` at `url` after checking that it answers (a fetch handshake, as
-/// `git ls-remote` does), so a typo is caught now rather than at the first push.
+/// Adds remote `name` at `url` after checking that it answers, so a typo is caught now
+/// rather than at the first push. The check is `git ls-remote`, the git that push and
+/// pull run, so it logs in as they do (the SSH agent, the credential helper); it never
+/// prompts, and gives up after [`REMOTE_CHECK_TIMEOUT`].
 pub fn add_remote(repo: &Repository, name: &str, url: &str) -> Result<(), String> {
     let url = url.trim();
     if url.is_empty() {
         return Err("enter the remote's URL".into());
     }
-    let mut probe = repo
-        .remote_anonymous(url)
-        .map_err(|e| e.message().to_string())?;
-    probe
-        .connect(git2::Direction::Fetch)
-        .map_err(|e| format!("{url} does not answer as a git repository: {}", e.message()))?;
-    probe.disconnect().ok();
+    if url.starts_with('-') {
+        return Err(format!("{url:?} is not a URL: a URL cannot start with '-'"));
+    }
+    check_remote_answers(repo, url)?;
     repo.remote(name, url)
         .map(|_| ())
         .map_err(|e| e.message().to_string())
+}
+
+/// How long a remote may take to answer before it is reported as not answering.
+pub const REMOTE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+fn check_remote_answers(repo: &Repository, url: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let mut cmd = Command::new("git");
+    cmd.args(["ls-remote", "--heads", url])
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() {
+        // No password prompt the window could not answer.
+        cmd.env(
+            "GIT_SSH_COMMAND",
+            "ssh -o BatchMode=yes -o ConnectTimeout=15",
+        );
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("could not run git to check the remote: {e}"))?;
+    let deadline = std::time::Instant::now() + REMOTE_CHECK_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(None) => {
+                child.kill().ok();
+                child.wait().ok();
+                return Err(format!(
+                    "{url} did not answer within {} s: check the address and your network",
+                    REMOTE_CHECK_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("could not check the remote: {e}")),
+        }
+    };
+    if status.success() {
+        return Ok(());
+    }
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        use std::io::Read as _;
+        err.read_to_string(&mut stderr).ok();
+    }
+    let why = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches("fatal: "))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let login = [
+        "Permission denied",
+        "Authentication failed",
+        "could not read Username",
+    ];
+    if login.iter().any(|w| stderr.contains(w)) {
+        Err(format!(
+            "{url} refused the login ({why}): add your SSH key to the agent or set up git's credential helper, then try again"
+        ))
+    } else {
+        Err(format!("{url} does not answer as a git repository: {why}"))
+    }
 }
 
 /// Lines of a diff shown at most; a longer one ends with a note.

@@ -386,7 +386,11 @@ impl Actor {
                                 ..before
                             });
                         }
-                        self.sink.emit(Event::ProjectChanged { manifest, summary });
+                        self.sink.emit(Event::ProjectChanged {
+                            manifest,
+                            summary,
+                            undoable: self.undo.len(),
+                        });
                         self.refresh_git().await;
                     }
                     Err(e) => self.fail("edit the story", e),
@@ -734,7 +738,11 @@ impl Actor {
         .await
         {
             Ok(manifest) => {
-                self.sink.emit(Event::ProjectChanged { manifest, summary });
+                self.sink.emit(Event::ProjectChanged {
+                    manifest,
+                    summary,
+                    undoable: self.undo.len(),
+                });
                 self.refresh_git().await;
             }
             Err(e) => self.fail("undo the story edit", e),

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use crate::events::Command;
 use crate::model::asset::Asset;
 use crate::model::asset::{Category, ImportRequest, file_role};
+use crate::ui::commands::UiCommand;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
-use crate::ui::widgets::UiExt as _;
+use crate::ui::widgets::{UiExt as _, entered};
 
 /// Thumbnail edge in the grid (points) and in the decoded image (pixels).
 const TILE: f32 = 112.0;
@@ -84,6 +85,8 @@ pub struct AssetsView {
     selected: Option<String>,
     rename_to: String,
     confirm_delete: bool,
+    /// A palette command for the selected asset, done when its details are drawn.
+    pub ask: Option<UiCommand>,
     thumbs: HashMap<PathBuf, Thumb>,
     loader: Option<ThumbLoader>,
     pub import: ImportDialog,
@@ -155,6 +158,11 @@ impl AssetsView {
     /// The category the grid is filtered to, if any (dropped files go there).
     pub fn category(&self) -> Option<Category> {
         self.category
+    }
+
+    /// Whether an asset is selected, and whether it is one of the shared library's.
+    pub fn selection(&self) -> Option<bool> {
+        self.selected.as_ref().map(|_| self.library)
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
@@ -485,11 +493,13 @@ impl AssetsView {
             }
         }
         ui.section_heading("Actions");
+        let ask = self.ask.take();
         let dir = root.join(&a.path);
         if ui
             .button("Show in file manager")
             .on_hover_text(dir.display().to_string())
             .clicked()
+            || ask == Some(UiCommand::ShowAssetInFileManager)
         {
             let dir = dir.clone();
             // Spawned off the UI thread: opening a file manager can take a moment.
@@ -507,6 +517,7 @@ impl AssetsView {
                 .button("Copy to project")
                 .on_hover_text("Copy this library asset into the open project")
                 .clicked()
+                || ask == Some(UiCommand::CopyAssetToProject)
             {
                 ctx.commands.send(Command::CopyFromLibrary {
                     path: a.path.clone(),
@@ -514,14 +525,16 @@ impl AssetsView {
             }
             return;
         }
-        ui.labelled_text("New name", &mut self.rename_to);
-        if ui
-            .add_enabled(
-                !self.rename_to.trim().is_empty() && self.rename_to.trim() != a.name,
-                egui::Button::new("Rename"),
-            )
-            .clicked()
-        {
+        let field = ui.labelled_text("New name", &mut self.rename_to);
+        if ask == Some(UiCommand::RenameAsset) {
+            field.request_focus();
+            field.scroll_to_me(Some(egui::Align::Center));
+        }
+        let can_rename = !self.rename_to.trim().is_empty() && self.rename_to.trim() != a.name;
+        let clicked = ui
+            .add_enabled(can_rename, egui::Button::new("Rename"))
+            .clicked();
+        if clicked || (can_rename && entered(ui, &field)) {
             ctx.commands.send(Command::RenameAsset {
                 path: a.path.clone(),
                 new_name: self.rename_to.trim().to_string(),
@@ -533,6 +546,7 @@ impl AssetsView {
                 .button("Delete…")
                 .on_hover_text("Move the asset folder to the trash")
                 .clicked()
+                || ask == Some(UiCommand::DeleteAsset)
             {
                 self.confirm_delete = true;
             }
@@ -653,7 +667,7 @@ impl ImportDialog {
                         ui.selectable_value(&mut self.category, Some(c), c.folder());
                     }
                 });
-            ui.labelled_text("Name (optional)", &mut self.name);
+            let name_field = ui.labelled_text("Name (optional)", &mut self.name);
             let undecided = if self.category.is_none() {
                 self.undecided()
             } else {
@@ -668,7 +682,8 @@ impl ImportDialog {
             }
             let ready = !self.files().is_empty() && undecided.is_empty() && !ctx.vm.importing;
             ui.horizontal(|ui| {
-                let import = ui.add_enabled(ready, egui::Button::new("Import")).clicked();
+                let import = ui.add_enabled(ready, egui::Button::new("Import")).clicked()
+                    || (ready && entered(ui, &name_field));
                 let cancel = ui.button("Cancel").clicked();
                 (import, cancel)
             })

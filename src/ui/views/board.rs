@@ -266,6 +266,8 @@ pub struct SceneBoard {
     pub cleanup: Option<Vec<u32>>,
     /// A take action the palette asked for, done on the selected take next frame.
     pub palette_action: Option<crate::ui::commands::UiCommand>,
+    /// How many takes the shot on the board has (for the palette's take commands).
+    pub shown_takes: usize,
 }
 
 /// The shot folder of a manifest shot.
@@ -426,6 +428,7 @@ impl SceneBoard {
         let st = shot_takes(ctx, &folder).cloned();
         let takes: Vec<Take> = st.as_ref().map(|s| s.takes.clone()).unwrap_or_default();
         let active = st.as_ref().and_then(|s| s.active.clone());
+        self.shown_takes = takes.len();
         ui.horizontal(|ui| {
             if ui
                 .button("Generate take…")
@@ -445,12 +448,17 @@ impl SceneBoard {
                     .range(1..=999)
                     .prefix("keep "),
             );
-            if ui
+            let asked = self.palette_action == Some(crate::ui::commands::UiCommand::CleanUpTakes);
+            if asked {
+                self.palette_action = None;
+            }
+            if (ui
                 .button("Clean up…")
                 .on_hover_text(
                     "Delete all but the newest takes; active, approved and starred takes stay",
                 )
                 .clicked()
+                || asked)
                 && let Some(st) = &st
             {
                 self.cleanup = Some(take_store::cleanup_plan(st, self.keep));
@@ -573,10 +581,26 @@ impl SceneBoard {
         takes: &[Take],
         active: Option<&str>,
     ) {
+        use crate::ui::commands::UiCommand;
+        match self.palette_action {
+            Some(UiCommand::CompareTakes) => {
+                self.palette_action = None;
+                self.start_compare(takes, active);
+            }
+            Some(UiCommand::DeleteTake) => {
+                self.palette_action = None;
+                if let Some(n) = self
+                    .selected
+                    .filter(|n| takes.iter().any(|t| t.number == *n))
+                {
+                    self.delete_take(ctx, folder, takes, n);
+                }
+            }
+            _ => {}
+        }
         if let Some(cmd) = self.palette_action.take()
             && let Some(take) = takes.iter().find(|t| Some(t.number) == self.selected)
         {
-            use crate::ui::commands::UiCommand;
             let action = match cmd {
                 UiCommand::ApproveTake => Some(TakeAction::Review(Review::Approved)),
                 UiCommand::RejectTake => Some(TakeAction::Review(Review::Rejected)),
@@ -684,10 +708,24 @@ impl SceneBoard {
             self.start_compare(takes, active);
         }
         if key(Key::Delete) {
-            act(ctx, n, TakeAction::Delete);
-            self.undo.push((folder.clone(), n));
-            self.selected = step(-1).filter(|p| *p != n).or(step(1));
+            self.delete_take(ctx, folder, takes, n);
         }
+    }
+
+    /// Deletes take `n` (Ctrl+Z restores it) and selects its neighbour.
+    fn delete_take(&mut self, ctx: &ViewCtx<'_>, folder: &ShotFolder, takes: &[Take], n: u32) {
+        ctx.commands.send(Command::TakeAction {
+            folder: folder.clone(),
+            number: n,
+            action: TakeAction::Delete,
+        });
+        self.undo.push((folder.clone(), n));
+        let i = takes.iter().position(|t| t.number == n);
+        self.selected = i
+            .and_then(|i| i.checked_sub(1).or(Some(i + 1)))
+            .and_then(|j| takes.get(j))
+            .map(|t| t.number)
+            .filter(|p| *p != n);
     }
 
     /// A take's small thumbnail (or a placeholder) of `height`, clickable.

@@ -8,7 +8,7 @@ use crate::model::git::{PREFIXES, ResetMode};
 use crate::ui::commands::UiCommand;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
-use crate::ui::widgets::UiExt as _;
+use crate::ui::widgets::{UiExt as _, entered};
 use crate::util::format_bytes;
 
 #[derive(Default)]
@@ -31,6 +31,8 @@ pub struct GitView {
     /// The palette's "Roll back…" asked for the rollback buttons.
     pub focus_rollback: bool,
     remote_url: String,
+    /// The commit whose hash was last copied, so its row says so.
+    copied: Option<String>,
     /// A hard rollback waiting for confirmation.
     pub confirm_hard: Option<String>,
     commits_seen: u64,
@@ -98,9 +100,9 @@ impl GitView {
             ui.colored_label(theme::ERROR, e);
         }
         if self.adding_remote && !st.remotes.iter().any(|r| r == "origin") {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let field = ui.labelled_text("Remote URL", &mut self.remote_url);
-                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let enter = entered(ui, &field);
                 if (ui.button("Add and test").clicked() || enter)
                     && !self.remote_url.trim().is_empty()
                 {
@@ -194,7 +196,7 @@ impl GitView {
                 allow_large: false,
             });
         }
-        if let Some((message, files)) = &vm.large_files {
+        if let Some((_, files)) = &vm.large_files {
             egui::Frame::new()
                 .fill(theme::WARN.gamma_multiply(0.2))
                 .inner_margin(theme::SPACE_M)
@@ -213,26 +215,15 @@ impl GitView {
                         });
                     }
                     ui.horizontal(|ui| {
+                        // The palette's commands of the same names do the same.
                         if ui.button("Track all and commit").clicked() {
-                            for (p, _) in files {
-                                ctx.commands.send(Command::LfsTrack {
-                                    pattern: crate::model::lfs::type_pattern(p),
-                                });
-                            }
-                            ctx.commands.send(Command::GitCommit {
-                                message: message.clone(),
-                                allow_large: false,
-                            });
+                            ctx.ui_commands.push(UiCommand::TrackAllAndCommit);
                         }
                         if ui.button("Commit anyway").clicked() {
-                            ctx.commands.send(Command::GitCommit {
-                                message: message.clone(),
-                                allow_large: true,
-                            });
+                            ctx.ui_commands.push(UiCommand::CommitAnyway);
                         }
                         if ui.button("Cancel").clicked() {
-                            ctx.ui_commands
-                                .push(crate::ui::commands::UiCommand::DismissCommitGuard);
+                            ctx.ui_commands.push(UiCommand::DismissCommitGuard);
                         }
                     });
                 });
@@ -296,7 +287,9 @@ impl GitView {
                     field.request_focus();
                     field.scroll_to_me(Some(egui::Align::Center));
                 }
-                if ui.button("Track pattern").clicked() && !self.pattern.trim().is_empty() {
+                if (ui.button("Track pattern").clicked() || entered(ui, &field))
+                    && !self.pattern.trim().is_empty()
+                {
                     ctx.commands.send(Command::LfsTrack {
                         pattern: self.pattern.trim().to_string(),
                     });
@@ -331,6 +324,9 @@ impl GitView {
 
     fn history_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let vm = ctx.vm;
+        // The column's width: anything drawn wider (a long row) must not widen what
+        // follows, or the wrapped rows below would wrap past the visible edge.
+        let width = ui.available_width();
         let dirty = vm.git_status.as_ref().is_some_and(|s| !s.is_clean());
         ui.section_heading(&format!(
             "History ({}{})",
@@ -368,7 +364,7 @@ impl GitView {
             .max_scroll_height(260.0)
             .sense(egui::Sense::click())
             .column(Column::exact(64.0))
-            .column(Column::remainder());
+            .column(Column::remainder().clip(true));
         if let Some(r) = scroll_to {
             table = table.scroll_to_row(r, None);
         }
@@ -390,7 +386,8 @@ impl GitView {
                     } else {
                         format!(" 🏷 {}", c.tags.join(", "))
                     };
-                    ui.label(format!("{}{tags}", c.summary));
+                    // One line per row: a long summary is cut with "…", whole on hover.
+                    ui.add(egui::Label::new(format!("{}{tags}", c.summary)).truncate());
                 });
                 if row.response().clicked() {
                     clicked = Some(c.id.clone());
@@ -403,6 +400,7 @@ impl GitView {
                 }
             });
         });
+        ui.set_max_width(width);
         if let Some(id) = clicked {
             self.select_commit(ctx, &id);
         }
@@ -410,12 +408,12 @@ impl GitView {
             ui.weak(
                 "Select a commit (click, or the arrow keys) to see its files and roll back to it",
             );
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let field = ui.labelled_text("Tag", &mut self.tag_name);
                 if std::mem::take(&mut self.focus_tag) {
                     field.request_focus();
                 }
-                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let enter = entered(ui, &field);
                 if (ui.button("Tag HEAD").clicked() || enter) && !self.tag_name.trim().is_empty() {
                     ctx.commands.send(Command::GitTag {
                         name: self.tag_name.trim().to_string(),
@@ -428,7 +426,7 @@ impl GitView {
             return;
         };
         let short = &sel[..sel.len().min(8)];
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new(format!("Commit {short}")).strong());
             if ui
                 .button("Copy hash")
@@ -436,13 +434,19 @@ impl GitView {
                 .clicked()
             {
                 ui.ctx().copy_text(sel.clone());
+                self.copied = Some(sel.clone());
+            }
+            if self.copied.as_deref() == Some(sel.as_str()) {
+                ui.weak("Copied");
             }
         });
         if let Some((commit, files)) = &vm.git_files
             && *commit == sel
         {
-            egui::ScrollArea::vertical()
+            // Long paths scroll sideways inside the list, not past the column.
+            egui::ScrollArea::both()
                 .id_salt("commit_files")
+                .max_width(width)
                 .max_height(140.0)
                 .show(ui, |ui| {
                     for f in files {
@@ -475,12 +479,14 @@ impl GitView {
                 None => diff_ui(ui, text),
             }
         }
-        ui.horizontal(|ui| {
+        // Wrapped rows: in a narrow column the buttons go to the next line, never out of
+        // sight.
+        ui.horizontal_wrapped(|ui| {
             let field = ui.labelled_text("Tag", &mut self.tag_name);
             if std::mem::take(&mut self.focus_tag) {
                 field.request_focus();
             }
-            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let enter = entered(ui, &field);
             if (ui.button("Tag this commit").clicked() || enter) && !self.tag_name.trim().is_empty()
             {
                 ctx.commands.send(Command::GitTag {
@@ -491,7 +497,7 @@ impl GitView {
                 self.tag_name.clear();
             }
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Roll back to this commit:");
             let soft = ui.button("Soft").on_hover_text("Keep every change, staged");
             if std::mem::take(&mut self.focus_rollback) {
@@ -571,6 +577,29 @@ fn media_change_ui(
     if let Some(note) = &media.note {
         ui.weak(note);
     }
+}
+
+/// The commit waiting on large files, made now: with the large files' types tracked by
+/// LFS first (`track_all`), or with them in plain git.
+pub fn finish_guarded_commit(
+    vm: &crate::ui::view_model::ViewModel,
+    commands: &crate::core::CommandSender,
+    track_all: bool,
+) {
+    let Some((message, files)) = &vm.large_files else {
+        return;
+    };
+    if track_all {
+        for (p, _) in files {
+            commands.send(Command::LfsTrack {
+                pattern: crate::model::lfs::type_pattern(p),
+            });
+        }
+    }
+    commands.send(Command::GitCommit {
+        message: message.clone(),
+        allow_large: !track_all,
+    });
 }
 
 /// The task that pushes or pulls the open project (git and git-lfs, with progress).

@@ -5,6 +5,7 @@ use crate::events::Command;
 use crate::model::manifest::NarrativeTemplate;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
+use crate::ui::widgets::entered;
 
 #[derive(Default)]
 pub struct NewProjectDialog {
@@ -73,7 +74,7 @@ impl NewProjectDialog {
             {
                 ui.colored_label(theme::ERROR, e);
             }
-            let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let enter = entered(ui, &edit);
             ui.horizontal(|ui| {
                 let create = ui
                     .add_enabled(folder.is_ok(), egui::Button::new("Create"))

@@ -133,7 +133,8 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                     }
                 });
                 if !n.body.is_empty() {
-                    ui.label(egui::RichText::new(first_lines(&n.body, 3)).small());
+                    // The summary line and the last lines, where a failure's cause is.
+                    ui.label(egui::RichText::new(super::toasts::excerpt(&n.body)).small());
                 }
             }
         });
@@ -179,8 +180,4 @@ fn active_row_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, t: &Task) {
         "{stage} {message} · {}{remaining}",
         format_duration_secs(elapsed_s)
     ));
-}
-
-fn first_lines(s: &str, n: usize) -> String {
-    s.lines().take(n).collect::<Vec<_>>().join("\n")
 }

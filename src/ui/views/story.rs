@@ -11,7 +11,7 @@ use crate::model::project::StructureEdit;
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
 use crate::ui::views::project_browser::StoryItem;
-use crate::ui::widgets::UiExt as _;
+use crate::ui::widgets::{UiExt as _, entered};
 
 /// Form state for whatever is selected; reset when the selection changes.
 #[derive(Default)]
@@ -30,6 +30,8 @@ pub struct StoryEditor {
     /// A palette command asked for a field (or the delete) of the selected item.
     pub focus: Option<StoryFocus>,
     project_name: String,
+    /// The project name `project_name` was started from.
+    project_name_of: String,
 }
 
 /// What a story command from the palette asks of the properties panel.
@@ -41,6 +43,8 @@ pub enum StoryFocus {
     Name,
     /// Its Delete… button (which asks first).
     Delete,
+    /// A shot's "Link asset" list.
+    LinkAsset,
 }
 
 /// What a confirmed delete will do.
@@ -57,7 +61,12 @@ impl StoryEditor {
         self.shot_type = ShotType::Wide;
         self.duration = "3".into();
         self.description.clear();
-        self.project_name = m.name.clone();
+        // A new project name typed but not applied is kept until it is (a rename moves
+        // the project's folder, so leaving the field does not do it unasked).
+        if self.project_name_of != m.name {
+            self.project_name = m.name.clone();
+            self.project_name_of = m.name.clone();
+        }
         self.for_id.clear();
         self.name = match item {
             Some(StoryItem::Chapter(c)) => m.narrative.chapters.get(c).map(|c| {
@@ -94,24 +103,21 @@ impl StoryEditor {
     }
 
     /// The edit that would save the form for the item it was opened for, if the form
-    /// differs from the project (and is valid).
+    /// differs from the project (and is valid). The item is found by its id, wherever a
+    /// move has put it since.
     fn pending_edit(&self, m: &Manifest) -> Option<StructureEdit> {
         let chapters = &m.narrative.chapters;
         let name = self.name.trim();
-        match (*self.for_item.as_ref()?)? {
+        match locate(m, &self.for_id)? {
             StoryItem::Chapter(c) => {
-                let ch = chapters.get(c).filter(|x| x.id == self.for_id)?;
+                let ch = chapters.get(c)?;
                 (!name.is_empty() && ch.name != name).then(|| StructureEdit::RenameChapter {
                     chapter: c,
                     name: name.to_string(),
                 })
             }
             StoryItem::Scene(c, s) => {
-                let sc = chapters
-                    .get(c)?
-                    .scenes
-                    .get(s)
-                    .filter(|x| x.id == self.for_id)?;
+                let sc = chapters.get(c)?.scenes.get(s)?;
                 (!name.is_empty() && sc.name != name).then(|| StructureEdit::RenameScene {
                     chapter: c,
                     scene: s,
@@ -119,8 +125,7 @@ impl StoryEditor {
                 })
             }
             StoryItem::Shot(c, s, h) => {
-                let sh = chapters.get(c)?.scenes.get(s)?.shots.get(h);
-                let sh = sh.filter(|x| x.id == self.for_id)?;
+                let sh = chapters.get(c)?.scenes.get(s)?.shots.get(h)?;
                 let duration = self.duration.trim().parse::<f64>().ok()?;
                 let changed = sh.name != name
                     || sh.shot_type != self.shot_type
@@ -158,7 +163,9 @@ impl StoryEditor {
             );
             return;
         };
-        if self.for_item != Some(*selection) {
+        // A new selection, or another item now at the selected place (a move, an undo,
+        // another client's edit): the form follows what is selected.
+        if self.for_item != Some(*selection) || id_at(m, *selection) != self.for_id {
             // Leaving an item saves what was typed for it.
             if let Some(edit) = self.pending_edit(m) {
                 ctx.commands.send(Command::EditProject { edit });
@@ -184,6 +191,11 @@ impl StoryEditor {
                     ctx.commands.send(Command::RenameProject {
                         new_name: self.project_name.clone(),
                     });
+                } else if self.project_name.trim() != m.name {
+                    ui.colored_label(
+                        theme::WARN,
+                        "New name not applied yet: Enter or Rename project applies it",
+                    );
                 }
                 let field = ui.labelled_text("New chapter", &mut self.child_name);
                 self.focus_on(StoryFocus::Child, &field);
@@ -288,7 +300,9 @@ impl StoryEditor {
                 let field = ui.labelled_text("Shot name", &mut self.child_name);
                 self.focus_on(StoryFocus::Child, &field);
                 let mut enter = entered(ui, &field);
-                enter |= self.shot_fields_ui(ui);
+                // Adding a shot takes Enter: Tab moves through its fields without adding
+                // a half-typed shot.
+                enter |= self.shot_fields_ui(ui).entered;
                 let duration = self.duration.trim().parse::<f64>();
                 if ui
                     .add_enabled(duration.is_ok(), egui::Button::new("Add shot"))
@@ -320,7 +334,7 @@ impl StoryEditor {
                 let field = ui.labelled_text("Shot name", &mut self.name);
                 self.focus_on(StoryFocus::Name, &field);
                 leave |= left(field);
-                leave |= self.shot_fields_ui(ui);
+                leave |= self.shot_fields_ui(ui).left;
                 ui.horizontal_wrapped(|ui| {
                     let duration = self.duration.trim().parse::<f64>();
                     if ui
@@ -371,7 +385,8 @@ impl StoryEditor {
                     .and_then(|sc| sc.shots.get(h))
                     .map(|sh| sh.assets.clone())
                     .unwrap_or_default();
-                if let Some(assets) = shot_assets_ui(ui, ctx, &linked) {
+                let focus_link = self.wants(StoryFocus::LinkAsset);
+                if let Some(assets) = shot_assets_ui(ui, ctx, &linked, focus_link) {
                     send(
                         ctx,
                         StructureEdit::SetShotAssets {
@@ -396,8 +411,6 @@ impl StoryEditor {
         }
     }
 
-    /// The shot's type, duration and description; true when a field was left or Enter
-    /// pressed in it.
     /// True once when a palette command asked for `f`.
     fn wants(&mut self, f: StoryFocus) -> bool {
         let asked = self.focus == Some(f);
@@ -413,28 +426,41 @@ impl StoryEditor {
         }
     }
 
-    fn shot_fields_ui(&mut self, ui: &mut egui::Ui) -> bool {
+    /// The shot's type, duration and description, and whether a field was left or
+    /// submitted this frame. Choosing a type counts as leaving: there is no field to
+    /// leave after it.
+    fn shot_fields_ui(&mut self, ui: &mut egui::Ui) -> FieldsOutcome {
+        let mut out = FieldsOutcome::default();
         egui::ComboBox::from_label("Shot type")
             .selected_text(self.shot_type.label())
             .show_ui(ui, |ui| {
                 for t in ShotType::ALL {
                     let label = t.label().to_string();
-                    ui.selectable_value(&mut self.shot_type, t, label);
+                    out.left |= ui.selectable_value(&mut self.shot_type, t, label).clicked();
                 }
             });
-        let mut leave = left(ui.labelled_text("Duration (seconds)", &mut self.duration));
+        let duration = ui.labelled_text("Duration (seconds)", &mut self.duration);
         if self.duration.trim().parse::<f64>().is_err() {
             ui.field_error(Some(&"enter a number of seconds, like 3.5".to_string()));
         }
-        leave |= left(ui.labelled_text("Description", &mut self.description));
-        leave
+        let description = ui.labelled_text("Description", &mut self.description);
+        for field in [duration, description] {
+            out.left |= left(field.clone());
+            out.entered |= entered(ui, &field);
+        }
+        out
     }
 }
 
 /// The shot's linked assets (characters, location, style…) with a way to add and remove
 /// them; the new list when it changed. The links live in the story sidecar and are what
 /// generation reads for the shot.
-fn shot_assets_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, linked: &[String]) -> Option<Vec<String>> {
+fn shot_assets_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewCtx<'_>,
+    linked: &[String],
+    focus: bool,
+) -> Option<Vec<String>> {
     let folders = ctx
         .vm
         .project
@@ -468,7 +494,7 @@ fn shot_assets_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, linked: &[String]) -> Op
         });
     }
     let mut pick: Option<String> = None;
-    egui::ComboBox::from_label("Link asset")
+    let combo = egui::ComboBox::from_label("Link asset")
         .selected_text("Choose…")
         .show_ui(ui, |ui| {
             for a in folders {
@@ -484,6 +510,11 @@ fn shot_assets_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, linked: &[String]) -> Op
                 }
             }
         });
+    if focus {
+        // The palette's "Link an asset…": Space or Enter opens the list.
+        combo.response.request_focus();
+        combo.response.scroll_to_me(Some(egui::Align::Center));
+    }
     if let Some(id) = pick {
         let mut v = linked.to_vec();
         v.push(id);
@@ -492,9 +523,50 @@ fn shot_assets_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, linked: &[String]) -> Op
     changed
 }
 
-/// Enter was pressed in this single-line field (egui moves focus out on Enter).
-fn entered(ui: &egui::Ui, field: &egui::Response) -> bool {
-    field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+/// The id of the story item at `item` ("" for the project, or when there is none).
+fn id_at(m: &Manifest, item: Option<StoryItem>) -> &str {
+    let chapters = &m.narrative.chapters;
+    match item {
+        Some(StoryItem::Chapter(c)) => chapters.get(c).map(|c| c.id.as_str()),
+        Some(StoryItem::Scene(c, s)) => chapters
+            .get(c)
+            .and_then(|c| c.scenes.get(s))
+            .map(|s| s.id.as_str()),
+        Some(StoryItem::Shot(c, s, h)) => chapters
+            .get(c)
+            .and_then(|c| c.scenes.get(s))
+            .and_then(|s| s.shots.get(h))
+            .map(|h| h.id.as_str()),
+        None => None,
+    }
+    .unwrap_or("")
+}
+
+/// Where the chapter, scene or shot with `id` is now.
+fn locate(m: &Manifest, id: &str) -> Option<StoryItem> {
+    if id.is_empty() {
+        return None;
+    }
+    for (c, ch) in m.narrative.chapters.iter().enumerate() {
+        if ch.id == id {
+            return Some(StoryItem::Chapter(c));
+        }
+        for (s, sc) in ch.scenes.iter().enumerate() {
+            if sc.id == id {
+                return Some(StoryItem::Scene(c, s));
+            }
+            if let Some(h) = sc.shots.iter().position(|h| h.id == id) {
+                return Some(StoryItem::Shot(c, s, h));
+            }
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct FieldsOutcome {
+    left: bool,
+    entered: bool,
 }
 
 /// The field was left (Tab, a click elsewhere, or Enter, which also moves focus out).
