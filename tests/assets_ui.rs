@@ -218,6 +218,82 @@ fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
     }
 }
 
+/// The selected asset's actions from the palette (item 9), and Enter in its New name
+/// field (item 2): rename with Enter, delete with its confirmation; nothing offered with
+/// no asset selected.
+#[test]
+fn the_palette_renames_and_deletes_the_selected_asset_and_enter_applies_a_rename() {
+    let _home = gitcli_home();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace");
+    std::fs::create_dir_all(&ws).unwrap();
+    let project =
+        slate::workspace::project::create(&ws, "Noir", NarrativeTemplate::ThreeAct).unwrap();
+    web_studio_character(
+        &project,
+        "Detective",
+        "1a2b3c4d-1111-4111-8111-111111111111",
+        1,
+    );
+    let mut options = options(dir.path());
+    options.open_project = Some("Noir".into());
+    let mut h = harness_with(options);
+    settle(&mut h);
+    wait_until(&mut h, "the project with its asset", 20, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.asset_folders.len() == 1)
+    });
+    assert!(
+        !h.state().availability().asset_selected,
+        "asset commands offered with no asset selected"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num3);
+    h.run_steps(3);
+    wait_until(&mut h, "the tile", 10, |h| {
+        h.query_by_role_and_label(egui::accesskit::Role::Button, "Detective")
+            .is_some()
+    });
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Detective")
+        .click();
+    h.run_steps(3);
+    assert!(h.state().availability().asset_selected);
+    // Rename from the palette: the New name field takes focus; Enter applies it.
+    palette(&mut h, "rename the selected asset");
+    assert!(h.get_by_label("New name").is_focused());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("New name").type_text("Inspector");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    wait_until(&mut h, "the rename", 30, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.asset_folders.iter().any(|a| a.name == "Inspector"))
+    });
+    // Delete from the palette asks first.
+    wait_until(&mut h, "the renamed tile", 10, |h| {
+        h.query_by_role_and_label(egui::accesskit::Role::Button, "Inspector")
+            .is_some()
+    });
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Inspector")
+        .click();
+    h.run_steps(3);
+    palette(&mut h, "delete the selected asset");
+    h.get_by_label_contains("Move Inspector to the trash");
+    h.get_by_label("Move to trash").click();
+    wait_until(&mut h, "the delete", 30, |h| {
+        h.state()
+            .vm
+            .project
+            .as_ref()
+            .is_some_and(|p| p.asset_folders.is_empty())
+    });
+}
+
 fn gitcli_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -5,6 +5,7 @@ mod common;
 #[path = "common/studio.rs"]
 mod studio;
 
+use common::palette;
 use studio::slate_cli;
 
 /// A stdout whose reader is already gone, as `slate tasks | head -1` is once head exits:
@@ -909,6 +910,96 @@ fn the_git_view_shows_a_file_added_on_disk_without_refresh() {
     });
 }
 
+/// A commit held back by a large file is finished from the palette ("Commit anyway"),
+/// which the palette offers only while a commit waits; Enter in the LFS pattern field
+/// tracks the pattern.
+#[test]
+fn a_commit_held_by_a_large_file_is_finished_from_the_palette_and_enter_tracks_a_pattern() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    // 51 MiB (sparse): over the 50 MiB the Settings warn at, and no LFS pattern has it.
+    std::fs::File::create(d.join("workspace/Film/plate.raw16"))
+        .unwrap()
+        .set_len(51 << 20)
+        .unwrap();
+    let mut options = common::options(d);
+    options.open_project = Some("Film".into());
+    let mut h = common::harness_with(options);
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+    common::wait_until(&mut h, "git status", 20, |h| {
+        h.state().vm.git_status.is_some()
+    });
+    assert!(!h.state().availability().commit_guard);
+    h.get_by_label("Commit message").focus();
+    h.run_steps(2);
+    h.get_by_label("Commit message").type_text("plate");
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the large-file question", 20, |h| {
+        h.state().vm.large_files.is_some()
+    });
+    assert!(h.state().availability().commit_guard);
+    palette(&mut h, "commit anyway");
+    common::wait_until(&mut h, "the commit", 30, |h| {
+        h.state()
+            .vm
+            .git_log
+            .first()
+            .is_some_and(|c| c.summary.ends_with("plate"))
+    });
+    assert!(!h.state().availability().commit_guard);
+
+    // Enter in "Pattern to track" tracks it.
+    palette(&mut h, "track files with lfs");
+    common::wait_until(&mut h, "the pattern field focused", 10, |h| {
+        h.query_by_label("Pattern to track")
+            .is_some_and(|f| f.is_focused())
+    });
+    h.get_by_label("Pattern to track").type_text("*.raw16");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    common::wait_until(&mut h, "the pattern tracked", 20, |_| {
+        std::fs::read_to_string(d.join("workspace/Film/.gitattributes"))
+            .is_ok_and(|a| a.contains("*.raw16 filter=lfs"))
+    });
+}
+
+/// A new project name typed but not applied is flagged, and kept when the selection
+/// moves away and back (a rename moves the project's folder, so it waits for Enter).
+#[test]
+fn an_unapplied_project_name_is_flagged_and_kept() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cli(d, &["project", "new", "Film"]);
+    let mut h = film_open(d);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Film")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Project name").focus();
+    h.run_steps(2);
+    h.get_by_label("Project name").type_text(" Noir");
+    h.key_press(egui::Key::Tab);
+    h.run_steps(3);
+    h.get_by_label_contains("New name not applied yet");
+    h.get_all_by_label_contains("Act I").next().unwrap().click();
+    h.run_steps(3);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Film")
+        .click();
+    h.run_steps(3);
+    assert_eq!(
+        h.get_by_label("Project name").value().as_deref(),
+        Some("Film Noir")
+    );
+    assert!(
+        d.join("workspace/Film").exists(),
+        "the project was renamed without Enter"
+    );
+}
+
 #[test]
 fn a_template_saved_into_the_functions_folder_loads_once_its_writes_settle() {
     use slate::events::Event;
@@ -1416,18 +1507,6 @@ fn save_and_revert_settings_are_offered_only_with_unsaved_edits() {
         }
         h.get_by_label_contains("Open settings");
     }
-}
-
-/// Runs a palette command by typing its words and pressing Enter, as a user does.
-fn palette(h: &mut egui_kittest::Harness<'static, slate::ui::App>, words: &str) {
-    use egui::{Key, Modifiers};
-    use egui_kittest::kittest::Queryable as _;
-    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
-    h.run_steps(3);
-    h.get_by_label("Search commands").type_text(words);
-    h.run_steps(3);
-    h.key_press(Key::Enter);
-    h.run_steps(4);
 }
 
 #[test]

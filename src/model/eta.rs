@@ -13,8 +13,9 @@ pub const MIN_SAMPLES: usize = 3;
 
 /// Whether a past run's inputs are near enough to `now`'s for its run time to say
 /// something about this one: the same choices and switches, and every number within a
-/// factor of two (1,000 steps is not 10). Free text (a prompt) and seeds do not decide
-/// how long a run takes, so they are not compared; nor is an input only one side names.
+/// factor of two (1,000 steps is not 10). Free text (a prompt), file paths and seeds do
+/// not decide how long a run takes, so they are not compared; nor is an input only one
+/// side names.
 pub fn similar_inputs(
     past: &std::collections::BTreeMap<String, serde_json::Value>,
     now: &std::collections::BTreeMap<String, serde_json::Value>,
@@ -28,8 +29,9 @@ pub fn similar_inputs(
         }
     }
     fn free_text(v: &Value) -> bool {
-        v.as_str()
-            .is_some_and(|s| s.len() > 32 || s.contains(char::is_whitespace))
+        v.as_str().is_some_and(|s| {
+            s.len() > 32 || s.contains(|c: char| c.is_whitespace() || c == '/' || c == '\\')
+        })
     }
     now.iter().all(|(name, b)| {
         let Some(a) = past.get(name) else {
@@ -136,10 +138,12 @@ mod tests {
             ("size", "1080p".into()),
             ("prompt", "a cat on a wall at dusk".into()),
             ("seed", 7.into()),
+            ("image", "in/a.png".into()),
         ]);
         let near = inputs(&[
             ("steps", "800".into()),
             ("size", "1080p".into()),
+            ("image", "in/b.png".into()),
             ("prompt", "a dog".into()),
             ("seed", 99.into()),
         ]);

@@ -258,6 +258,8 @@ impl App {
         if let Some(item) = select {
             self.selection = item;
         }
+        // The properties panel shows the story editor, not a selected task's details.
+        self.selected_task = None;
         self.state.show_right = true;
         self.story.focus = Some(focus);
     }
@@ -585,16 +587,20 @@ impl App {
     fn ask_before_quitting(&mut self) -> bool {
         let local = self.local_processes_running();
         if local > 0 && !self.quit_confirmed {
-            self.confirm = Some(Confirm::Quit(local));
+            // A question already open (a hard rollback…) is answered first.
+            if self.confirm.is_none() {
+                self.confirm = Some(Confirm::Quit(local));
+            }
             return true;
         }
         false
     }
 
     /// Where the selected chapter, scene or shot sits among its siblings: its index and
-    /// how many there are.
+    /// how many there are; `None` in a read-only project (the core refuses edits).
     fn selected_story_place(&self) -> Option<(usize, usize)> {
-        let m = self.vm.project.as_ref()?.manifest.as_ref()?;
+        let p = self.vm.project.as_ref().filter(|p| !p.read_only)?;
+        let m = p.manifest.as_ref()?;
         let chapters = &m.narrative.chapters;
         match self.selection? {
             StoryItem::Chapter(c) => Some((c, chapters.len())),
@@ -647,10 +653,17 @@ impl App {
     pub fn availability(&self) -> commands::Availability {
         let selected_task = self.selected_task.and_then(|id| self.vm.tasks.get(&id));
         let place = self.selected_story_place();
+        let manifest = self.vm.project.as_ref().and_then(|p| p.manifest.as_ref());
+        let shot_folder = match (self.selection, manifest) {
+            (Some(StoryItem::Shot(c, s, h)), Some(m)) => {
+                views::board::folder_of(m, c, s, h).map(|(f, _)| f)
+            }
+            _ => None,
+        };
         commands::Availability {
             project_open: self.vm.project.is_some(),
             queue_paused: self.vm.queue_paused,
-            commit_guard: self.vm.large_files.is_some(),
+            commit_guard: self.vm.project.is_some() && self.vm.large_files.is_some(),
             unread: self.vm.unread() > 0,
             has_remote: self
                 .vm
@@ -668,7 +681,9 @@ impl App {
             task_retryable: selected_task.is_some_and(|t| t.state.can_retry()),
             task_queued: selected_task
                 .is_some_and(|t| t.state == crate::model::task::TaskState::Queued),
-            take_selected: matches!(self.selection, Some(StoryItem::Shot(..)))
+            // Only while the board shows the selected shot: its take selection is of
+            // that shot, not one chosen before on another.
+            take_selected: shot_folder.as_ref().is_some_and(|f| self.board.shows(f))
                 && self.board.selected.is_some(),
             commit_selected: self.git_view.selected_commit().is_some(),
             media_missing: self
@@ -682,12 +697,12 @@ impl App {
             upgrade_pending: self.vm.project.as_ref().is_some_and(|p| {
                 !p.read_only && matches!(p.upgrade, crate::model::project::Upgrade::Pending { .. })
             }),
-            asset_selected: self.assets_view.selection().is_some(),
-            asset_in_library: self.assets_view.selection() == Some(true),
-            shot_takes: match self.selection {
-                Some(StoryItem::Shot(..)) => self.board.shown_takes,
-                _ => 0,
-            },
+            asset_selected: self.assets_view.selection(&self.vm).is_some(),
+            asset_in_library: self.assets_view.selection(&self.vm) == Some(true),
+            shot_takes: shot_folder
+                .as_ref()
+                .and_then(|f| views::board::takes_of(&self.vm, f))
+                .map_or(0, |t| t.takes.len()),
             git_dirty: self.vm.git_status.as_ref().is_some_and(|s| !s.is_clean()),
             git_lfs_ok: self.vm.system.as_ref().is_some_and(|s| s.git_lfs.is_ok()),
         }

@@ -236,7 +236,7 @@ impl UiCommand {
             UiCommand::RenameAsset | UiCommand::DeleteAsset => {
                 a.project_open && a.asset_selected && !a.asset_in_library
             }
-            UiCommand::ShowAssetInFileManager => a.asset_selected,
+            UiCommand::ShowAssetInFileManager => a.project_open && a.asset_selected,
             UiCommand::CopyAssetToProject => {
                 a.project_open && a.asset_selected && a.asset_in_library
             }

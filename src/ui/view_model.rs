@@ -49,6 +49,8 @@ pub struct ViewModel {
     finished: BTreeSet<(u64, TaskId)>,
     /// Past run times (seconds) and their inputs per function and preset, for ETAs.
     durations: HashMap<(String, Option<String>), Vec<PastRun>>,
+    /// The history figure (`history_p75`) of each active task.
+    history_of_active: HashMap<TaskId, Option<f64>>,
     /// Where each running task's current stage began (its estimate follows the stage).
     stage_marks: HashMap<TaskId, crate::model::eta::StageMark>,
     pub tasks_loaded: bool,
@@ -151,9 +153,15 @@ impl ViewModel {
                 self.active_ids.clear();
                 self.finished.clear();
                 self.durations.clear();
+                self.history_of_active.clear();
                 self.queued = 0;
                 for t in tasks {
                     self.upsert_task(t);
+                }
+                // Every past run is in now: the active tasks' figures start from all of it.
+                let active: Vec<TaskId> = self.active_ids.iter().copied().collect();
+                for id in active {
+                    self.refresh_history_of(id);
                 }
                 self.tasks_loaded = true;
                 self.queue_paused = paused;
@@ -282,15 +290,18 @@ impl ViewModel {
                 self.git_log.clear();
                 self.git_files = None;
                 self.git_status = None;
-                // The core keeps its undo steps while the same project is read again.
+                // The core keeps its undo steps while the same project is read again; a
+                // commit waiting on large files belongs to the project it was asked in.
                 if self.project.as_ref().map(|p| &p.path) != Some(&project.path) {
                     self.story_undoable = 0;
+                    self.large_files = None;
                 }
                 self.project = Some(project);
             }
             Event::ProjectClosed => {
                 self.project = None;
                 self.story_undoable = 0;
+                self.large_files = None;
                 self.git_status = None;
                 self.git_log.clear();
                 self.git_files = None;
@@ -424,7 +435,9 @@ impl ViewModel {
                 .tasks
                 .get(&task.id)
                 .is_none_or(|o| o.state != TaskState::Succeeded);
-        if newly_succeeded && let Some(d) = task.duration_ms(0) {
+        let (id, active, function) = (task.id, task.state.is_active(), task.function.clone());
+        let new_history = newly_succeeded && task.duration_ms(0).is_some();
+        if let (true, Some(d)) = (newly_succeeded, task.duration_ms(0)) {
             self.durations
                 .entry((task.function.clone(), task.preset.clone()))
                 .or_default()
@@ -433,7 +446,30 @@ impl ViewModel {
                     inputs: task.params.clone(),
                 });
         }
-        self.tasks.insert(task.id, task);
+        self.tasks.insert(id, task);
+        // Each active task's history figure is worked out once, and again only when a
+        // run of its function succeeds: a frame only reads it.
+        if new_history {
+            let same: Vec<TaskId> = self
+                .active_ids
+                .iter()
+                .filter(|i| self.tasks.get(i).is_some_and(|t| t.function == function))
+                .copied()
+                .collect();
+            for i in same {
+                self.refresh_history_of(i);
+            }
+        }
+        if !active {
+            self.history_of_active.remove(&id);
+        } else if !self.history_of_active.contains_key(&id) {
+            self.refresh_history_of(id);
+        }
+    }
+
+    fn refresh_history_of(&mut self, id: TaskId) {
+        let figure = self.tasks.get(&id).and_then(|t| self.history_p75(t));
+        self.history_of_active.insert(id, figure);
     }
 
     /// The 75th-percentile run time of `task`'s function and preset with similar inputs,
@@ -458,7 +494,10 @@ impl ViewModel {
             elapsed,
             t.progress,
             self.stage_marks.get(&t.id).copied(),
-            self.history_p75(t),
+            match self.history_of_active.get(&t.id) {
+                Some(figure) => *figure,
+                None => self.history_p75(t),
+            },
         )
     }
 
@@ -489,8 +528,8 @@ impl ViewModel {
         now_ms: u64,
     ) {
         // One alert per condition: a warning or error about the machine (no task) that is
-        // already listed, unread or read within the last hour (a restart while the GPU is
-        // still hot), is refreshed in place, not raised again.
+        // already listed, unread, or raised within the last hour and read (a restart while
+        // the GPU is still hot), is refreshed in place, not raised again.
         if task.is_none()
             && matches!(level, Level::Warning | Level::Error)
             && let Some(n) = self.notifications.iter_mut().rev().find(|n| {
@@ -544,7 +583,8 @@ impl ViewModel {
     }
 }
 
-/// How long a machine alert the user has read stays quiet while its condition lasts.
+/// How long after it was raised a machine alert the user has read stays quiet while its
+/// condition lasts.
 pub const CONDITION_QUIET_MS: u64 = 60 * 60 * 1000;
 
 /// One successful run, for the estimates of later runs like it.

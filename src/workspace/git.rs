@@ -328,7 +328,7 @@ pub fn add_remote(repo: &Repository, name: &str, url: &str) -> Result<(), String
     if url.starts_with('-') {
         return Err(format!("{url:?} is not a URL: a URL cannot start with '-'"));
     }
-    check_remote_answers(repo, url)?;
+    check_remote_answers(repo, url, REMOTE_CHECK_TIMEOUT)?;
     repo.remote(name, url)
         .map(|_| ())
         .map_err(|e| e.message().to_string())
@@ -337,18 +337,33 @@ pub fn add_remote(repo: &Repository, name: &str, url: &str) -> Result<(), String
 /// How long a remote may take to answer before it is reported as not answering.
 pub const REMOTE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-fn check_remote_answers(repo: &Repository, url: &str) -> Result<(), String> {
+fn check_remote_answers(
+    repo: &Repository,
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
     use std::process::{Command, Stdio};
     let dir = repo.workdir().unwrap_or_else(|| repo.path());
     let mut cmd = Command::new("git");
+    // No prompt the window could not answer: not on a terminal, nor from an askpass
+    // program (an empty answer fails the login, which is then reported as such).
     cmd.args(["ls-remote", "--heads", url])
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "false")
+        .env("SSH_ASKPASS", "false")
+        .env("SSH_ASKPASS_REQUIRE", "never")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    if std::env::var_os("GIT_SSH_COMMAND").is_none() {
-        // No password prompt the window could not answer.
+    let own_ssh = std::env::var_os("GIT_SSH_COMMAND").is_some()
+        || std::env::var_os("GIT_SSH").is_some()
+        || repo
+            .config()
+            .and_then(|c| c.get_string("core.sshCommand"))
+            .is_ok();
+    if !own_ssh {
+        // The user's ssh, keys and agent, without a password prompt.
         cmd.env(
             "GIT_SSH_COMMAND",
             "ssh -o BatchMode=yes -o ConnectTimeout=15",
@@ -357,7 +372,7 @@ fn check_remote_answers(repo: &Repository, url: &str) -> Result<(), String> {
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not run git to check the remote: {e}"))?;
-    let deadline = std::time::Instant::now() + REMOTE_CHECK_TIMEOUT;
+    let deadline = std::time::Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -369,7 +384,7 @@ fn check_remote_answers(repo: &Repository, url: &str) -> Result<(), String> {
                 child.wait().ok();
                 return Err(format!(
                     "{url} did not answer within {} s: check the address and your network",
-                    REMOTE_CHECK_TIMEOUT.as_secs()
+                    timeout.as_secs()
                 ));
             }
             Err(e) => return Err(format!("could not check the remote: {e}")),
@@ -394,8 +409,13 @@ fn check_remote_answers(repo: &Repository, url: &str) -> Result<(), String> {
         "Permission denied",
         "Authentication failed",
         "could not read Username",
+        "could not read Password",
     ];
-    if login.iter().any(|w| stderr.contains(w)) {
+    if stderr.contains("Host key verification failed") {
+        Err(format!(
+            "{url}: this machine does not know the server's SSH host key yet. Connect once with ssh (or git) in a terminal to check and accept it, then try again"
+        ))
+    } else if login.iter().any(|w| stderr.contains(w)) {
         Err(format!(
             "{url} refused the login ({why}): add your SSH key to the agent or set up git's credential helper, then try again"
         ))
@@ -643,4 +663,68 @@ pub fn init(path: &Path) -> Result<Repository, String> {
 
 pub fn workdir(repo: &Repository) -> PathBuf {
     repo.workdir().map(Path::to_path_buf).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository whose ssh is `script` (as a user's `core.sshCommand` would be).
+    fn repo_with_ssh(dir: &Path, script: &str) -> Repository {
+        let repo = Repository::init(dir.join("film")).unwrap();
+        let ssh = dir.join("fake-ssh");
+        std::fs::write(&ssh, format!("#!/bin/sh\n{script}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        repo.config()
+            .unwrap()
+            .set_str("core.sshCommand", &ssh.display().to_string())
+            .unwrap();
+        repo
+    }
+
+    #[test]
+    fn a_remote_that_refuses_the_login_is_named_as_such_and_not_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = repo_with_ssh(
+            dir.path(),
+            "echo 'git@example.invalid: Permission denied (publickey).' >&2; exit 255",
+        );
+        let err = add_remote(&repo, "origin", "ssh://git@example.invalid/film.git").unwrap_err();
+        assert!(err.contains("refused the login"), "{err}");
+        assert!(err.contains("Permission denied (publickey)"), "{err}");
+        assert!(
+            repo.find_remote("origin").is_err(),
+            "a refused remote was added"
+        );
+        let repo = repo_with_ssh(
+            &dir.path().join("b"),
+            "echo 'Host key verification failed.' >&2; exit 255",
+        );
+        let err = add_remote(&repo, "origin", "ssh://git@example.invalid/film.git").unwrap_err();
+        assert!(err.contains("host key"), "{err}");
+    }
+
+    #[test]
+    fn a_remote_that_never_answers_is_given_up_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = repo_with_ssh(dir.path(), "exec sleep 30");
+        let started = std::time::Instant::now();
+        let err = check_remote_answers(
+            &repo,
+            "ssh://git@example.invalid/film.git",
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap_err();
+        assert!(err.contains("did not answer within 1 s"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_url_that_looks_like_an_option_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let err = add_remote(&repo, "origin", "--upload-pack=touch /tmp/x").unwrap_err();
+        assert!(err.contains("cannot start with '-'"), "{err}");
+    }
 }

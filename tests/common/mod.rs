@@ -95,3 +95,16 @@ pub fn view_harness(
             view(ui, &mut ctx);
         })
 }
+
+/// Runs the palette's best match for `words` (Ctrl+K, type, Enter).
+#[allow(dead_code)]
+pub fn palette(h: &mut Harness<'static, App>, words: &str) {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(3);
+    h.get_by_label("Search commands").type_text(words);
+    h.run_steps(3);
+    h.key_press(Key::Enter);
+    h.run_steps(4);
+}

@@ -87,6 +87,8 @@ pub struct AssetsView {
     confirm_delete: bool,
     /// A palette command for the selected asset, done when its details are drawn.
     pub ask: Option<UiCommand>,
+    /// The project whose assets the selection is of.
+    for_project: Option<PathBuf>,
     thumbs: HashMap<PathBuf, Thumb>,
     loader: Option<ThumbLoader>,
     pub import: ImportDialog,
@@ -160,16 +162,38 @@ impl AssetsView {
         self.category
     }
 
-    /// Whether an asset is selected, and whether it is one of the shared library's.
-    pub fn selection(&self) -> Option<bool> {
-        self.selected.as_ref().map(|_| self.library)
+    /// Whether an asset of the open project (or the library beside it) is selected, and
+    /// whether it is one of the shared library's.
+    pub fn selection(&self, vm: &crate::ui::view_model::ViewModel) -> Option<bool> {
+        let p = vm.project.as_ref()?;
+        let sel = self.selected.as_ref()?;
+        let list = if self.library {
+            &vm.library
+        } else {
+            &p.asset_folders
+        };
+        (self.for_project.as_ref() == Some(&p.path) && list.iter().any(|a| &a.path == sel))
+            .then_some(self.library)
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        self.body_ui(ui, ctx);
+        // A palette request the selected asset's details did not take (none shown) is
+        // dropped, never done later to whatever is selected next.
+        self.ask = None;
+    }
+
+    fn body_ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let Some(p) = &ctx.vm.project else {
+            self.selected = None;
             ui.empty_state("Assets", &crate::ui::views::no_project_hint(ctx.vm));
             return;
         };
+        if self.for_project.as_ref() != Some(&p.path) {
+            self.for_project = Some(p.path.clone());
+            self.selected = None;
+            self.confirm_delete = false;
+        }
         let root = if self.library {
             ctx.vm
                 .settings

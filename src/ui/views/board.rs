@@ -266,8 +266,6 @@ pub struct SceneBoard {
     pub cleanup: Option<Vec<u32>>,
     /// A take action the palette asked for, done on the selected take next frame.
     pub palette_action: Option<crate::ui::commands::UiCommand>,
-    /// How many takes the shot on the board has (for the palette's take commands).
-    pub shown_takes: usize,
 }
 
 /// The shot folder of a manifest shot.
@@ -278,8 +276,15 @@ pub fn folder_of(m: &Manifest, c: usize, s: usize, h: usize) -> Option<(ShotFold
 }
 
 fn shot_takes<'a>(ctx: &'a ViewCtx<'_>, f: &ShotFolder) -> Option<&'a ShotTakes> {
-    ctx.vm
-        .project
+    takes_of(ctx.vm, f)
+}
+
+/// The takes of shot folder `f` in the open project.
+pub fn takes_of<'a>(
+    vm: &'a crate::ui::view_model::ViewModel,
+    f: &ShotFolder,
+) -> Option<&'a ShotTakes> {
+    vm.project
         .as_ref()?
         .takes
         .shot(&f.chapter, &f.scene, &f.shot)
@@ -294,6 +299,11 @@ fn review_colour(r: Review) -> Color32 {
 }
 
 impl SceneBoard {
+    /// Whether the board shows shot folder `f` (its selection is about that shot).
+    pub fn shows(&self, f: &ShotFolder) -> bool {
+        self.for_shot.as_ref() == Some(f)
+    }
+
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -421,6 +431,8 @@ impl SceneBoard {
         };
         if self.for_shot.as_ref() != Some(&folder) {
             self.for_shot = Some(folder.clone());
+            // A palette action was for the shot shown before, never for this one.
+            self.palette_action = None;
             self.selected = None;
             self.compare.clear();
             self.full = None;
@@ -428,7 +440,6 @@ impl SceneBoard {
         let st = shot_takes(ctx, &folder).cloned();
         let takes: Vec<Take> = st.as_ref().map(|s| s.takes.clone()).unwrap_or_default();
         let active = st.as_ref().and_then(|s| s.active.clone());
-        self.shown_takes = takes.len();
         ui.horizontal(|ui| {
             if ui
                 .button("Generate take…")

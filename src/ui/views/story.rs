@@ -2,8 +2,9 @@
 //! scenes and shots; edit a shot's type, duration and description.
 //!
 //! Edits are never thrown away: a changed name or shot applies when its field is left
-//! or Enter is pressed, and when the selection moves elsewhere (every edit is a commit,
-//! so the Git tab's history is the undo). Until then the panel says "Unsaved changes".
+//! or Enter is pressed, and when the selection moves elsewhere (Ctrl+Z undoes it). Until
+//! then the panel says "Unsaved changes". Edits are written to the project's files, not
+//! committed.
 
 use crate::events::Command;
 use crate::model::manifest::{Manifest, ShotType};
