@@ -671,6 +671,32 @@ fn settings_workspace_shows_the_folder_in_use_and_why() {
     h.get_by_label_contains("Set by SLATE_WORKSPACE or --workspace");
 }
 
+/// Enter in a Settings field saves, as Enter applies a field everywhere else.
+#[test]
+fn enter_in_a_settings_field_saves() {
+    use egui::{Key, Modifiers};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::harness(dir.path());
+    common::settle(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num7);
+    h.run_steps(2);
+    h.get_all_by_label("Runner").next().unwrap().click();
+    h.run_steps(3);
+    let field = "Max concurrent tasks";
+    h.get_by_label(field).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(field).type_text("3");
+    h.run_steps(2);
+    h.get_by_label("Unsaved changes");
+    h.key_press(Key::Enter);
+    let file = common::data_dir(dir.path()).join("settings.toml");
+    common::wait_until(&mut h, "the settings saved", 20, |_| {
+        std::fs::read_to_string(&file).is_ok_and(|t| t.contains("max_concurrent = 3"))
+    });
+}
+
 #[test]
 fn a_new_project_opens_on_the_scene_tab_and_counts_read_as_words() {
     use egui::{Key, Modifiers};

@@ -192,6 +192,9 @@ impl SettingsForm {
             }
         });
         ui.separator();
+        // Enter in a field saves, as it applies a field everywhere else: the field had
+        // the keyboard when the frame began and gave it up on Enter.
+        let typing = ui.ctx().egui_wants_keyboard_input();
         egui::ScrollArea::vertical().show(ui, |ui| match self.page {
             Page::Shortcuts => shortcuts_ui(ui),
             Page::SystemInfo => system_info_ui(ui, ctx),
@@ -202,6 +205,14 @@ impl SettingsForm {
                 self.fields_ui(ui, page, &errors, &ctx.vm.docker_hosts, ctx.commands)
             }
         });
+        if typing
+            && !ui.ctx().egui_wants_keyboard_input()
+            && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            && self.dirty()
+            && self.build().is_ok()
+        {
+            ctx.ui_commands.push(UiCommand::SaveSettings);
+        }
     }
 
     fn fields_ui(
