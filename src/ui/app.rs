@@ -781,11 +781,12 @@ impl App {
         }
         // Ctrl+Z undoes a story edit, unless a text field has the keys (its own undo) or
         // the board has a deleted take to bring back (its own Ctrl+Z comes first there).
+        // A focused button (a tree row just clicked) does not stop it.
         let board_undo = self.state.tab == Tab::Scene && !self.board.undo.is_empty();
         if !self.palette.open
             && self.vm.project.is_some()
             && !board_undo
-            && !ctx.egui_wants_keyboard_input()
+            && !ctx.text_edit_focused()
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z))
         {
             pending.push(UiCommand::UndoStoryEdit);
@@ -892,12 +893,13 @@ impl App {
                 });
         }
 
-        let central = egui::CentralPanel::default()
-            .show(ui, |ui| {
-                self.main_view_ui(ui, &mut pending);
-            })
-            .response
-            .rect;
+        // The area the main view was given (not what its content grew to): the toasts'
+        // corner, clear of the side panels.
+        let mut central = egui::Rect::NOTHING;
+        egui::CentralPanel::default().show(ui, |ui| {
+            central = ui.max_rect();
+            self.main_view_ui(ui, &mut pending);
+        });
 
         let availability = self.availability();
         if let Some(cmd) = self.palette.show(&ctx, &availability) {

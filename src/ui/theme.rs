@@ -13,6 +13,10 @@ pub const LEFT_PANEL_WIDTH: f32 = 240.0;
 pub const RIGHT_PANEL_WIDTH: f32 = 300.0;
 pub const STATUS_BAR_HEIGHT: f32 = 24.0;
 pub const ROW_HEIGHT: f32 = 22.0;
+/// Secondary text that must still be read (a failure's cause).
+pub const DETAIL_TEXT_SIZE: f32 = 12.0;
+/// The Small text style (a tile's name, a project's status line).
+pub const SMALL_TEXT_SIZE: f32 = 11.0;
 
 pub const OK: Color32 = Color32::from_rgb(0x3f, 0xb9, 0x50);
 pub const WARN: Color32 = Color32::from_rgb(0xd2, 0x99, 0x22);
@@ -65,5 +69,10 @@ pub fn apply(ctx: &egui::Context, theme: ThemeChoice, ui_scale: f32) {
     ctx.global_style_mut(|style| {
         style.spacing.item_spacing = egui::vec2(SPACE_M, SPACE_S + 2.0);
         style.spacing.button_padding = egui::vec2(SPACE_M, SPACE_S);
+        // egui's Small is 9 pt, too small to read a tile's name or a project's status.
+        style.text_styles.insert(
+            egui::TextStyle::Small,
+            egui::FontId::proportional(SMALL_TEXT_SIZE),
+        );
     });
 }

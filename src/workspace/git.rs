@@ -674,8 +674,7 @@ mod tests {
         let repo = Repository::init(dir.join("film")).unwrap();
         let ssh = dir.join("fake-ssh");
         std::fs::write(&ssh, format!("#!/bin/sh\n{script}\n")).unwrap();
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::platform::set_mode(&ssh, 0o755).unwrap();
         repo.config()
             .unwrap()
             .set_str("core.sshCommand", &ssh.display().to_string())

@@ -528,13 +528,15 @@ fn diff_ui(ui: &mut egui::Ui, text: &str) {
         .id_salt("commit_diff")
         .max_height(220.0)
         .show(ui, |ui| {
+            // One unwrapped line per diff line: indentation kept, long lines scroll.
             for line in text.lines() {
                 let t = egui::RichText::new(line).monospace();
-                ui.label(match line.as_bytes().first() {
+                let t = match line.as_bytes().first() {
                     Some(b'+') => t.color(theme::OK),
                     Some(b'-') => t.color(theme::ERROR),
                     _ => t,
-                });
+                };
+                ui.add(egui::Label::new(t).extend());
             }
         });
 }

@@ -134,7 +134,10 @@ pub fn progress_area_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
                 });
                 if !n.body.is_empty() {
                     // The summary line and the last lines, where a failure's cause is.
-                    ui.label(egui::RichText::new(super::toasts::excerpt(&n.body)).small());
+                    ui.label(
+                        egui::RichText::new(super::toasts::excerpt(&n.body))
+                            .size(theme::DETAIL_TEXT_SIZE),
+                    );
                 }
             }
         });

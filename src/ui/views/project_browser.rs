@@ -123,7 +123,8 @@ impl ProjectBrowser {
                 ui.separator();
                 // Each row as drawn, for arrow-key moves between them.
                 let mut rows: Vec<(StoryItem, egui::Id)> = Vec::new();
-                egui::ScrollArea::vertical()
+                // Long names scroll sideways rather than end at the panel's edge.
+                egui::ScrollArea::both()
                     .id_salt("story_tree")
                     .show(ui, |ui| {
                         for (ci, c) in m.narrative.chapters.iter().enumerate() {

@@ -152,7 +152,7 @@ impl SettingsForm {
             ui.label("Loading settings…");
             return;
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for p in Page::ALL {
                 if ui.selectable_label(self.page == p, p.title()).clicked() {
                     self.page = p;

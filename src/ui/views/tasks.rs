@@ -75,9 +75,15 @@ impl Default for TasksView {
 }
 
 fn project_text(t: &Task) -> String {
+    // The project's folder name, whether the run named it or its whole path (the CLI).
+    let name = |p: &str| {
+        std::path::Path::new(p)
+            .file_name()
+            .map_or_else(|| p.to_string(), |n| n.to_string_lossy().into_owned())
+    };
     match (&t.project, &t.shot) {
-        (Some(p), Some(s)) => format!("{p}/{s}"),
-        (Some(p), None) => p.clone(),
+        (Some(p), Some(s)) => format!("{}/{s}", name(p)),
+        (Some(p), None) => name(p),
         _ => "—".into(),
     }
 }

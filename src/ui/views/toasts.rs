@@ -106,7 +106,10 @@ impl Toasts {
                                 }
                             });
                             if !n.body.is_empty() {
-                                ui.label(egui::RichText::new(excerpt(&n.body)).small());
+                                ui.label(
+                                    egui::RichText::new(excerpt(&n.body))
+                                        .size(theme::DETAIL_TEXT_SIZE),
+                                );
                             }
                         });
                     ui.add_space(theme::SPACE_S);
