@@ -57,10 +57,13 @@ fn app(ctx: &egui::Context, dir: &std::path::Path) -> App {
     app
 }
 
-fn frame(ctx: &egui::Context, app: &mut App) {
-    ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui))
-        .textures_delta
-        .clear();
+/// One frame; returns when egui asks for the next one (`Duration::MAX`: not at all).
+fn frame(ctx: &egui::Context, app: &mut App) -> Duration {
+    let mut out = ctx.run_ui(common::window_input(), |ui| app.ui_frame(ui));
+    out.textures_delta.clear();
+    out.viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map_or(Duration::MAX, |v| v.repaint_delay)
 }
 
 /// Paints frames until `done` holds (a minute at most).
@@ -79,9 +82,11 @@ fn settle(ctx: &egui::Context, app: &mut App, what: &str, done: impl Fn(&App) ->
 /// Runs the paint loop for `secs`; returns (frames painted, core events received) per
 /// second.
 fn fps(ctx: &egui::Context, app: &mut App, due: &Due, secs: f64) -> (f64, f64) {
-    // Everything pending so far is history: the loop starts asleep.
-    frame(ctx, app);
-    *due.lock().unwrap() = None;
+    // Everything asked before this frame is history: the loop starts with what this
+    // frame asked for, as egui itself does (clearing that too would leave egui waiting
+    // for a repaint that never comes, and it would not ask again for a later one).
+    let next = frame(ctx, app);
+    *due.lock().unwrap() = Instant::now().checked_add(next);
     let events_before = app.vm.events_applied;
     let start = Instant::now();
     let mut frames = 0u64;
@@ -90,7 +95,15 @@ fn fps(ctx: &egui::Context, app: &mut App, due: &Due, secs: f64) -> (f64, f64) {
         let ready = due.lock().unwrap().is_some_and(|t| t <= now);
         if ready {
             *due.lock().unwrap() = None;
-            frame(ctx, app);
+            let next = frame(ctx, app);
+            // What the frame asked for, as eframe schedules it (requests from other
+            // threads arrive through the callback).
+            if let Some(at) = Instant::now().checked_add(next) {
+                let mut slot = due.lock().unwrap();
+                if slot.is_none_or(|t| at < t) {
+                    *slot = Some(at);
+                }
+            }
             frames += 1;
         } else {
             std::thread::sleep(Duration::from_millis(1));

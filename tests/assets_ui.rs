@@ -95,11 +95,9 @@ fn web_studio_music(project: &Path) {
     .unwrap();
 }
 
-#[test]
-fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
-    let _home = gitcli_home();
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("workspace");
+/// Project "Noir" in `dir`'s workspace with the web studio's character "Detective".
+fn noir_with_a_detective(dir: &Path) -> PathBuf {
+    let ws = dir.join("workspace");
     std::fs::create_dir_all(&ws).unwrap();
     let project =
         slate::workspace::project::create(&ws, "Noir", NarrativeTemplate::ThreeAct).unwrap();
@@ -109,6 +107,14 @@ fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
         "1a2b3c4d-1111-4111-8111-111111111111",
         1,
     );
+    project
+}
+
+#[test]
+fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
+    let _home = gitcli_home();
+    let dir = tempfile::tempdir().unwrap();
+    let project = noir_with_a_detective(dir.path());
     web_studio_character(
         &project,
         "Singer",
@@ -225,16 +231,7 @@ fn a_web_studio_asset_shows_in_the_grid_and_dropped_files_are_imported() {
 fn the_palette_renames_and_deletes_the_selected_asset_and_enter_applies_a_rename() {
     let _home = gitcli_home();
     let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("workspace");
-    std::fs::create_dir_all(&ws).unwrap();
-    let project =
-        slate::workspace::project::create(&ws, "Noir", NarrativeTemplate::ThreeAct).unwrap();
-    web_studio_character(
-        &project,
-        "Detective",
-        "1a2b3c4d-1111-4111-8111-111111111111",
-        1,
-    );
+    noir_with_a_detective(dir.path());
     let mut options = options(dir.path());
     options.open_project = Some("Noir".into());
     let mut h = harness_with(options);

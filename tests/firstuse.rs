@@ -654,18 +654,28 @@ fn ctrl_q_with_local_process_tasks_running_says_they_restart_from_zero_and_asks(
     });
 }
 
-#[test]
-fn settings_workspace_shows_the_folder_in_use_and_why() {
+/// The window on Settings → `page` (Ctrl+7, then the page's tab).
+fn settings_page(
+    d: &std::path::Path,
+    page: &str,
+) -> egui_kittest::Harness<'static, slate::ui::App> {
     use egui::{Key, Modifiers};
     use egui_kittest::kittest::Queryable as _;
-    let dir = tempfile::tempdir().unwrap();
-    // common::options overrides the workspace, as SLATE_WORKSPACE / --workspace do.
-    let mut h = common::harness(dir.path());
+    let mut h = common::harness(d);
     common::settle(&mut h);
     h.key_press_modifiers(Modifiers::COMMAND, Key::Num7);
     h.run_steps(2);
-    h.get_all_by_label("Workspace").next().unwrap().click();
+    h.get_all_by_label(page).next().unwrap().click();
     h.run_steps(3);
+    h
+}
+
+#[test]
+fn settings_workspace_shows_the_folder_in_use_and_why() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    // common::options overrides the workspace, as SLATE_WORKSPACE / --workspace do.
+    let h = settings_page(dir.path(), "Workspace");
     let in_use = format!("In use: {}", dir.path().join("workspace").display());
     h.get_by_label(&in_use);
     h.get_by_label_contains("Set by SLATE_WORKSPACE or --workspace");
@@ -677,12 +687,7 @@ fn enter_in_a_settings_field_saves() {
     use egui::{Key, Modifiers};
     use egui_kittest::kittest::Queryable as _;
     let dir = tempfile::tempdir().unwrap();
-    let mut h = common::harness(dir.path());
-    common::settle(&mut h);
-    h.key_press_modifiers(Modifiers::COMMAND, Key::Num7);
-    h.run_steps(2);
-    h.get_all_by_label("Runner").next().unwrap().click();
-    h.run_steps(3);
+    let mut h = settings_page(dir.path(), "Runner");
     let field = "Max concurrent tasks";
     h.get_by_label(field).focus();
     h.run_steps(2);

@@ -392,10 +392,6 @@ impl App {
                 self.state.tab = Tab::Assets;
                 self.assets_view.ask = Some(cmd);
             }
-            UiCommand::CompareTakes | UiCommand::DeleteTake | UiCommand::CleanUpTakes => {
-                self.state.tab = Tab::Scene;
-                self.board.palette_action = Some(cmd);
-            }
             UiCommand::UntrackLfsPattern => {
                 self.state.tab = Tab::Git;
                 self.git_view.focus_pattern = true;
@@ -530,7 +526,10 @@ impl App {
             UiCommand::ApproveTake
             | UiCommand::RejectTake
             | UiCommand::StarTake
-            | UiCommand::ActivateTake => {
+            | UiCommand::ActivateTake
+            | UiCommand::CompareTakes
+            | UiCommand::DeleteTake
+            | UiCommand::CleanUpTakes => {
                 self.state.tab = Tab::Scene;
                 self.board.palette_action = Some(cmd);
             }
