@@ -79,14 +79,25 @@ fn settle(ctx: &egui::Context, app: &mut App, what: &str, done: impl Fn(&App) ->
     }
 }
 
+/// A frame `after` from now, unless one is due sooner (the earliest request wins).
+fn schedule(due: &Due, after: Duration) {
+    if let Some(at) = Instant::now().checked_add(after) {
+        let mut slot = due.lock().unwrap();
+        if slot.is_none_or(|t| at < t) {
+            *slot = Some(at);
+        }
+    }
+}
+
 /// Runs the paint loop for `secs`; returns (frames painted, core events received) per
 /// second.
 fn fps(ctx: &egui::Context, app: &mut App, due: &Due, secs: f64) -> (f64, f64) {
     // Everything asked before this frame is history: the loop starts with what this
     // frame asked for, as egui itself does (clearing that too would leave egui waiting
     // for a repaint that never comes, and it would not ask again for a later one).
+    *due.lock().unwrap() = None;
     let next = frame(ctx, app);
-    *due.lock().unwrap() = Instant::now().checked_add(next);
+    schedule(due, next);
     let events_before = app.vm.events_applied;
     let start = Instant::now();
     let mut frames = 0u64;
@@ -98,12 +109,7 @@ fn fps(ctx: &egui::Context, app: &mut App, due: &Due, secs: f64) -> (f64, f64) {
             let next = frame(ctx, app);
             // What the frame asked for, as eframe schedules it (requests from other
             // threads arrive through the callback).
-            if let Some(at) = Instant::now().checked_add(next) {
-                let mut slot = due.lock().unwrap();
-                if slot.is_none_or(|t| at < t) {
-                    *slot = Some(at);
-                }
-            }
+            schedule(due, next);
             frames += 1;
         } else {
             std::thread::sleep(Duration::from_millis(1));

@@ -1676,6 +1676,18 @@ fn ctrl_z_undoes_story_edits_made_in_the_window_one_at_a_time() {
     let renamed = format!("{first} (draft)");
     common::wait_until(&mut h, "the rename", 20, |h| chapters(h)[0] == renamed);
 
+    // Not while a dialog is open: the story behind it stays as it is.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    h.run_steps(3);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(5);
+    assert_eq!(
+        chapters(&h)[0],
+        renamed,
+        "Ctrl+Z undid an edit behind a dialog"
+    );
+    h.key_press(Key::Escape);
+    h.run_steps(3);
     // Undo, newest first; the file on disk follows. A tree row just clicked (a focused
     // button) does not stop Ctrl+Z.
     h.run_steps(2);

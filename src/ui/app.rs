@@ -780,12 +780,15 @@ impl App {
         }
         // Ctrl+Z undoes a story edit, unless a text field has the keys (its own undo) or
         // the board has a deleted take to bring back (its own Ctrl+Z comes first there).
-        // A focused button (a tree row just clicked) does not stop it.
+        // A focused button (a tree row just clicked) does not stop it; an open dialog or
+        // list does (the story behind it must not change under it).
         let board_undo = self.state.tab == Tab::Scene && !self.board.undo.is_empty();
         if !self.palette.open
             && self.vm.project.is_some()
             && !board_undo
             && !ctx.text_edit_focused()
+            && ctx.memory(|m| m.top_modal_layer().is_none())
+            && !egui::Popup::is_any_open(&ctx)
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z))
         {
             pending.push(UiCommand::UndoStoryEdit);

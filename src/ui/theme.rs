@@ -66,7 +66,7 @@ pub fn apply(ctx: &egui::Context, theme: ThemeChoice, ui_scale: f32) {
     if (ctx.zoom_factor() - ui_scale).abs() > f32::EPSILON {
         ctx.set_zoom_factor(ui_scale);
     }
-    ctx.global_style_mut(|style| {
+    ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(SPACE_M, SPACE_S + 2.0);
         style.spacing.button_padding = egui::vec2(SPACE_M, SPACE_S);
         // egui's Small is 9 pt, too small to read a tile's name or a project's status.

@@ -630,10 +630,26 @@ impl SceneBoard {
             }
         }
         let ctx_egui = ui.ctx().clone();
-        if ctx_egui.egui_wants_keyboard_input()
-            || egui::Popup::is_any_open(&ctx_egui)
-            || ctx_egui.memory(|m| m.top_modal_layer().is_some())
+        if egui::Popup::is_any_open(&ctx_egui) || ctx_egui.memory(|m| m.top_modal_layer().is_some())
         {
+            return;
+        }
+        // Ctrl+Z brings back a deleted take unless a text field has it (its own undo);
+        // a focused button (a tree row just clicked) does not stop it.
+        if !ctx_egui.text_edit_focused()
+            && ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z))
+        {
+            if let Some((f, n)) = self.undo.pop() {
+                ctx.commands.send(Command::TakeAction {
+                    folder: f,
+                    number: n,
+                    action: TakeAction::Restore,
+                });
+            }
+            return;
+        }
+        // Plain keys (Space, A, Delete…) belong to whatever widget has the keyboard.
+        if ctx_egui.egui_wants_keyboard_input() {
             return;
         }
         let key = |k: Key| ui.input_mut(|i| i.consume_key(Modifiers::NONE, k));
@@ -644,16 +660,6 @@ impl SceneBoard {
                 action,
             })
         };
-        if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z)) {
-            if let Some((f, n)) = self.undo.pop() {
-                ctx.commands.send(Command::TakeAction {
-                    folder: f,
-                    number: n,
-                    action: TakeAction::Restore,
-                });
-            }
-            return;
-        }
         if self.compare.len() >= 2 {
             if key(Key::Num1) || key(Key::Num2) {
                 self.compare.swap(0, 1);

@@ -127,6 +127,7 @@ impl ProjectBrowser {
                 egui::ScrollArea::both()
                     .id_salt("story_tree")
                     .show(ui, |ui| {
+                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                         for (ci, c) in m.narrative.chapters.iter().enumerate() {
                             let item = StoryItem::Chapter(ci);
                             let row = ui.selectable_label(

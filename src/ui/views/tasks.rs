@@ -100,9 +100,7 @@ impl TasksView {
                 needle.is_empty()
                     || t.function.to_lowercase().contains(&needle)
                     || t.id.to_string() == needle
-                    || t.project
-                        .as_deref()
-                        .is_some_and(|p| p.to_lowercase().contains(&needle))
+                    || project_text(t).to_lowercase().contains(&needle)
             })
             .collect();
         let now = ctx.now_ms;
