@@ -164,6 +164,14 @@ fn app_with_functions(dir: &std::path::Path) -> egui_kittest::Harness<'static, s
     h
 }
 
+/// Esc, then Esc again: the first leaves a field or closes a list, the second the dialog.
+fn escape_twice(h: &mut egui_kittest::Harness<'static, slate::ui::App>) {
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+}
+
 #[test]
 fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_start_fresh() {
     use egui::{Key, Modifiers};
@@ -201,10 +209,7 @@ fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_sta
     h.get_by_label("steps").type_text("77");
     h.run_steps(2);
     // Esc leaves the field, a second Esc closes the dialog.
-    h.key_press(Key::Escape);
-    h.run_steps(2);
-    h.key_press(Key::Escape);
-    h.run_steps(3);
+    escape_twice(&mut h);
     assert!(
         h.query_by_label("Run function").is_none(),
         "Esc closed the dialog"
@@ -221,10 +226,7 @@ fn the_run_dialog_picker_opens_on_click_after_a_cancel_esc_closes_and_values_sta
     h.get_by_label("Function").click();
     h.run_steps(3);
     assert!(egui::Popup::is_any_open(&h.ctx), "the list opened");
-    h.key_press(Key::Escape);
-    h.run_steps(2);
-    h.key_press(Key::Escape);
-    h.run_steps(3);
+    escape_twice(&mut h);
     assert!(
         h.query_by_label("Run function").is_none(),
         "Esc with the list open did not close the dialog"

@@ -599,20 +599,13 @@ impl App {
     /// how many there are; `None` in a read-only project (the core refuses edits).
     fn selected_story_place(&self) -> Option<(usize, usize)> {
         let p = self.vm.project.as_ref().filter(|p| !p.read_only)?;
-        let m = p.manifest.as_ref()?;
-        let chapters = &m.narrative.chapters;
-        match self.selection? {
-            StoryItem::Chapter(c) => Some((c, chapters.len())),
-            StoryItem::Scene(c, s) => Some((s, chapters.get(c)?.scenes.len())),
-            StoryItem::Shot(c, s, h) => Some((h, chapters.get(c)?.scenes.get(s)?.shots.len())),
-        }
+        self.selection?.place(p.manifest.as_ref()?)
     }
 
     /// Swaps the selected story item with its neighbour above or below; the selection
     /// follows it.
     fn move_selected(&mut self, up: bool) {
-        use crate::model::project::StructureEdit;
-        let Some((i, n)) = self.selected_story_place() else {
+        let (Some(item), Some((i, n))) = (self.selection, self.selected_story_place()) else {
             return;
         };
         let to = match up {
@@ -620,32 +613,9 @@ impl App {
             false if i + 1 < n => i + 1,
             _ => return,
         };
-        let (edit, selection) = match self.selection {
-            Some(StoryItem::Chapter(c)) => (
-                StructureEdit::MoveChapter { chapter: c, to },
-                StoryItem::Chapter(to),
-            ),
-            Some(StoryItem::Scene(c, s)) => (
-                StructureEdit::MoveScene {
-                    chapter: c,
-                    scene: s,
-                    to,
-                },
-                StoryItem::Scene(c, to),
-            ),
-            Some(StoryItem::Shot(c, s, h)) => (
-                StructureEdit::MoveShot {
-                    chapter: c,
-                    scene: s,
-                    shot: h,
-                    to,
-                },
-                StoryItem::Shot(c, s, to),
-            ),
-            None => return,
-        };
+        let (edit, moved) = item.moved_to(to);
         self.commands.send(Command::EditProject { edit });
-        self.selection = Some(selection);
+        self.selection = Some(moved);
     }
 
     /// What the palette may offer now.
@@ -903,9 +873,12 @@ impl App {
             self.main_view_ui(ui, &mut pending);
         });
 
-        let availability = self.availability();
-        if let Some(cmd) = self.palette.show(&ctx, &availability) {
-            pending.push(cmd);
+        // What the palette may offer is worked out only while it is open.
+        if self.palette.open {
+            let availability = self.availability();
+            if let Some(cmd) = self.palette.show(&ctx, &availability) {
+                pending.push(cmd);
+            }
         }
         let mut dialog = std::mem::take(&mut self.new_project);
         dialog.ui(&ctx, &mut self.view_ctx(&mut pending));

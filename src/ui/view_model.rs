@@ -436,8 +436,8 @@ impl ViewModel {
                 .get(&task.id)
                 .is_none_or(|o| o.state != TaskState::Succeeded);
         let (id, active, function) = (task.id, task.state.is_active(), task.function.clone());
-        let new_history = newly_succeeded && task.duration_ms(0).is_some();
-        if let (true, Some(d)) = (newly_succeeded, task.duration_ms(0)) {
+        let new_run = newly_succeeded.then(|| task.duration_ms(0)).flatten();
+        if let Some(d) = new_run {
             self.durations
                 .entry((task.function.clone(), task.preset.clone()))
                 .or_default()
@@ -449,7 +449,7 @@ impl ViewModel {
         self.tasks.insert(id, task);
         // Each active task's history figure is worked out once, and again only when a
         // run of its function succeeds: a frame only reads it.
-        if new_history {
+        if new_run.is_some() {
             let same: Vec<TaskId> = self
                 .active_ids
                 .iter()

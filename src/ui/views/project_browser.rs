@@ -2,6 +2,8 @@
 //! or, with a project open, its chapter → scene → shot tree.
 
 use crate::events::Command;
+use crate::model::manifest::Manifest;
+use crate::model::project::StructureEdit;
 use crate::ui::commands::{UiCommand, shortcut_text};
 use crate::ui::theme;
 use crate::ui::views::ViewCtx;
@@ -14,6 +16,82 @@ pub enum StoryItem {
     Chapter(usize),
     Scene(usize, usize),
     Shot(usize, usize, usize),
+}
+
+impl StoryItem {
+    /// The id of the chapter, scene or shot at this place in `m`.
+    pub fn id(self, m: &Manifest) -> Option<&str> {
+        let chapters = &m.narrative.chapters;
+        match self {
+            StoryItem::Chapter(c) => chapters.get(c).map(|c| c.id.as_str()),
+            StoryItem::Scene(c, s) => chapters.get(c)?.scenes.get(s).map(|s| s.id.as_str()),
+            StoryItem::Shot(c, s, h) => chapters
+                .get(c)?
+                .scenes
+                .get(s)?
+                .shots
+                .get(h)
+                .map(|h| h.id.as_str()),
+        }
+    }
+
+    /// Where the chapter, scene or shot with `id` is now.
+    pub fn find(m: &Manifest, id: &str) -> Option<StoryItem> {
+        if id.is_empty() {
+            return None;
+        }
+        for (c, ch) in m.narrative.chapters.iter().enumerate() {
+            if ch.id == id {
+                return Some(StoryItem::Chapter(c));
+            }
+            for (s, sc) in ch.scenes.iter().enumerate() {
+                if sc.id == id {
+                    return Some(StoryItem::Scene(c, s));
+                }
+                if let Some(h) = sc.shots.iter().position(|h| h.id == id) {
+                    return Some(StoryItem::Shot(c, s, h));
+                }
+            }
+        }
+        None
+    }
+
+    /// Its index among its siblings in `m`, and how many siblings there are.
+    pub fn place(self, m: &Manifest) -> Option<(usize, usize)> {
+        let chapters = &m.narrative.chapters;
+        match self {
+            StoryItem::Chapter(c) => Some((c, chapters.len())),
+            StoryItem::Scene(c, s) => Some((s, chapters.get(c)?.scenes.len())),
+            StoryItem::Shot(c, s, h) => Some((h, chapters.get(c)?.scenes.get(s)?.shots.len())),
+        }
+    }
+
+    /// The edit that moves it to index `to` among its siblings, and where it is then.
+    pub fn moved_to(self, to: usize) -> (StructureEdit, StoryItem) {
+        match self {
+            StoryItem::Chapter(c) => (
+                StructureEdit::MoveChapter { chapter: c, to },
+                StoryItem::Chapter(to),
+            ),
+            StoryItem::Scene(c, s) => (
+                StructureEdit::MoveScene {
+                    chapter: c,
+                    scene: s,
+                    to,
+                },
+                StoryItem::Scene(c, to),
+            ),
+            StoryItem::Shot(c, s, h) => (
+                StructureEdit::MoveShot {
+                    chapter: c,
+                    scene: s,
+                    shot: h,
+                    to,
+                },
+                StoryItem::Shot(c, s, to),
+            ),
+        }
+    }
 }
 
 #[derive(Default)]

@@ -109,7 +109,7 @@ impl StoryEditor {
     fn pending_edit(&self, m: &Manifest) -> Option<StructureEdit> {
         let chapters = &m.narrative.chapters;
         let name = self.name.trim();
-        match locate(m, &self.for_id)? {
+        match StoryItem::find(m, &self.for_id)? {
             StoryItem::Chapter(c) => {
                 let ch = chapters.get(c)?;
                 (!name.is_empty() && ch.name != name).then(|| StructureEdit::RenameChapter {
@@ -166,7 +166,8 @@ impl StoryEditor {
         };
         // A new selection, or another item now at the selected place (a move, an undo,
         // another client's edit): the form follows what is selected.
-        if self.for_item != Some(*selection) || id_at(m, *selection) != self.for_id {
+        let selected_id = selection.and_then(|item| item.id(m)).unwrap_or("");
+        if self.for_item != Some(*selection) || selected_id != self.for_id {
             // Leaving an item saves what was typed for it.
             if let Some(edit) = self.pending_edit(m) {
                 ctx.commands.send(Command::EditProject { edit });
@@ -233,10 +234,7 @@ impl StoryEditor {
                             },
                         );
                     }
-                    if let Some(to) = move_buttons(ui, c, m.narrative.chapters.len()) {
-                        send(ctx, StructureEdit::MoveChapter { chapter: c, to });
-                        *selection = Some(StoryItem::Chapter(to));
-                    }
+                    move_buttons(ui, ctx, m, selection);
                     if ui.button("Delete…").clicked() || self.wants(StoryFocus::Delete) {
                         self.confirm_delete = Some(StoryEdit {
                             what: format!("chapter {:?} and all its scenes and shots", self.name),
@@ -260,7 +258,6 @@ impl StoryEditor {
                 }
             }
             Some(StoryItem::Scene(c, s)) => {
-                let n = m.narrative.chapters.get(c).map_or(0, |c| c.scenes.len());
                 ui.weak(format!("Scene {} of chapter {}", s + 1, c + 1));
                 let field = ui.labelled_text("Scene name", &mut self.name);
                 self.focus_on(StoryFocus::Name, &field);
@@ -276,17 +273,7 @@ impl StoryEditor {
                             },
                         );
                     }
-                    if let Some(to) = move_buttons(ui, s, n) {
-                        send(
-                            ctx,
-                            StructureEdit::MoveScene {
-                                chapter: c,
-                                scene: s,
-                                to,
-                            },
-                        );
-                        *selection = Some(StoryItem::Scene(c, to));
-                    }
+                    move_buttons(ui, ctx, m, selection);
                     if ui.button("Delete…").clicked() || self.wants(StoryFocus::Delete) {
                         self.confirm_delete = Some(StoryEdit {
                             what: format!("scene {:?} and its shots", self.name),
@@ -325,12 +312,6 @@ impl StoryEditor {
                 }
             }
             Some(StoryItem::Shot(c, s, h)) => {
-                let n = m
-                    .narrative
-                    .chapters
-                    .get(c)
-                    .and_then(|c| c.scenes.get(s))
-                    .map_or(0, |s| s.shots.len());
                 ui.weak(format!("Shot {} of scene {}", h + 1, s + 1));
                 let field = ui.labelled_text("Shot name", &mut self.name);
                 self.focus_on(StoryFocus::Name, &field);
@@ -355,18 +336,7 @@ impl StoryEditor {
                             },
                         );
                     }
-                    if let Some(to) = move_buttons(ui, h, n) {
-                        send(
-                            ctx,
-                            StructureEdit::MoveShot {
-                                chapter: c,
-                                scene: s,
-                                shot: h,
-                                to,
-                            },
-                        );
-                        *selection = Some(StoryItem::Shot(c, s, to));
-                    }
+                    move_buttons(ui, ctx, m, selection);
                     if ui.button("Delete…").clicked() || self.wants(StoryFocus::Delete) {
                         self.confirm_delete = Some(StoryEdit {
                             what: format!("shot {:?}", self.name),
@@ -524,46 +494,6 @@ fn shot_assets_ui(
     changed
 }
 
-/// The id of the story item at `item` ("" for the project, or when there is none).
-fn id_at(m: &Manifest, item: Option<StoryItem>) -> &str {
-    let chapters = &m.narrative.chapters;
-    match item {
-        Some(StoryItem::Chapter(c)) => chapters.get(c).map(|c| c.id.as_str()),
-        Some(StoryItem::Scene(c, s)) => chapters
-            .get(c)
-            .and_then(|c| c.scenes.get(s))
-            .map(|s| s.id.as_str()),
-        Some(StoryItem::Shot(c, s, h)) => chapters
-            .get(c)
-            .and_then(|c| c.scenes.get(s))
-            .and_then(|s| s.shots.get(h))
-            .map(|h| h.id.as_str()),
-        None => None,
-    }
-    .unwrap_or("")
-}
-
-/// Where the chapter, scene or shot with `id` is now.
-fn locate(m: &Manifest, id: &str) -> Option<StoryItem> {
-    if id.is_empty() {
-        return None;
-    }
-    for (c, ch) in m.narrative.chapters.iter().enumerate() {
-        if ch.id == id {
-            return Some(StoryItem::Chapter(c));
-        }
-        for (s, sc) in ch.scenes.iter().enumerate() {
-            if sc.id == id {
-                return Some(StoryItem::Scene(c, s));
-            }
-            if let Some(h) = sc.shots.iter().position(|h| h.id == id) {
-                return Some(StoryItem::Shot(c, s, h));
-            }
-        }
-    }
-    None
-}
-
 #[derive(Default)]
 struct FieldsOutcome {
     left: bool,
@@ -575,19 +505,29 @@ fn left(field: egui::Response) -> bool {
     field.lost_focus()
 }
 
-/// "Move up" / "Move down" for item `index` of `len`; the new position when clicked.
-fn move_buttons(ui: &mut egui::Ui, index: usize, len: usize) -> Option<usize> {
+/// "Move up" / "Move down" for the selected chapter, scene or shot; a click sends the
+/// move and the selection follows the item.
+fn move_buttons(
+    ui: &mut egui::Ui,
+    ctx: &ViewCtx<'_>,
+    m: &Manifest,
+    selection: &mut Option<StoryItem>,
+) {
+    let Some((item, (index, len))) = selection.and_then(|item| Some((item, item.place(m)?))) else {
+        return;
+    };
     let up = ui
         .add_enabled(index > 0, egui::Button::new("Move up"))
         .clicked();
     let down = ui
         .add_enabled(index + 1 < len, egui::Button::new("Move down"))
         .clicked();
-    if up {
-        Some(index - 1)
-    } else if down {
-        Some(index + 1)
-    } else {
-        None
-    }
+    let to = match (up, down) {
+        (true, _) => index - 1,
+        (_, true) => index + 1,
+        _ => return,
+    };
+    let (edit, moved) = item.moved_to(to);
+    ctx.commands.send(Command::EditProject { edit });
+    *selection = Some(moved);
 }
